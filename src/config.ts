@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+// The only module that reads process.env. Everything else receives a Config.
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? def : ['true', '1', 'yes'].includes(v)));
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), 'must be a postgresql:// URL')
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(3000),
+    HOST: z.string().default('127.0.0.1'),
+    PUBLIC_BASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+    TRUST_PROXY: z.string().default('false'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: int(10, 1),
+    EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
+    EMBEDDED_PG_PORT: int(54329, 1),
+
+    ADMIN_EMAIL: z.string().email().optional().or(z.literal('').transform(() => undefined)),
+    ADMIN_PASSWORD: optionalString,
+    TOKEN_TTL_HOURS: int(12, 1),
+    LOGIN_MAX_ATTEMPTS: int(10, 1),
+    LOGIN_WINDOW_SECONDS: int(900, 1),
+
+    WORKER_CONCURRENCY: int(4, 1),
+    JOB_LEASE_SECONDS: int(60, 5),
+    JOB_POLL_SECONDS: int(5, 1),
+    JOB_MAX_ATTEMPTS: int(10, 1),
+    JOB_RETENTION_HOURS: int(72, 1),
+
+    IMAP_HOST: optionalString,
+    IMAP_PORT: int(993, 1),
+    IMAP_SECURE: bool(true),
+    IMAP_USER: optionalString,
+    IMAP_PASSWORD: optionalString,
+    IMAP_MAILBOX: z.string().default('INBOX'),
+    IMAP_PROCESSED_MAILBOX: optionalString,
+    IMAP_POLL_SECONDS: int(60, 1),
+    IMAP_MAX_MESSAGE_BYTES: int(25 * 1024 * 1024, 1024),
+    IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
+
+    SMTP_URL: optionalString,
+    MAIL_FROM: optionalString,
+
+    TWILIO_ACCOUNT_SID: optionalString,
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_FROM_NUMBER: optionalString,
+    // Tests point the REST client at a loopback recorder; production leaves it unset.
+    TWILIO_API_BASE_URL: optionalString,
+    SMS_FOLLOWUP_DAYS: int(14, 0),
+    SMS_RATE_LIMIT_PER_HOUR: int(20, 1),
+    VOICE_MAX_SECONDS: int(180, 2),
+
+    ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
+    CLAIM_EXPIRY_HOURS: int(72, 1),
+    REQUEST_BODY_LIMIT: z.string().default('1mb'),
+    // Reference codes (T-YYMMDD-NNNN) and day boundaries follow the newsroom's clock.
+    TIMEZONE: z.string().default('Asia/Shanghai'),
+    HOTLINE_NAME: z.string().default('晚报社区版爆料热线 / Evening Paper community tip line'),
+    HOTLINE_PHONE: z.string().default('18635299317'),
+  })
+  .superRefine((c, ctx) => {
+    const imapParts = [c.IMAP_HOST, c.IMAP_USER, c.IMAP_PASSWORD].filter(Boolean).length;
+    if (imapParts > 0 && imapParts < 3) {
+      for (const k of ['IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'] as const) {
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when any IMAP_* setting is given' });
+      }
+    }
+    const twilioParts = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN].filter(Boolean).length;
+    if (twilioParts === 1) {
+      for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when Twilio is configured' });
+      }
+    }
+    if (c.ADMIN_PASSWORD && c.ADMIN_PASSWORD.length < 10) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be at least 10 characters' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment once; the message names the first bad variable on one line. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export const imapEnabled = (c: Config) => Boolean(c.IMAP_HOST && c.IMAP_USER && c.IMAP_PASSWORD);
+export const twilioEnabled = (c: Config) => Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN);
+export const smtpEnabled = (c: Config) => Boolean(c.SMTP_URL);

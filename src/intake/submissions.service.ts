@@ -1,0 +1,73 @@
+import type { Channel, SubmissionState } from '../generated/prisma/enums.js';
+import type { Db, Tx } from '../db/prisma.js';
+import { enqueue } from '../queue/queue.service.js';
+import { NORMALIZE_JOB } from '../jobs/names.js';
+
+export interface NewSubmission {
+  channel: Channel;
+  externalId: string;
+  raw?: Buffer | null;
+  params?: unknown;
+  meta?: unknown;
+  sender?: string | null;
+  sizeBytes?: number;
+  /** Stored but not normalized (e.g. over the size limit): visible to editors, no job. */
+  state?: SubmissionState;
+  lastError?: string | null;
+  rateLimited?: boolean;
+}
+
+export interface Stored {
+  id: string;
+  created: boolean;
+  state: SubmissionState;
+  tipId: string | null;
+}
+
+/**
+ * Stores an inbound item and its normalization job in one transaction. A second
+ * delivery of the same (channel, externalId) stores nothing and returns the first row.
+ */
+export async function storeSubmission(db: Db, input: NewSubmission, then?: (tx: Tx, stored: Stored) => Promise<void>): Promise<Stored> {
+  return db.$transaction(async (tx) => {
+    const state = input.state ?? 'RECEIVED';
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO submission (channel, external_id, raw, params, meta, sender, size_bytes, state, last_error, rate_limited)
+      VALUES (${input.channel}::"Channel", ${input.externalId}, ${input.raw ?? null}, ${input.params === undefined ? null : JSON.stringify(input.params)}::jsonb,
+              ${input.meta === undefined ? null : JSON.stringify(input.meta)}::jsonb, ${input.sender ?? null}, ${input.sizeBytes ?? input.raw?.length ?? 0}::int,
+              ${state}::"SubmissionState", ${input.lastError ?? null}, ${input.rateLimited ?? false})
+      ON CONFLICT (channel, external_id) DO NOTHING
+      RETURNING id::text`;
+    let stored: Stored;
+    if (rows[0]) {
+      if (state === 'RECEIVED') await enqueue(tx, NORMALIZE_JOB, { submissionId: rows[0].id }, { maxAttempts: 5 });
+      stored = { id: rows[0].id, created: true, state, tipId: null };
+    } else {
+      const existing = await tx.submission.findUniqueOrThrow({
+        where: { channel_externalId: { channel: input.channel, externalId: input.externalId } },
+        select: { id: true, state: true, tipId: true },
+      });
+      stored = { ...existing, created: false };
+    }
+    if (then) await then(tx, stored);
+    return stored;
+  });
+}
+
+export async function markProcessed(tx: Tx, id: string, tipId: string | null, state: SubmissionState = 'PROCESSED', note?: string) {
+  await tx.submission.update({ where: { id }, data: { state, tipId, processedAt: new Date(), lastError: note ?? null } });
+}
+
+/** Kept raw and visible to editors; an editor or admin can retry it after a fix. */
+export async function quarantine(db: Tx, id: string, reason: string) {
+  await db.submission.update({ where: { id }, data: { state: 'QUARANTINED', lastError: reason.slice(0, 2000) } });
+}
+
+export async function retrySubmission(db: Db, id: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const n = await tx.submission.updateMany({ where: { id, state: { in: ['QUARANTINED', 'RECEIVED'] } }, data: { state: 'RECEIVED', lastError: null } });
+    if (n.count === 0) return false;
+    await enqueue(tx, NORMALIZE_JOB, { submissionId: id }, { maxAttempts: 5 });
+    return true;
+  });
+}

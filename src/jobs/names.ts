@@ -1,0 +1,3 @@
+// Job kinds, in one place so enqueuers need not import handlers (and their dependencies).
+export const NORMALIZE_JOB = 'normalize-submission';
+export const SEND_EMAIL_JOB = 'send-email';

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import { PermanentJobError, isPermanent } from '../errors.js';
+import type { JobDefinition } from '../queue/queue.service.js';
+import { quarantine } from '../intake/submissions.service.js';
+import { normalizers } from '../intake/normalizers.js';
+import { NORMALIZE_JOB } from './names.js';
+
+export const NormalizePayloadSchema = z.object({ submissionId: z.string().uuid() });
+export type NormalizePayload = z.infer<typeof NormalizePayloadSchema>;
+
+/** Turns a stored submission into a tip or a thread message. Safe to run twice: a processed submission is left alone. */
+export const normalizeSubmissionJob: JobDefinition<NormalizePayload, Deps> = {
+  id: NORMALIZE_JOB,
+  payload: NormalizePayloadSchema,
+  maxAttempts: 5,
+  async handler(deps, { submissionId }, ctx) {
+    const sub = await deps.prisma.submission.findUnique({ where: { id: submissionId }, omit: { raw: false } });
+    if (!sub) throw new PermanentJobError(`submission ${submissionId} does not exist`);
+    if (sub.state === 'PROCESSED' || sub.state === 'SKIPPED') return;
+    const normalize = normalizers[sub.channel];
+    try {
+      if (!normalize) throw new PermanentJobError(`no normalizer for channel ${sub.channel}`);
+      await normalize(deps, sub, ctx);
+    } catch (err) {
+      // The last failure quarantines the submission: kept raw, shown to editors, retryable.
+      if (isPermanent(err) || ctx.attempt >= ctx.maxAttempts) {
+        await quarantine(deps.prisma, submissionId, (err as Error).message ?? String(err));
+        deps.logger.warn({ submission: submissionId, channel: sub.channel, reason: (err as Error).message }, 'submission quarantined');
+      }
+      throw err;
+    }
+  },
+};

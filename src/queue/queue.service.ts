@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { z } from 'zod';
+import type { Db, Tx } from '../db/prisma.js';
+import { Prisma } from '../db/prisma.js';
+import { isPermanent } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+// A PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
+// number of worker processes share one database; a claim is a lease that another
+// worker takes over once it expires (the holder died); LISTEN/NOTIFY wakes idle
+// workers at once and a slow poll covers lost notifications.
+
+export const JOB_CHANNEL = 'tipdesk_jobs';
+
+export interface EnqueueOptions {
+  runAt?: Date;
+  delaySeconds?: number;
+  maxAttempts?: number;
+  priority?: number;
+  /** A second enqueue with the same key is a no-op while the first row exists. */
+  uniqueKey?: string;
+}
+
+export interface JobContext {
+  id: string;
+  kind: string;
+  attempt: number;
+  maxAttempts: number;
+  signal: AbortSignal;
+}
+
+export interface JobDefinition<P = unknown, D = unknown> {
+  id: string;
+  payload: z.ZodType<P>;
+  maxAttempts?: number;
+  handler(deps: D, payload: P, ctx: JobContext): Promise<void>;
+}
+
+interface ClaimedRow {
+  id: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** Inserts a job inside the caller's transaction: the job exists exactly when the caller's rows do. */
+export async function enqueue(tx: Tx, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string | null> {
+  const delay = opts.runAt ? null : (opts.delaySeconds ?? 0);
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO job (kind, payload, run_at, max_attempts, priority, unique_key)
+    VALUES (${kind}, ${JSON.stringify(payload ?? {})}::jsonb,
+            COALESCE(${opts.runAt ?? null}::timestamptz, now() + make_interval(secs => ${delay ?? 0}::float8)),
+            ${opts.maxAttempts ?? 10}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
+    ON CONFLICT (unique_key) DO NOTHING
+    RETURNING id::text`;
+  // NOTIFY inside the transaction is delivered on commit, never for a rolled-back job.
+  if (rows.length) await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, ${kind})`;
+  return rows[0]?.id ?? null;
+}
+
+export function backoffSeconds(attempt: number, baseSeconds: number, capSeconds: number, random = Math.random): number {
+  const exp = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
+  // Full jitter in the upper half keeps retries of one outage from arriving together.
+  return exp / 2 + random() * (exp / 2);
+}
+
+export interface WorkerOptions<D> {
+  prisma: Db;
+  databaseUrl: string;
+  deps: D;
+  definitions: JobDefinition<any, D>[];
+  logger: Logger;
+  concurrency?: number;
+  leaseSeconds?: number;
+  pollSeconds?: number;
+  backoffBaseSeconds?: number;
+  backoffCapSeconds?: number;
+  retentionHours?: number;
+  workerId?: string;
+  /** How long stop() lets running jobs finish before it hands them back. */
+  shutdownGraceMs?: number;
+  onJobEvent?: (event: 'completed' | 'retry' | 'dead', kind: string) => void;
+}
+
+export class Worker<D> {
+  readonly id: string;
+  private readonly defs: Map<string, JobDefinition<any, D>>;
+  private readonly running = new Map<string, { abort: AbortController; promise: Promise<void> }>();
+  private listener?: pg.Client;
+  private stopping = false;
+  private sleeper?: () => void;
+  private poked = false;
+  private loopDone?: Promise<void>;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId'>> & Pick<WorkerOptions<D>, 'onJobEvent'>;
+
+  constructor(opts: WorkerOptions<D>) {
+    this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.defs = new Map(opts.definitions.map((d) => [d.id, d]));
+    this.o = {
+      concurrency: 4,
+      leaseSeconds: 60,
+      pollSeconds: 5,
+      backoffBaseSeconds: 5,
+      backoffCapSeconds: 3600,
+      retentionHours: 72,
+      shutdownGraceMs: 10_000,
+      ...opts,
+    } as typeof this.o;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.loopDone = this.loop();
+    const maintenance = setInterval(() => void this.maintain().catch((e) => this.o.logger.warn({ err: e }, 'queue maintenance failed')), 30_000);
+    maintenance.unref();
+    this.timers.push(maintenance);
+    void this.maintain().catch(() => {});
+    this.o.logger.info({ worker: this.id, kinds: [...this.defs.keys()], concurrency: this.o.concurrency }, 'worker started');
+  }
+
+  /** Stops claiming, lets running jobs finish for the grace period, then hands the rest back. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.timers.forEach(clearInterval);
+    this.wake();
+    await this.loopDone;
+    const inflight = [...this.running.values()].map((r) => r.promise);
+    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.shutdownGraceMs).unref());
+    if ((await Promise.race([Promise.all(inflight), grace])) === 'timeout') {
+      const ids = [...this.running.keys()];
+      for (const r of this.running.values()) r.abort.abort();
+      await this.o.prisma.$executeRaw`
+        UPDATE job SET state = 'QUEUED', locked_by = NULL, locked_until = NULL, attempts = GREATEST(attempts - 1, 0), run_at = now()
+        WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'`;
+      this.o.logger.warn({ released: ids.length }, 'released unfinished jobs on shutdown');
+    }
+    await this.listener?.end().catch(() => {});
+    this.o.logger.info({ worker: this.id }, 'worker stopped');
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopping) return;
+    const client = new pg.Client({ connectionString: this.o.databaseUrl });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      this.o.logger.warn({ err: err.message }, 'job listener connection lost; polling until it is back');
+      this.listener = undefined;
+      client.end().catch(() => {});
+      const t = setTimeout(() => void this.listen().catch(() => {}), 2000);
+      t.unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOB_CHANNEL}`);
+      this.listener = client;
+      this.wake();
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'job listener could not connect; retrying');
+      client.end().catch(() => {});
+      const t = setTimeout(() => void this.listen().catch(() => {}), 2000);
+      t.unref();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.o.concurrency - this.running.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const jobs = await this.claim(free);
+          claimed = jobs.length;
+          for (const job of jobs) this.run(job);
+          failures = 0;
+        } catch (err) {
+          failures++;
+          this.o.logger.warn({ err: (err as Error).message }, 'claiming jobs failed; will retry');
+          await this.sleep(Math.min(30_000, 250 * 2 ** failures));
+          continue;
+        }
+      }
+      // Claim again straight away while there is work and room; otherwise wait for a wake-up.
+      if (claimed > 0 && claimed === free) continue;
+      if (claimed > 0 && this.running.size < this.o.concurrency) continue;
+      await this.sleep(this.o.pollSeconds * 1000);
+    }
+  }
+
+  /** Wakes the claim loop; a poke while it is busy makes the next sleep return at once. */
+  private wake(): void {
+    this.poked = true;
+    this.sleeper?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.sleeper = undefined;
+        self.poked = false;
+        resolve();
+      }
+      this.sleeper = done;
+    });
+  }
+
+  private async claim(limit: number): Promise<ClaimedRow[]> {
+    const kinds = [...this.defs.keys()];
+    return this.o.prisma.$queryRaw<ClaimedRow[]>`
+      WITH next AS (
+        SELECT id FROM job
+        WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY(${kinds}::text[])
+        ORDER BY priority DESC, run_at
+        LIMIT ${limit}::int
+        FOR UPDATE SKIP LOCKED)
+      UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = ${this.id},
+        locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8), started_at = now()
+      FROM next WHERE j.id = next.id
+      RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`;
+  }
+
+  private run(job: ClaimedRow): void {
+    const abort = new AbortController();
+    const promise = this.execute(job, abort.signal)
+      .catch((err) => this.o.logger.error({ err: (err as Error).message, job: job.id }, 'could not record job outcome'))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
+    this.running.set(job.id, { abort, promise });
+  }
+
+  private async execute(job: ClaimedRow, signal: AbortSignal): Promise<void> {
+    const def = this.defs.get(job.kind)!;
+    const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
+    // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
+    const renew = setInterval(() => {
+      void this.o.prisma.$executeRaw`
+        UPDATE job SET locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8)
+        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`.catch(() => {});
+    }, (this.o.leaseSeconds * 1000) / 3);
+    renew.unref();
+    try {
+      const parsed = def.payload.safeParse(job.payload);
+      if (!parsed.success) throw Object.assign(new Error(`invalid payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), { permanent: true });
+      await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
+      await this.o.prisma.$executeRaw`
+        UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`;
+      this.o.onJobEvent?.('completed', job.kind);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const dead = isPermanent(err) || job.attempts >= job.max_attempts;
+      const delay = backoffSeconds(job.attempts, this.o.backoffBaseSeconds, this.o.backoffCapSeconds);
+      await this.o.prisma.$executeRaw`
+        UPDATE job SET state = ${dead ? 'DEAD' : 'QUEUED'}::"JobState", last_error = ${message.slice(0, 2000)},
+          locked_by = NULL, locked_until = NULL,
+          run_at = CASE WHEN ${dead} THEN run_at ELSE now() + make_interval(secs => ${delay}::float8) END,
+          finished_at = CASE WHEN ${dead} THEN now() ELSE NULL END
+        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`;
+      this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
+      if (dead) log.error({ err: message }, 'job is dead');
+      else log.warn({ err: message, retryInSeconds: Math.round(delay) }, 'job failed; will retry');
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Expired leases go back to the queue (their worker died); old completed jobs are pruned. */
+  async maintain(): Promise<{ recovered: number; pruned: number }> {
+    const recovered = await this.o.prisma.$executeRaw`
+      UPDATE job SET
+        state = CASE WHEN attempts >= max_attempts THEN 'DEAD'::"JobState" ELSE 'QUEUED'::"JobState" END,
+        last_error = COALESCE(last_error, '') || CASE WHEN last_error IS NULL THEN '' ELSE E'\n' END || 'lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped responding',
+        finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
+        locked_by = NULL, locked_until = NULL, run_at = now()
+      WHERE state = 'RUNNING' AND locked_until < now()`;
+    if (recovered > 0) {
+      this.o.logger.warn({ recovered }, 'recovered jobs whose lease expired');
+      await this.o.prisma.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'recovered')`;
+    }
+    const pruned = await this.o.prisma.$executeRaw`
+      DELETE FROM job WHERE id IN (
+        SELECT id FROM job WHERE state = 'COMPLETED'
+          AND finished_at < now() - make_interval(hours => ${this.o.retentionHours}::int)
+        LIMIT 5000)`;
+    return { recovered, pruned };
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+}
+
+export const JobStateSchema = z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'DEAD']);
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  state: string;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  runAt: Date;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export async function listJobs(db: Db, state: z.infer<typeof JobStateSchema>, limit = 100): Promise<JobRow[]> {
+  return db.job.findMany({
+    where: { state },
+    orderBy: { createdAt: 'desc' },
+    take: limit,
+    select: { id: true, kind: true, state: true, attempts: true, maxAttempts: true, lastError: true, runAt: true, createdAt: true, finishedAt: true },
+  });
+}
+
+/** An admin's retry: a dead job gets a fresh set of attempts and runs now. */
+export async function retryJob(db: Db, id: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE job SET state = 'QUEUED', attempts = 0, run_at = now(), finished_at = NULL, locked_by = NULL, locked_until = NULL
+    WHERE id = ${id}::uuid AND state = 'DEAD'`;
+  if (n > 0) await db.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'retry')`;
+  return n > 0;
+}
+
+export async function queueDepth(db: Db): Promise<Record<string, number>> {
+  const rows = await db.$queryRaw<{ state: string; n: bigint }[]>`SELECT state::text, count(*) AS n FROM job GROUP BY state`;
+  const out: Record<string, number> = { QUEUED: 0, RUNNING: 0, COMPLETED: 0, DEAD: 0 };
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
+}
+
+export { Prisma };

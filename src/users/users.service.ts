@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { isUniqueViolation, type Tx } from '../db/prisma.js';
+import { hashPassword, hashToken, newToken, verifyPassword } from './password.js';
+import type { AuthUser, CreateUser, UpdateUser } from './users.schema.js';
+
+const publicUser = { id: true, email: true, displayName: true, role: true, active: true, createdAt: true } as const;
+
+export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
+  const { prisma, clock, config } = deps;
+
+  /** Counts an attempt in a fixed window shared by every process; true when over the limit. */
+  async function overLimit(db: Tx, key: string, max: number, windowSeconds: number): Promise<boolean> {
+    const now = clock.now();
+    const rows = await db.$queryRaw<{ count: number }[]>`
+      INSERT INTO rate_limit (key, count, window_start) VALUES (${key}, 1, ${now})
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN rate_limit.window_start < ${now}::timestamptz - make_interval(secs => ${windowSeconds}::float8) THEN 1 ELSE rate_limit.count + 1 END,
+        window_start = CASE WHEN rate_limit.window_start < ${now}::timestamptz - make_interval(secs => ${windowSeconds}::float8) THEN ${now} ELSE rate_limit.window_start END
+      RETURNING count`;
+    return rows[0].count > max;
+  }
+
+  return {
+    async create(input: CreateUser, db: Tx = prisma) {
+      try {
+        return await db.user.create({
+          data: { email: input.email, displayName: input.displayName, role: input.role, passwordHash: await hashPassword(input.password) },
+          select: publicUser,
+        });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError('CONFLICT', `A user with email ${input.email} already exists`);
+        throw e;
+      }
+    },
+
+    async update(id: string, input: UpdateUser) {
+      const exists = await prisma.user.findUnique({ where: { id }, select: { id: true } });
+      if (!exists) throw AppError.notFound('User');
+      const user = await prisma.user.update({
+        where: { id },
+        data: {
+          active: input.active,
+          displayName: input.displayName,
+          role: input.role,
+          passwordHash: input.password ? await hashPassword(input.password) : undefined,
+        },
+        select: publicUser,
+      });
+      // A deactivated user is signed out everywhere at once.
+      if (input.active === false) await prisma.authToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: clock.now() } });
+      return user;
+    },
+
+    list() {
+      return prisma.user.findMany({ select: publicUser, orderBy: { createdAt: 'asc' } });
+    },
+
+    async login(email: string, password: string, ip: string) {
+      const window = config.LOGIN_WINDOW_SECONDS;
+      const max = config.LOGIN_MAX_ATTEMPTS;
+      const [byAccount, byIp] = [await overLimit(prisma, `login:acct:${email}`, max, window), await overLimit(prisma, `login:ip:${ip}`, max * 5, window)];
+      if (byAccount || byIp) throw new AppError('RATE_LIMITED', 'Too many login attempts; try again later');
+      const user = await prisma.user.findUnique({ where: { email } });
+      const ok = user && user.active && (await verifyPassword(password, user.passwordHash));
+      if (!ok || !user) throw new AppError('UNAUTHENTICATED', 'Wrong email or password');
+      const { token, hash } = newToken();
+      const expiresAt = new Date(clock.now().getTime() + config.TOKEN_TTL_HOURS * 3600_000);
+      await prisma.authToken.create({ data: { tokenHash: hash, userId: user.id, expiresAt } });
+      await prisma.rateLimit.deleteMany({ where: { key: `login:acct:${email}` } });
+      return { token, expiresAt, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role } };
+    },
+
+    async logout(token: string) {
+      await prisma.authToken.updateMany({ where: { tokenHash: hashToken(token), revokedAt: null }, data: { revokedAt: clock.now() } });
+    },
+
+    async authenticate(token: string): Promise<AuthUser | null> {
+      const row = await prisma.authToken.findUnique({
+        where: { tokenHash: hashToken(token) },
+        select: { expiresAt: true, revokedAt: true, user: { select: { id: true, email: true, displayName: true, role: true, active: true } } },
+      });
+      if (!row || row.revokedAt || row.expiresAt <= clock.now() || !row.user.active) return null;
+      const { active: _active, ...user } = row.user;
+      return user;
+    },
+
+    /** First start: make sure someone can log in. Returns the generated password when one was made up. */
+    async ensureAdmin(email?: string, password?: string): Promise<{ email: string; password?: string } | null> {
+      const count = await prisma.user.count({ where: { role: 'ADMIN' } });
+      if (count > 0) return null;
+      const adminEmail = email ?? 'admin@tipdesk.local';
+      const generated = password ? undefined : randomBytes(12).toString('base64url');
+      await this.create({ email: adminEmail, displayName: 'Administrator', role: 'ADMIN', password: password ?? generated! });
+      return { email: adminEmail, password: generated };
+    },
+  };
+}
+export type UsersService = ReturnType<typeof usersService>;

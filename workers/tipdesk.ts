@@ -1,0 +1,4 @@
+// One process with the HTTP API and all workers: `npm start`.
+import { main } from '../src/runtime.js';
+
+await main({ api: true, worker: true });

@@ -1,0 +1,4 @@
+// Job workers and the mailbox poller only: `npm run start:worker` (run as many as needed).
+import { main } from '../src/runtime.js';
+
+await main({ api: false, worker: true });
