@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "intake_source" ADD COLUMN     "pending" INTEGER;
+
