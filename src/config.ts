@@ -65,6 +65,12 @@ export const ConfigSchema = z
     TWILIO_FROM_NUMBER: optionalString,
     // Tests point the REST client at a loopback recorder; production leaves it unset.
     TWILIO_API_BASE_URL: optionalString,
+    // Extra public base URLs Twilio may sign webhooks with (e.g. a Messaging Service's webhook host), comma-separated.
+    TWILIO_WEBHOOK_BASE_URLS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.string().url())),
     SMS_FOLLOWUP_DAYS: int(14, 0),
     SMS_RATE_LIMIT_PER_HOUR: int(20, 1),
     VOICE_MAX_SECONDS: int(180, 2),

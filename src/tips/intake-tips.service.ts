@@ -45,6 +45,8 @@ export interface NewTipInput {
   emailMessageId?: string | null;
   messageKind?: string;
   externalId?: string | null;
+  /** A tip row made earlier (e.g. by a webhook that had to answer with its reference): filled in, keeping its reference. */
+  reservedTipId?: string | null;
 }
 
 export function detectLanguage(text: string): string {
@@ -58,26 +60,29 @@ export const searchTextOf = (t: { reference: string; subject?: string | null; bo
   [t.reference, t.title, t.subject, t.location, t.body].filter(Boolean).join('\n').slice(0, 20_000);
 
 export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
-  const reference = await nextReference(tx, input.receivedAt, input.timeZone);
+  const reserved = input.reservedTipId
+    ? await tx.tip.findUniqueOrThrow({ where: { id: input.reservedTipId }, select: { reference: true, createdAt: true } })
+    : null;
+  const reference = reserved?.reference ?? (await nextReference(tx, input.receivedAt, input.timeZone));
   const text = `${input.subject ?? ''}\n${input.body}`;
   const suggestion = suggestCategory(text, await loadRules(tx));
-  const tip = await tx.tip.create({
-    data: {
-      reference,
-      channel: input.channel,
-      subject: input.subject ?? null,
-      body: input.body,
-      language: input.language ?? detectLanguage(text),
-      tipsterId: input.tipsterId ?? null,
-      suggestedCategory: suggestion?.category ?? null,
-      suggestionConfidence: suggestion?.confidence ?? null,
-      suggestionTerms: suggestion?.terms ?? [],
-      searchText: searchTextOf({ reference, subject: input.subject, body: input.body }),
-      createdAt: input.receivedAt,
-      lastActivityAt: input.receivedAt,
-    },
-  });
-  if (input.tipsterId) await tx.tipTipster.create({ data: { tipId: tip.id, tipsterId: input.tipsterId } });
+  const data = {
+    channel: input.channel,
+    subject: input.subject ?? null,
+    body: input.body,
+    language: input.language ?? detectLanguage(text),
+    tipsterId: input.tipsterId ?? null,
+    suggestedCategory: suggestion?.category ?? null,
+    suggestionConfidence: suggestion?.confidence ?? null,
+    suggestionTerms: suggestion?.terms ?? [],
+    searchText: searchTextOf({ reference, subject: input.subject, body: input.body }),
+    createdAt: reserved?.createdAt ?? input.receivedAt,
+    lastActivityAt: input.receivedAt,
+  };
+  const tip = reserved ? await tx.tip.update({ where: { id: input.reservedTipId! }, data }) : await tx.tip.create({ data: { reference, ...data } });
+  if (input.tipsterId) {
+    await tx.tipTipster.upsert({ where: { tipId_tipsterId: { tipId: tip.id, tipsterId: input.tipsterId } }, create: { tipId: tip.id, tipsterId: input.tipsterId }, update: {} });
+  }
   const message = await tx.message.create({
     data: {
       tipId: tip.id,
