@@ -1,10 +1,112 @@
-import { Router } from 'express';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import esbuild from 'esbuild';
+import { Router, type Response } from 'express';
 import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { css } from './web/styles.js';
 
-export function dashboardRoutes(_deps: Deps): Router {
+// The dashboard is a small TypeScript client under ./web, bundled by esbuild in memory the
+// first time it is asked for. Bundling at start-up (rather than in a build step) means
+// `npm start`, `npm run dev`, the tests and a container image all serve the same code with
+// nothing generated to forget: under tsx the entry is web/main.ts, under dist it is the
+// tsc output web/main.js. The styles live in web/styles.ts for the same reason (tsc does
+// not copy .css files into dist). esbuild is therefore a runtime dependency.
+
+interface Bundle {
+  js: string;
+  css: string;
+  etagJs: string;
+  etagCss: string;
+}
+
+// One bundle per process: the sources do not change while it runs, and rebuilding per
+// app instance would cost every test harness a bundle it may never serve.
+let bundle: Promise<Bundle> | null = null;
+
+function entryPoint(): string {
+  const here = fileURLToPath(import.meta.url);
+  const ext = extname(here);
+  const entry = join(dirname(here), 'web', `main${ext}`);
+  if (!existsSync(entry)) throw new Error(`dashboard entry point missing: ${entry}`);
+  return entry;
+}
+
+async function buildBundle(minify: boolean): Promise<Bundle> {
+  const entry = entryPoint();
+  const js = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2020'],
+    minify,
+    legalComments: 'none',
+    outfile: 'app.js',
+    logLevel: 'silent',
+  });
+  const text = js.outputFiles[0].text;
+  const etag = (s: string) => `"${createHash('sha256').update(s).digest('base64url').slice(0, 20)}"`;
+  return { js: text, css, etagJs: etag(text), etagCss: etag(css) };
+}
+
+function loadBundle(deps: Deps): Promise<Bundle> {
+  if (!bundle) {
+    const started = Date.now();
+    bundle = buildBundle(deps.config.NODE_ENV === 'production').then(
+      (b) => {
+        deps.logger.info({ ms: Date.now() - started, bytes: b.js.length }, 'dashboard bundle built');
+        return b;
+      },
+      (err: unknown) => {
+        bundle = null; // let the next request try again
+        deps.logger.error({ err }, 'dashboard bundle failed');
+        throw new AppError('UNAVAILABLE', 'Dashboard is not available');
+      },
+    );
+  }
+  return bundle;
+}
+
+const INDEX_HTML = `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tipdesk 爆料台</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script defer src="/assets/app.js"></script>
+</head>
+<body>
+<div id="app"><noscript>Tipdesk needs JavaScript.</noscript></div>
+</body>
+</html>
+`;
+
+function sendAsset(res: Response, ifNoneMatch: string | undefined, type: string, body: string, etag: string) {
+  // Revalidate every time (cheap 304s) so a deploy is picked up without cache-busting names.
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', etag);
+  if (ifNoneMatch === etag) return res.status(304).end();
+  res.type(type).send(body);
+}
+
+export function dashboardRoutes(deps: Deps): Router {
   const r = Router();
   r.get('/', (_req, res) => {
-    res.type('html').send('<!doctype html><meta charset="utf-8"><title>Tipdesk</title><p>Tipdesk is running. The API is under /api.</p>');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(INDEX_HTML);
+  });
+  r.get('/assets/app.js', async (req, res) => {
+    const b = await loadBundle(deps);
+    sendAsset(res, req.headers['if-none-match'], 'application/javascript; charset=utf-8', b.js, b.etagJs);
+  });
+  r.get('/assets/app.css', async (req, res) => {
+    const b = await loadBundle(deps);
+    sendAsset(res, req.headers['if-none-match'], 'text/css; charset=utf-8', b.css, b.etagCss);
   });
   return r;
 }

@@ -1,0 +1,86 @@
+import { ApiError, get, post } from './api.js';
+import { channelIcon, dateTime, timeEl } from './format.js';
+import { fill, h } from './h.js';
+import { t } from './i18n.js';
+import type { IntakeChannelHealth, SubmissionInfo } from './types.js';
+import { errorText, poll, showError, toast } from './ui.js';
+
+// Editors' view of the intake: is every channel being polled / called, do the counts of
+// received and stored items agree, and what is stuck in quarantine.
+
+const POLL_MS = 5000;
+
+export function mountHealth(root: HTMLElement): () => void {
+  const channels = h('div', { class: 'health-cards' }, h('p', { class: 'muted' }, t('loading')));
+  const quarantine = h('div', { class: 'quarantine' });
+
+  function channelCard(c: IntakeChannelHealth) {
+    const stat = (label: string, value: number, cls = '') => h('div', { class: `stat ${cls}` }, h('span', { class: 'stat-value' }, String(value ?? 0)), h('span', { class: 'stat-label' }, label));
+    return h(
+      'article',
+      { class: `card health-card${c.lastError ? ' has-error' : ''}`, 'data-source': c.id },
+      h('div', { class: 'card-head' }, channelIcon(c.channel), h('b', null, c.id), h('span', { class: 'muted' }, t(`channel.${c.channel}`))),
+      h(
+        'div',
+        { class: 'stats' },
+        stat(t('seen'), c.seen),
+        stat(t('stored'), c.stored),
+        stat(t('skipped'), c.skipped),
+        stat(t('duplicates'), c.duplicates),
+        stat(t('quarantined'), c.quarantined, c.quarantined ? 'warn' : ''),
+        stat(t('backlog'), c.backlog, c.backlog ? 'warn' : ''),
+      ),
+      h('p', null, `${t('lastPoll')}: `, timeEl(c.lastPollAt), h('span', { class: 'muted' }, ` (${dateTime(c.lastPollAt)})`)),
+      h('p', null, `${t('lastSuccess')}: `, timeEl(c.lastSuccessAt)),
+      c.lastError ? h('p', { class: 'error' }, `${t('lastError')}: ${c.lastError}`) : null,
+    );
+  }
+
+  async function retry(s: SubmissionInfo) {
+    try {
+      await post(`/api/submissions/${s.id}/retry`, {});
+      toast(t('retried'));
+    } catch (e) {
+      showError(e);
+    }
+    await load().catch(showError);
+  }
+
+  async function load() {
+    const [health, subs] = await Promise.allSettled([
+      get<{ channels: IntakeChannelHealth[]; quarantined: number }>('/api/intake/health'),
+      get<{ submissions: SubmissionInfo[] }>('/api/submissions?state=QUARANTINED'),
+    ]);
+    if (health.status === 'fulfilled') {
+      fill(channels, health.value.channels.length ? health.value.channels.map(channelCard) : h('p', { class: 'muted' }, '—'));
+    } else {
+      const e = health.reason;
+      fill(channels, h('p', { class: 'muted' }, e instanceof ApiError && e.status === 404 ? t('healthUnavailable') : errorText(e)));
+    }
+    if (subs.status === 'fulfilled') {
+      const rows = subs.value.submissions;
+      fill(
+        quarantine,
+        rows.length
+          ? h(
+              'ul',
+              { class: 'quarantine-list' },
+              rows.map((s) =>
+                h(
+                  'li',
+                  { class: 'card', 'data-submission': s.id },
+                  h('div', { class: 'card-head' }, channelIcon(s.channel), h('code', null, s.externalId), h('span', { class: 'muted' }, dateTime(s.receivedAt))),
+                  s.lastError ? h('p', { class: 'error' }, s.lastError) : null,
+                  h('div', { class: 'card-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => void retry(s) }, t('retry'))),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, t('noQuarantined')),
+      );
+    } else fill(quarantine, h('p', { class: 'error' }, errorText(subs.reason)));
+  }
+
+  fill(root, h('section', { class: 'health' }, h('h2', null, t('health')), channels, h('h2', null, t('quarantined')), quarantine));
+  load().catch(showError);
+  return poll(load, POLL_MS);
+}
