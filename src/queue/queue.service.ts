@@ -79,6 +79,8 @@ export interface WorkerOptions<D> {
   backoffBaseSeconds?: number;
   backoffCapSeconds?: number;
   retentionHours?: number;
+  /** How often expired leases are recovered and old jobs pruned. */
+  maintenanceSeconds?: number;
   workerId?: string;
   /** How long stop() lets running jobs finish before it hands them back. */
   shutdownGraceMs?: number;
@@ -95,6 +97,8 @@ export class Worker<D> {
   private poked = false;
   private loopDone?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
+  /** Finished jobs whose COMPLETED update rides along with the next claim (one round trip for both). */
+  private completed: { id: string; kind: string }[] = [];
   private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId'>> & Pick<WorkerOptions<D>, 'onJobEvent'>;
 
   constructor(opts: WorkerOptions<D>) {
@@ -107,6 +111,7 @@ export class Worker<D> {
       backoffBaseSeconds: 5,
       backoffCapSeconds: 3600,
       retentionHours: 72,
+      maintenanceSeconds: 30,
       shutdownGraceMs: 10_000,
       ...opts,
     } as typeof this.o;
@@ -115,7 +120,10 @@ export class Worker<D> {
   async start(): Promise<void> {
     await this.listen();
     this.loopDone = this.loop();
-    const maintenance = setInterval(() => void this.maintain().catch((e) => this.o.logger.warn({ err: e }, 'queue maintenance failed')), 30_000);
+    const maintenance = setInterval(
+      () => void this.maintain().catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'queue maintenance failed')),
+      this.o.maintenanceSeconds * 1000,
+    );
     maintenance.unref();
     this.timers.push(maintenance);
     void this.maintain().catch(() => {});
@@ -130,15 +138,21 @@ export class Worker<D> {
     this.wake();
     await this.loopDone;
     const inflight = [...this.running.values()].map((r) => r.promise);
-    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.shutdownGraceMs).unref());
-    if ((await Promise.race([Promise.all(inflight), grace])) === 'timeout') {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((r) => (graceTimer = setTimeout(() => r('timeout'), this.o.shutdownGraceMs)));
+    const outcome = await Promise.race([Promise.all(inflight), grace]);
+    clearTimeout(graceTimer);
+    if (outcome === 'timeout') {
       const ids = [...this.running.keys()];
-      for (const r of this.running.values()) r.abort.abort();
+      // Hand back first, then abort: a handler failing on the abort must not record a failed attempt.
       await this.o.prisma.$executeRaw`
         UPDATE job SET state = 'QUEUED', locked_by = NULL, locked_until = NULL, attempts = GREATEST(attempts - 1, 0), run_at = now()
         WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'`;
+      for (const r of this.running.values()) r.abort.abort();
+      await this.o.prisma.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'released')`;
       this.o.logger.warn({ released: ids.length }, 'released unfinished jobs on shutdown');
     }
+    await this.flushCompleted().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
     await this.listener?.end().catch(() => {});
     this.o.logger.info({ worker: this.id }, 'worker stopped');
   }
@@ -157,6 +171,10 @@ export class Worker<D> {
     try {
       await client.connect();
       await client.query(`LISTEN ${JOB_CHANNEL}`);
+      if (this.stopping) {
+        await client.end().catch(() => {});
+        return;
+      }
       this.listener = client;
       this.wake();
     } catch (err) {
@@ -185,9 +203,10 @@ export class Worker<D> {
           continue;
         }
       }
-      // Claim again straight away while there is work and room; otherwise wait for a wake-up.
-      if (claimed > 0 && claimed === free) continue;
-      if (claimed > 0 && this.running.size < this.o.concurrency) continue;
+      // A full batch means there may be more: claim again once a slot frees up (a finished
+      // job wakes the loop). A short batch means every due job is taken (SKIP LOCKED only
+      // skips rows other workers are claiming), so wait for a notification or the poll.
+      if (claimed > 0 && claimed === free && this.running.size < this.o.concurrency) continue;
       await this.sleep(this.o.pollSeconds * 1000);
     }
   }
@@ -216,10 +235,26 @@ export class Worker<D> {
     });
   }
 
+  /** Wakes the loop when a job this worker scheduled for later becomes due (no NOTIFY fires then). */
+  private wakeIn(ms: number): void {
+    if (ms >= this.o.pollSeconds * 1000) return;
+    // Timers count from the event loop's cached time and can fire a few ms before run_at
+    // has passed on the database clock; a claim then finds nothing and the retry waits a poll.
+    setTimeout(() => this.wake(), ms + 100).unref();
+  }
+
+  /** Records finished jobs as COMPLETED and claims up to `limit` due jobs, in one statement. */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     const kinds = [...this.defs.keys()];
-    return this.o.prisma.$queryRaw<ClaimedRow[]>`
-      WITH next AS (
+    const done = this.completed;
+    this.completed = [];
+    let rows: ClaimedRow[];
+    try {
+      rows = await this.o.prisma.$queryRaw<ClaimedRow[]>`
+      WITH done AS (
+        UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+        WHERE id = ANY(${done.map((d) => d.id)}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'),
+      next AS (
         SELECT id FROM job
         WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY(${kinds}::text[])
         ORDER BY priority DESC, run_at
@@ -229,6 +264,22 @@ export class Worker<D> {
         locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8), started_at = now()
       FROM next WHERE j.id = next.id
       RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`;
+    } catch (err) {
+      this.completed.unshift(...done);
+      throw err;
+    }
+    for (const d of done) this.o.onJobEvent?.('completed', d.kind);
+    return rows;
+  }
+
+  private async flushCompleted(): Promise<void> {
+    if (!this.completed.length) return;
+    const done = this.completed;
+    this.completed = [];
+    await this.o.prisma.$executeRaw`
+      UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+      WHERE id = ANY(${done.map((d) => d.id)}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'`;
+    for (const d of done) this.o.onJobEvent?.('completed', d.kind);
   }
 
   private run(job: ClaimedRow): void {
@@ -256,11 +307,12 @@ export class Worker<D> {
       const parsed = def.payload.safeParse(job.payload);
       if (!parsed.success) throw Object.assign(new Error(`invalid payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), { permanent: true });
       await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
-      await this.o.prisma.$executeRaw`
-        UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`;
-      this.o.onJobEvent?.('completed', job.kind);
+      // Recorded by the next claim, which the freed slot triggers at once (or by stop()). A crash
+      // before that runs the job again after its lease: handlers are idempotent.
+      if (!signal.aborted) this.completed.push({ id: job.id, kind: job.kind });
     } catch (err) {
+      // stop() already handed this job back; its failure on the abort is not an attempt.
+      if (signal.aborted) return;
       const message = err instanceof Error ? err.message : String(err);
       const dead = isPermanent(err) || job.attempts >= job.max_attempts;
       const delay = backoffSeconds(job.attempts, this.o.backoffBaseSeconds, this.o.backoffCapSeconds);
@@ -271,6 +323,7 @@ export class Worker<D> {
           finished_at = CASE WHEN ${dead} THEN now() ELSE NULL END
         WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`;
       this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
+      if (!dead) this.wakeIn(delay * 1000);
       if (dead) log.error({ err: message }, 'job is dead');
       else log.warn({ err: message, retryInSeconds: Math.round(delay) }, 'job failed; will retry');
     } finally {
@@ -283,7 +336,7 @@ export class Worker<D> {
     const recovered = await this.o.prisma.$executeRaw`
       UPDATE job SET
         state = CASE WHEN attempts >= max_attempts THEN 'DEAD'::"JobState" ELSE 'QUEUED'::"JobState" END,
-        last_error = COALESCE(last_error, '') || CASE WHEN last_error IS NULL THEN '' ELSE E'\n' END || 'lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped responding',
+        last_error = left('lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped responding' || COALESCE(E'\n' || last_error, ''), 2000),
         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
         locked_by = NULL, locked_until = NULL, run_at = now()
       WHERE state = 'RUNNING' AND locked_until < now()`;

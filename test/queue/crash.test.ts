@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueue, type Worker } from '../../src/queue/queue.service.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
+import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
+
+let h: Harness;
+let child: ChildProcess | undefined;
+let rescuer: Worker<unknown> | undefined;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await rescuer?.stop();
+  await h?.close();
+});
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe('a worker killed mid-job', () => {
+  it('loses its lease and another worker retries the job', async () => {
+    const id = (await h.deps.prisma.$transaction((tx) => enqueue(tx, 'hang', { submissionId: 'sub-大齿社区' }, { maxAttempts: 5 })))!;
+
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/queue/fixtures/hang-worker.ts'), h.db.url, '2'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const claimed = await waitFor(async () => /claimed (\S+) by (\S+)/.exec(out), 30_000, `child to claim the job (stderr: ${err})`);
+    expect(claimed[1]).toBe(id);
+
+    const held = await jobRow(h.deps.prisma, id);
+    expect(held).toMatchObject({ state: 'RUNNING', attempts: 1, locked_by: claimed[2] });
+
+    const exited = new Promise((r) => child!.once('exit', (_code, signal) => r(signal)));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    // Nobody renews the lease now, and nobody finishes the job.
+    expect((await jobRow(h.deps.prisma, id)).state).toBe('RUNNING');
+
+    const runs: { id: string; attempt: number }[] = [];
+    rescuer = await startWorker({
+      prisma: h.deps.prisma,
+      databaseUrl: h.db.url,
+      logger: h.deps.logger,
+      leaseSeconds: 5,
+      maintenanceSeconds: 0.5,
+      definitions: [testJob('hang', async (_d, _p, ctx) => void runs.push({ id: ctx.id, attempt: ctx.attempt }))],
+    });
+    const done = await waitForJobState(h.deps.prisma, id, 'COMPLETED', 30_000);
+    expect(done.attempts).toBe(2);
+    expect(runs).toEqual([{ id, attempt: 2 }]);
+    expect(h.logs.text).toContain('recovered jobs whose lease expired');
+  });
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { waitFor } from '../support/wait.js';
+import type { Db } from '../../src/db/prisma.js';
+import type { Logger } from '../../src/logger.js';
+import { Worker, type JobDefinition, type WorkerOptions } from '../../src/queue/queue.service.js';
+
+export const anyPayload = z.object({}).passthrough();
+
+/** A job definition for queue tests; the handler gets the job's context. */
+export function testJob(id: string, handler: JobDefinition<Record<string, unknown>, unknown>['handler'], maxAttempts?: number): JobDefinition<Record<string, unknown>, unknown> {
+  return { id, payload: anyPayload, maxAttempts, handler };
+}
+
+/** Starts a Worker the way the service does, with test-friendly timings unless overridden. */
+export async function startWorker(
+  o: { prisma: Db; databaseUrl: string; logger: Logger; definitions: JobDefinition<any, unknown>[] } & Partial<WorkerOptions<unknown>>,
+) {
+  const worker = new Worker<unknown>({ deps: {}, pollSeconds: 1, backoffBaseSeconds: 0.2, maintenanceSeconds: 600, ...o });
+  await worker.start();
+  return worker;
+}
+
+export interface JobSnapshot {
+  id: string;
+  state: string;
+  attempts: number;
+  run_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  locked_by: string | null;
+  last_error: string | null;
+}
+
+export async function jobRow(db: Db, id: string): Promise<JobSnapshot> {
+  const rows = await db.$queryRaw<JobSnapshot[]>`
+    SELECT id::text, state::text, attempts, run_at, started_at, finished_at, locked_by, last_error FROM job WHERE id = ${id}::uuid`;
+  return rows[0]!;
+}
+
+/** Waits until the job reaches the given state and returns its row. */
+export async function waitForJobState(db: Db, id: string, state: string, timeoutMs = 15_000): Promise<JobSnapshot> {
+  return waitFor(async () => {
+    const r = await jobRow(db, id);
+    return r?.state === state ? r : null;
+  }, timeoutMs, `job ${id} to be ${state}`);
+}

@@ -1,0 +1,220 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPrisma, type Db } from '../../src/db/prisma.js';
+import { PermanentJobError } from '../../src/errors.js';
+import { backoffSeconds, enqueue, JOB_CHANNEL, queueDepth, Worker } from '../../src/queue/queue.service.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
+import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
+
+let h: Harness;
+const workers: Worker<unknown>[] = [];
+const clients: Db[] = [];
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await Promise.all(clients.splice(0).map((c) => c.$disconnect()));
+});
+afterAll(async () => h?.close());
+
+const enqueueOne = (kind: string, payload: unknown = {}, opts = {}) => h.deps.prisma.$transaction((tx) => enqueue(tx, kind, payload, opts));
+
+/** A worker on the harness database, stopped after the test. */
+async function own(o: Partial<Parameters<typeof startWorker>[0]> & Pick<Parameters<typeof startWorker>[0], 'definitions'>) {
+  const w = await startWorker({ prisma: h.deps.prisma, databaseUrl: h.db.url, logger: h.deps.logger, ...o });
+  workers.push(w);
+  return w;
+}
+
+describe('enqueue', () => {
+  it('creates the job only when the surrounding transaction commits', async () => {
+    await expect(
+      h.deps.prisma.$transaction(async (tx) => {
+        await enqueue(tx, 'rollback-kind', { n: 1 });
+        throw new Error('caller failed');
+      }),
+    ).rejects.toThrow('caller failed');
+    expect(await h.deps.prisma.job.count({ where: { kind: 'rollback-kind' } })).toBe(0);
+    const id = await enqueueOne('rollback-kind', { n: 2 });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await h.deps.prisma.job.count({ where: { kind: 'rollback-kind' } })).toBe(1);
+  });
+
+  it('enqueues a unique key once', async () => {
+    const first = await enqueueOne('unique-kind', {}, { uniqueKey: 'ack:T-260321-0042' });
+    const second = await enqueueOne('unique-kind', {}, { uniqueKey: 'ack:T-260321-0042' });
+    expect(first).not.toBeNull();
+    expect(second).toBeNull();
+    expect(await h.deps.prisma.job.count({ where: { uniqueKey: 'ack:T-260321-0042' } })).toBe(1);
+  });
+});
+
+describe('workers', () => {
+  it('drains 2,000 jobs with 4 workers of concurrency 4 on separate connections, each job done exactly once', async () => {
+    const runs = new Map<string, number>();
+    const seen = new Map<number, string[]>();
+    const byWorker = new Map<string, number>();
+    const total = 2000;
+    for (let i = 0; i < 4; i++) {
+      const prisma = createPrisma(h.db.url, 5);
+      clients.push(prisma);
+      const w: Worker<unknown> = await own({
+        prisma,
+        concurrency: 4,
+        workerId: `drain-${i}`,
+        definitions: [
+          testJob('drain', async (_d, payload, ctx) => {
+            runs.set(ctx.id, (runs.get(ctx.id) ?? 0) + 1);
+            const n = payload.n as number;
+            seen.set(n, [...(seen.get(n) ?? []), ctx.id]);
+            byWorker.set(w.id, (byWorker.get(w.id) ?? 0) + 1);
+            // Yield so that jobs of different workers interleave.
+            if (n % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+          }),
+        ],
+      });
+    }
+    // Enqueued in batches while the workers run, each batch announced like enqueue() does.
+    for (let b = 0; b < 4; b++) {
+      await h.deps.prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`
+          INSERT INTO job (kind, payload) SELECT 'drain', jsonb_build_object('n', n) FROM generate_series(${b * 500}::int, ${b * 500 + 499}::int) AS n`;
+        await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'drain')`;
+      });
+    }
+    await waitFor(async () => (await h.deps.prisma.job.count({ where: { kind: 'drain', state: 'COMPLETED' } })) === total, 60_000, 'all jobs completed');
+
+    const ids = (await h.deps.prisma.job.findMany({ where: { kind: 'drain' }, select: { id: true, state: true, attempts: true } }));
+    expect(ids).toHaveLength(total);
+    expect(ids.every((j) => j.state === 'COMPLETED' && j.attempts === 1)).toBe(true);
+    expect([...runs.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(new Set(ids.map((j) => j.id))).toEqual(new Set(runs.keys()));
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect([...seen.values()].every((v) => v.length === 1)).toBe(true);
+    // Every worker took part (the claim is shared, not won by one process).
+    expect(byWorker.size).toBe(4);
+  });
+
+  it('backs off a failing handler, moving run_at forward, and marks it dead after max attempts with the last error', async () => {
+    const attempts: number[] = [];
+    // pollSeconds is huge: the retries run because the worker wakes itself when each backoff ends.
+    await own({
+      pollSeconds: 600,
+      backoffBaseSeconds: 1,
+      definitions: [
+        testJob('always-fails', async (_d, _p, ctx) => {
+          attempts.push(ctx.attempt);
+          throw new Error(`漏水 report could not be processed (attempt ${ctx.attempt})`);
+        }),
+      ],
+    });
+    const id = (await enqueueOne('always-fails', { submissionId: 'x' }, { maxAttempts: 3 }))!;
+    const afterFirst = await waitFor(async () => {
+      const r = await jobRow(h.deps.prisma, id);
+      return r.attempts === 1 && r.state === 'QUEUED' ? r : null;
+    }, 15_000, 'first failure recorded');
+    expect(afterFirst.last_error).toContain('attempt 1');
+    expect(afterFirst.locked_by).toBeNull();
+    // Backoff of attempt 1 with base 1 s is between 0.5 and 1 s after the failure.
+    expect(afterFirst.run_at.getTime()).toBeGreaterThan(afterFirst.started_at!.getTime() + 400);
+
+    const dead = await waitForJobState(h.deps.prisma, id, 'DEAD', 20_000);
+    expect(dead.attempts).toBe(3);
+    expect(dead.last_error).toContain('attempt 3');
+    expect(dead.finished_at).not.toBeNull();
+    expect(attempts).toEqual([1, 2, 3]);
+  });
+
+  it('sends a permanent failure straight to dead', async () => {
+    let calls = 0;
+    await own({
+      definitions: [
+        testJob('permanent', async () => {
+          calls++;
+          throw new PermanentJobError('submission no longer exists');
+        }),
+      ],
+    });
+    const id = (await enqueueOne('permanent', {}, { maxAttempts: 5 }))!;
+    const dead = await waitForJobState(h.deps.prisma, id, 'DEAD');
+    expect(dead.attempts).toBe(1);
+    expect(dead.last_error).toBe('submission no longer exists');
+    expect(calls).toBe(1);
+  });
+
+  it('wakes an idle worker through LISTEN/NOTIFY long before its poll', async () => {
+    const done: string[] = [];
+    await own({
+      pollSeconds: 600,
+      definitions: [testJob('wake', async (_d, _p, ctx) => void done.push(ctx.id))],
+    });
+    const first = (await enqueueOne('wake'))!;
+    await waitFor(async () => done.includes(first));
+    // Let the worker go back to sleep (a 600 s poll) before the next job arrives.
+    await new Promise((r) => setTimeout(r, 500));
+    const second = (await enqueueOne('wake'))!;
+    await waitFor(async () => done.includes(second), 10_000, 'job run after NOTIFY');
+    await waitForJobState(h.deps.prisma, second, 'COMPLETED');
+  });
+
+  it('on stop hands back a job that does not finish in the grace period, and records one that does', async () => {
+    let release!: () => void;
+    const slowDone = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const w = await startWorker({
+      prisma: h.deps.prisma,
+      databaseUrl: h.db.url,
+      logger: h.deps.logger,
+      concurrency: 2,
+      shutdownGraceMs: 400,
+      definitions: [
+        testJob('stuck', async (_d, _p, ctx) => {
+          started.push(ctx.id);
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+          throw new Error('aborted');
+        }),
+        testJob('finishing', async (_d, _p, ctx) => {
+          started.push(ctx.id);
+          await slowDone;
+        }),
+      ],
+    });
+    const stuck = (await enqueueOne('stuck'))!;
+    const finishing = (await enqueueOne('finishing'))!;
+    await waitFor(async () => started.length === 2);
+    const stopping = w.stop();
+    setTimeout(release, 100);
+    await stopping;
+
+    const s = await jobRow(h.deps.prisma, stuck);
+    expect(s).toMatchObject({ state: 'QUEUED', attempts: 0, locked_by: null, last_error: null });
+    expect((await jobRow(h.deps.prisma, finishing)).state).toBe('COMPLETED');
+    expect(h.logs.text).toContain('released unfinished jobs on shutdown');
+  });
+
+  it('prunes completed jobs older than the retention period and keeps the rest', async () => {
+    await h.deps.prisma.$executeRaw`
+      INSERT INTO job (kind, state, finished_at) VALUES
+        ('prune-old', 'COMPLETED', now() - interval '100 hours'),
+        ('prune-old', 'COMPLETED', now() - interval '73 hours'),
+        ('prune-recent', 'COMPLETED', now() - interval '1 hour'),
+        ('prune-dead', 'DEAD', now() - interval '500 hours')`;
+    // Not started: start() runs maintenance in the background, which would race this call.
+    const w = new Worker<unknown>({ prisma: h.deps.prisma, databaseUrl: h.db.url, logger: h.deps.logger, deps: {}, retentionHours: 72, definitions: [] });
+    const { pruned } = await w.maintain();
+    expect(pruned).toBe(2);
+    expect(await h.deps.prisma.job.count({ where: { kind: 'prune-old' } })).toBe(0);
+    expect(await h.deps.prisma.job.count({ where: { kind: 'prune-recent' } })).toBe(1);
+    expect(await h.deps.prisma.job.count({ where: { kind: 'prune-dead' } })).toBe(1);
+    expect((await queueDepth(h.deps.prisma)).DEAD).toBeGreaterThanOrEqual(1);
+  });
+
+  it('spreads backoff with jitter in the upper half and caps it', () => {
+    expect(backoffSeconds(1, 5, 3600, () => 0)).toBe(2.5);
+    expect(backoffSeconds(1, 5, 3600, () => 1)).toBe(5);
+    expect(backoffSeconds(4, 5, 3600, () => 0.5)).toBe(30);
+    expect(backoffSeconds(30, 5, 3600, () => 1)).toBe(3600);
+  });
+});
