@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { parse } from '../validate.js';
 import { bearerToken, requireRole, currentUser } from './auth.middleware.js';
-import { CreateUserSchema, LoginSchema, UpdateUserSchema } from './users.schema.js';
+import { CreateUserSchema, LoginSchema, UpdateUserSchema, UsersQuerySchema } from './users.schema.js';
 import type { UsersService } from './users.service.js';
 
 const IdParam = z.object({ id: z.string().uuid() });
@@ -26,8 +26,9 @@ export function authRoutes(_deps: Deps, users: UsersService): Router {
 
 export function usersRoutes(_deps: Deps, users: UsersService): Router {
   const r = Router();
-  r.get('/users', requireRole('ADMIN', 'EDITOR'), async (_req, res) => {
-    res.json({ users: await users.list() });
+  r.get('/users', requireRole('ADMIN', 'EDITOR'), async (req, res) => {
+    const q = parse(UsersQuerySchema, req.query, 'query');
+    res.json({ users: await users.list({ role: q.role, active: q.active === undefined ? undefined : q.active === 'true' }) });
   });
   r.post('/users', requireRole('ADMIN'), async (req, res) => {
     res.status(201).json({ user: await users.create(parse(CreateUserSchema, req.body)) });

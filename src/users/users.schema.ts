@@ -32,6 +32,16 @@ export const UpdateUserSchema = z.object({
 });
 export type UpdateUser = z.infer<typeof UpdateUserSchema>;
 
+/** GET /api/users?role=REPORTER&active=true: the people an editor can assign to. */
+export const UsersQuerySchema = z.object({
+  role: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(RoleSchema)
+    .optional(),
+  active: z.enum(['true', 'false']).optional(),
+});
+
 export interface AuthUser {
   id: string;
   email: string;

@@ -53,8 +53,8 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
       return user;
     },
 
-    list() {
-      return prisma.user.findMany({ select: publicUser, orderBy: { createdAt: 'asc' } });
+    list(filter: { role?: AuthUser['role']; active?: boolean } = {}) {
+      return prisma.user.findMany({ where: { role: filter.role, active: filter.active }, select: publicUser, orderBy: { createdAt: 'asc' } });
     },
 
     async login(email: string, password: string, ip: string) {

@@ -1,0 +1,242 @@
+import { z } from 'zod';
+
+// Request and response shapes of the triage API. The routes validate with these and
+// GET /api/openapi.json is generated from the same objects, so the two cannot drift.
+
+export const CATEGORIES = ['household', 'neighborhood', 'community'] as const;
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export const STATUSES = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'] as const;
+export const CHANNELS = ['EMAIL', 'SMS', 'VOICE', 'WEB'] as const;
+
+export const CategorySchema = z.enum(CATEGORIES).meta({ id: 'Category', description: '居家事 household · 邻里事 neighborhood · 社区事 community' });
+export const PrioritySchema = z.enum(PRIORITIES).meta({ id: 'Priority' });
+export const TipStatusSchema = z.enum(STATUSES).meta({ id: 'TipStatus' });
+export const ChannelSchema = z.enum(CHANNELS).meta({ id: 'Channel' });
+export type Category = z.infer<typeof CategorySchema>;
+export type PriorityValue = z.infer<typeof PrioritySchema>;
+export type TipStatus = z.infer<typeof TipStatusSchema>;
+export type ChannelValue = z.infer<typeof ChannelSchema>;
+
+/** Newsroom labels, Chinese first: the paper's page uses the Chinese section names. */
+export const CATEGORY_LABELS: Record<Category, string> = {
+  household: '居家事 Household',
+  neighborhood: '邻里事 Neighborhood',
+  community: '社区事 Community',
+};
+
+export const toDbCategory = (c: Category) => c.toUpperCase() as 'HOUSEHOLD' | 'NEIGHBORHOOD' | 'COMMUNITY';
+export const fromDbCategory = (c: string | null | undefined): Category | null => (c ? (c.toLowerCase() as Category) : null);
+export const toDbPriority = (p: PriorityValue) => p.toUpperCase() as 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
+export const fromDbPriority = (p: string): PriorityValue => p.toLowerCase() as PriorityValue;
+
+const DateTime = z.string().meta({ format: 'date-time' });
+const Uuid = z.uuid();
+
+/** `a,b` or repeated parameters, case-insensitive, into a list of enum values. */
+function listOf<T extends readonly [string, ...string[]]>(values: T, caseFn: (s: string) => string) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => caseFn(s.trim())).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1))
+    .meta({ description: `one value or a comma-separated list of: ${values.join(', ')}` });
+}
+const upper = (s: string) => s.toUpperCase();
+const lower = (s: string) => s.toLowerCase();
+
+const DateOrDateTime = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) || !Number.isNaN(Date.parse(s)), 'must be YYYY-MM-DD or an ISO date-time')
+  .meta({ description: 'YYYY-MM-DD (a whole day in the newsroom time zone) or an ISO 8601 date-time' });
+
+export const ListTipsQuerySchema = z.object({
+  status: listOf(STATUSES, upper).optional(),
+  category: listOf([...CATEGORIES, 'none'] as const, lower).optional(),
+  channel: listOf(CHANNELS, upper).optional(),
+  priority: listOf(PRIORITIES, lower).optional(),
+  assigneeId: z
+    .union([Uuid, z.enum(['me', 'none'])])
+    .optional()
+    .meta({ description: 'a user id, `me`, or `none` for unassigned tips' }),
+  from: DateOrDateTime.optional().meta({ description: 'created at or after (inclusive)' }),
+  to: DateOrDateTime.optional().meta({ description: 'created before; a YYYY-MM-DD date includes that whole day' }),
+  q: z.string().trim().max(200).optional().meta({ description: 'substring of subject, body, title, location or reference (Chinese works without spaces)' }),
+  sort: z.enum(['newest', 'oldest', 'priority']).default('newest'),
+  cursor: z.string().max(500).optional().meta({ description: 'nextCursor of the previous page (opaque)' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListTipsQuery = z.infer<typeof ListTipsQuerySchema>;
+export const ExportQuerySchema = ListTipsQuerySchema.omit({ cursor: true, limit: true });
+
+export const TipIdParams = z.object({ id: Uuid });
+export const IdParams = z.object({ id: Uuid });
+
+const Version = z.number().int().min(1).meta({ description: 'the version you read; or send it as `If-Match`' });
+
+export const PatchTipSchema = z
+  .object({
+    version: Version.optional(),
+    category: CategorySchema.optional(),
+    priority: PrioritySchema.optional(),
+    status: TipStatusSchema.optional(),
+    title: z.string().trim().max(200).nullable().optional(),
+    location: z.string().trim().max(200).nullable().optional(),
+  })
+  .strict()
+  .refine((p) => ['category', 'priority', 'status', 'title', 'location'].some((k) => k in p), {
+    message: 'give at least one of category, priority, status, title, location',
+  });
+export type PatchTip = z.infer<typeof PatchTipSchema>;
+
+export const AssignSchema = z.object({ reporterId: Uuid, version: Version.optional() }).strict();
+export const MergeSchema = z.object({ intoId: Uuid, version: Version.optional() }).strict();
+export const NoteSchema = z.object({ body: z.string().trim().min(1).max(5000) }).strict();
+export const ReplySchema = z.object({ body: z.string().trim().min(1).max(5000) }).strict();
+
+export const CategoryRuleCreateSchema = z
+  .object({
+    category: CategorySchema,
+    phrase: z.string().trim().min(1).max(60),
+    weight: z.number().gt(0).max(20).default(1),
+    active: z.boolean().default(true),
+  })
+  .strict();
+export const CategoryRulePatchSchema = z
+  .object({
+    category: CategorySchema.optional(),
+    phrase: z.string().trim().min(1).max(60).optional(),
+    weight: z.number().gt(0).max(20).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+
+// ---- responses ----
+
+export const UserRefSchema = z.object({ id: Uuid, displayName: z.string() }).meta({ id: 'UserRef' });
+
+export const TipsterViewSchema = z
+  .object({
+    displayName: z.string().nullable(),
+    phone: z.string().nullable(),
+    email: z.string().nullable(),
+    masked: z.boolean().meta({ description: 'true when phone/email are shown masked (186****9317) to this caller' }),
+  })
+  .meta({ id: 'TipsterView' });
+
+export const TipSummarySchema = z
+  .object({
+    id: Uuid,
+    reference: z.string().meta({ description: 'T-YYMMDD-NNNN' }),
+    channel: ChannelSchema,
+    status: TipStatusSchema,
+    category: CategorySchema.nullable(),
+    suggestedCategory: CategorySchema.nullable(),
+    suggestionConfidence: z.number().nullable(),
+    suggestionTerms: z.array(z.string()),
+    priority: PrioritySchema,
+    subject: z.string().nullable(),
+    excerpt: z.string(),
+    title: z.string().nullable(),
+    location: z.string().nullable(),
+    language: z.string().nullable(),
+    tipster: TipsterViewSchema,
+    assignee: UserRefSchema.nullable(),
+    createdAt: DateTime,
+    lastActivityAt: DateTime,
+    claimedAt: DateTime.nullable(),
+    returnedToPoolAt: DateTime.nullable(),
+    mergedIntoId: Uuid.nullable(),
+    version: z.number().int(),
+    messageCount: z.number().int(),
+  })
+  .meta({ id: 'TipSummary' });
+export type TipSummary = z.infer<typeof TipSummarySchema>;
+
+export const AttachmentViewSchema = z
+  .object({
+    id: Uuid,
+    messageId: Uuid.nullable(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    kind: z.string(),
+    dangerous: z.boolean(),
+    state: z.enum(['PENDING', 'STORED', 'TOO_LARGE', 'FAILED']),
+    url: z.string().meta({ description: 'GET this path for the bytes' }),
+  })
+  .meta({ id: 'Attachment' });
+
+export const MessageViewSchema = z
+  .object({
+    id: Uuid,
+    direction: z.enum(['INBOUND', 'OUTBOUND']),
+    channel: ChannelSchema,
+    kind: z.string(),
+    subject: z.string().nullable(),
+    body: z.string(),
+    fullBody: z.string().nullable(),
+    createdAt: DateTime,
+    sentAt: DateTime.nullable(),
+    deliveryState: z.enum(['RECEIVED', 'QUEUED', 'SENT', 'FAILED', 'SUPPRESSED']),
+    deliveryError: z.string().nullable(),
+    author: UserRefSchema.nullable(),
+    attachments: z.array(AttachmentViewSchema),
+  })
+  .meta({ id: 'Message' });
+
+export const NoteViewSchema = z.object({ id: Uuid, body: z.string(), author: UserRefSchema.nullable(), createdAt: DateTime }).meta({ id: 'Note' });
+
+export const AuditEventViewSchema = z
+  .object({
+    id: Uuid,
+    action: z.string(),
+    actor: UserRefSchema.nullable().meta({ description: 'null for intake and background changes' }),
+    before: z.unknown().nullable(),
+    after: z.unknown().nullable(),
+    createdAt: DateTime,
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const TipDetailSchema = TipSummarySchema.extend({
+  body: z.string(),
+  messages: z.array(MessageViewSchema),
+  attachments: z.array(AttachmentViewSchema).meta({ description: 'every attachment of the tip, also those not tied to a message' }),
+  notes: z.array(NoteViewSchema),
+  events: z.array(AuditEventViewSchema),
+  mergedFrom: z.array(z.object({ id: Uuid, reference: z.string(), channel: ChannelSchema, createdAt: DateTime })),
+  allowedTransitions: z.array(TipStatusSchema).meta({ description: 'statuses this caller may PATCH the tip to now' }),
+}).meta({ id: 'TipDetail' });
+export type TipDetail = z.infer<typeof TipDetailSchema>;
+
+export const TipResponseSchema = z.object({ tip: TipDetailSchema });
+export const TipListResponseSchema = z.object({ tips: z.array(TipSummarySchema), nextCursor: z.string().nullable() });
+export const LeadsResponseSchema = z.object({ mine: z.array(TipSummarySchema), pool: z.array(TipSummarySchema) });
+export const RelatedResponseSchema = z.object({
+  related: z.array(
+    TipSummarySchema.extend({
+      reason: z.enum(['same_tipster', 'similar_text']),
+      similarity: z.number().nullable().meta({ description: 'pg_trgm similarity of the texts, 0..1' }),
+    }),
+  ),
+});
+export const EventsResponseSchema = z.object({ events: z.array(AuditEventViewSchema) });
+export const NoteResponseSchema = z.object({ note: NoteViewSchema });
+export const MessageResponseSchema = z.object({ message: MessageViewSchema });
+export const StatsResponseSchema = z.object({
+  total: z.number().int(),
+  byStatus: z.record(z.string(), z.number().int()),
+  byCategory: z.record(z.string(), z.number().int()).meta({ description: 'household, neighborhood, community and `none` (open tips without a category)' }),
+  byChannel: z.record(z.string(), z.number().int()),
+  returnedToPool: z.number().int().meta({ description: 'open tips that went back to the pool after a claim expired' }),
+  oldestUntriaged: z
+    .object({ id: Uuid, reference: z.string(), createdAt: DateTime, ageSeconds: z.number().int() })
+    .nullable()
+    .meta({ description: 'the oldest tip still NEW' }),
+});
+export const CategoryRuleViewSchema = z
+  .object({ id: Uuid, category: CategorySchema, phrase: z.string(), weight: z.number(), active: z.boolean(), createdAt: DateTime })
+  .meta({ id: 'CategoryRule' });
+export const CategoryRulesResponseSchema = z.object({ rules: z.array(CategoryRuleViewSchema) });
+export const CategoryRuleResponseSchema = z.object({ rule: CategoryRuleViewSchema });
+export const UsersResponseSchema = z.object({
+  users: z.array(z.object({ id: Uuid, email: z.string(), displayName: z.string(), role: z.enum(['ADMIN', 'EDITOR', 'REPORTER']), active: z.boolean(), createdAt: DateTime })),
+});

@@ -1,0 +1,50 @@
+import type { AppHarness } from '../support/harness.js';
+import { tipBuilder, userWithToken } from '../support/builders.js';
+
+export type Auth = { authorization: string } | Record<string, never>;
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** JSON over HTTP against the harness, the way the dashboard calls the API. */
+export function client(h: AppHarness) {
+  async function call<T = any>(method: string, path: string, auth: Auth = {}, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+    const res = await fetch(`${h.baseUrl}${path}`, {
+      method,
+      headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+  return {
+    call,
+    get: <T = any>(path: string, auth?: Auth, headers?: Record<string, string>) => call<T>('GET', path, auth, undefined, headers),
+    post: <T = any>(path: string, auth?: Auth, body: unknown = {}) => call<T>('POST', path, auth, body),
+    patch: <T = any>(path: string, auth?: Auth, body?: unknown, headers?: Record<string, string>) => call<T>('PATCH', path, auth, body, headers),
+    del: <T = any>(path: string, auth?: Auth) => call<T>('DELETE', path, auth),
+  };
+}
+
+export async function staff(h: AppHarness) {
+  const [admin, editor, reporter, reporter2] = await Promise.all([
+    userWithToken(h.deps, h.baseUrl, 'ADMIN', 'admin'),
+    userWithToken(h.deps, h.baseUrl, 'EDITOR', 'editor-wang'),
+    userWithToken(h.deps, h.baseUrl, 'REPORTER', 'reporter-shang'),
+    userWithToken(h.deps, h.baseUrl, 'REPORTER', 'reporter-zheng'),
+  ]);
+  return { admin, editor, reporter, reporter2 };
+}
+
+/** A tip moved to TRIAGED by an editor over the API. */
+export async function triagedTip(h: AppHarness, editorAuth: Auth, o: Parameters<typeof tipBuilder>[1] = {}, category = 'neighborhood') {
+  const tip = await tipBuilder(h.deps, o);
+  const res = await client(h).patch(`/api/tips/${tip.id}`, editorAuth, { version: tip.version, category });
+  if (res.status !== 200) throw new Error(`triage failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.tip as { id: string; version: number; reference: string; status: string };
+}
