@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
+
+// The real entry point (`npm start` runs its compiled twin) as a child process, the way a newsroom starts it.
+
+const root = path.resolve(import.meta.dirname, '../..');
+let tmp: string;
+let pgDir: string;
+let pgPort: number;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'tipdesk-start-'));
+  // As root the embedded server runs as `postgres`, which must reach the data directory.
+  chmodSync(tmp, 0o755);
+  pgDir = path.join(tmp, 'data', 'postgres');
+  pgPort = await freePort();
+});
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Started {
+  proc: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(env: Record<string, string>, entry = 'workers/tipdesk.ts'): Started {
+  const base = { ...process.env };
+  for (const k of Object.keys(base)) if (/^(DATABASE_URL|TEST_DATABASE_URL|ADMIN_|IMAP_|SMTP_|TWILIO_|PORT$|EMBEDDED_)/.test(k)) delete base[k];
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(proc);
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, out: () => out, err: () => err, exit };
+}
+
+const embeddedEnv = () => ({ EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(pgPort) });
+
+async function listening(s: Started): Promise<string> {
+  const m = await waitFor(async () => {
+    if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.err()}`);
+    return /Tipdesk is listening on (http:\/\/\S+)/.exec(s.out());
+  }, 90_000, 'the service to listen');
+  return m[1]!;
+}
+
+async function stopWithSigterm(s: Started): Promise<number | null> {
+  s.proc.kill('SIGTERM');
+  return s.exit;
+}
+
+async function serverAnswers(): Promise<boolean> {
+  const c = new pg.Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch (e) {
+    // Refused = nothing listens; an authentication error would mean the server still runs.
+    return (e as { code?: string }).code !== 'ECONNREFUSED';
+  }
+}
+
+describe('npm start on a fresh machine', () => {
+  it('creates and migrates an embedded database, prints the URL and the admin login, and stops cleanly on SIGTERM', async () => {
+    const s = start(embeddedEnv());
+    const url = await listening(s);
+    const out = s.out();
+    expect(out).toContain('Created a new embedded database.');
+    expect(out).toMatch(/applied migration \d{14}_init/);
+    const login = /Log in as (\S+) with password (\S+) /.exec(out);
+    expect(login).not.toBeNull();
+    expect(existsSync(path.join(pgDir, 'PG_VERSION'))).toBe(true);
+
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    const res = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: login![1], password: login![2] }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { role: string } }).user.role).toBe('ADMIN');
+
+    expect(await stopWithSigterm(s)).toBe(0);
+    expect(s.out()).toContain('Received SIGTERM');
+    // The embedded server went down with the service.
+    expect(existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+    expect(await serverAnswers()).toBe(false);
+  });
+
+  it('reuses the database on the second start without creating another admin', async () => {
+    const s = start(embeddedEnv());
+    const url = await listening(s);
+    expect(s.out()).toContain('Reusing the embedded database.');
+    expect(s.out()).not.toContain('applied migration');
+    expect(s.out()).not.toContain('Created the first admin user');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await stopWithSigterm(s)).toBe(0);
+    expect(existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+  });
+});
+
+describe('start-up errors', () => {
+  const errorLines = (s: Started) => s.err().split('\n').filter((l) => l.trim() !== '');
+
+  it('stops with one clear line naming DATABASE_URL when the database cannot be reached', async () => {
+    const s = start({ DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/x' });
+    expect(await s.exit).not.toBe(0);
+    const lines = errorLines(s);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('DATABASE_URL');
+    expect(lines[0]).toContain('127.0.0.1:1/x');
+    expect(s.out()).not.toContain('listening');
+  });
+
+  it('stops with one line naming a malformed setting', async () => {
+    const s = start({ PORT: 'abc', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/x' });
+    expect(await s.exit).not.toBe(0);
+    const lines = errorLines(s);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/\bPORT\b/);
+  });
+
+  it('names DATABASE_URL when it is not a postgresql:// URL', async () => {
+    const s = start({ DATABASE_URL: 'mysql://root@localhost/tips' }, 'workers/api.ts');
+    expect(await s.exit).not.toBe(0);
+    const lines = errorLines(s);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('DATABASE_URL');
+  });
+});
