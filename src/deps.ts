@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from './config.js';
 import { smtpEnabled, twilioEnabled } from './config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -47,16 +48,28 @@ export function createDeps(config: Config, databaseUrl: string, overrides: DepsO
   };
 }
 
+/**
+ * The twilio REST client with a bounded request time. TWILIO_API_BASE_URL swaps the
+ * scheme and host of every API call (a loopback recorder in tests) through the
+ * client's documented `httpClient` option, so paths, auth and form bodies are the real ones.
+ */
 export function createTwilioClient(config: Config): TwilioClient {
-  const client = twilio(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!);
-  if (config.TWILIO_API_BASE_URL) {
-    // Rewrites https://api.twilio.com/... to the given base (a loopback recorder in tests).
-    const base = config.TWILIO_API_BASE_URL.replace(/\/$/, '');
-    const http = client.httpClient;
-    const original = http.request.bind(http);
-    http.request = ((opts: { uri: string }) => original({ ...opts, uri: opts.uri.replace(/^https:\/\/[^/]+/, base) } as never)) as typeof http.request;
+  const opts = { timeout: 15_000 };
+  const httpClient = config.TWILIO_API_BASE_URL ? new RebasedRequestClient(config.TWILIO_API_BASE_URL, opts) : new twilio.RequestClient(opts);
+  return twilio(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!, { httpClient });
+}
+
+type RequestOptions<T> = RequestClient.RequestOptions<T>;
+
+class RebasedRequestClient extends twilio.RequestClient {
+  private readonly base: string;
+  constructor(base: string, opts: ConstructorParameters<typeof twilio.RequestClient>[0]) {
+    super(opts);
+    this.base = base.replace(/\/$/, '');
   }
-  return client;
+  override request<TData>(opts: RequestOptions<TData>) {
+    return super.request<TData>({ ...opts, uri: opts.uri.replace(/^https?:\/\/[^/]+/, this.base) });
+  }
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

@@ -1,0 +1,191 @@
+import type { Deps } from '../../deps.js';
+import type { Tx } from '../../db/prisma.js';
+import { detectLanguage, resolveMerged, searchTextOf } from '../../tips/intake-tips.service.js';
+import { nextReference, REFERENCE_RE } from '../../tips/reference.js';
+import { storeSubmission } from '../submissions.service.js';
+import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
+import type { SmsReply } from './sms-replies.js';
+
+// The SMS webhook's transaction. The answer must carry the tip's reference code, so the
+// webhook decides here whether the text opens a tip or joins one and, for a new tip,
+// makes the tip row (reference, sender, text) at once; the normalize job fills in the rest.
+
+/** Namespace for per-sender advisory locks (the second key is hashtext(phone)). */
+const SMS_SENDER_LOCK = 4104;
+
+export type SmsRoute = 'new' | 'followup' | 'reference';
+
+export interface SmsMeta {
+  keyword: SmsKeyword | null;
+  route?: SmsRoute;
+  idempotencyToken?: string;
+}
+
+export interface SmsAccepted {
+  submissionId: string;
+  created: boolean;
+  outcome: 'stored' | 'skipped' | 'duplicates';
+  reply: SmsReply;
+}
+
+const isControl = (k: SmsKeyword | null): k is 'stop' | 'start' | 'help' => k === 'stop' || k === 'start' || k === 'help';
+
+/** Leading reference code ("T-260321-0042 楼下还在漏") addressing an existing tip. */
+export function leadingReference(text: string): string | null {
+  const m = text.trimStart().match(new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i'));
+  return m ? `T-${m[1]}-${m[2]}`.toUpperCase() : null;
+}
+
+export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<string, unknown>, idempotencyToken?: string): Promise<SmsAccepted> {
+  const kw = parseKeyword(p.Body);
+  const control = isControl(kw.keyword);
+  let reply: SmsReply = { kind: 'none' };
+  const meta: SmsMeta = { keyword: kw.keyword, ...(idempotencyToken ? { idempotencyToken } : {}) };
+  const stored = await storeSubmission(
+    deps.prisma,
+    {
+      channel: 'SMS',
+      externalId: p.MessageSid,
+      params: rawParams,
+      meta,
+      sender: p.From,
+      sizeBytes: Buffer.byteLength(p.Body),
+      // Keywords are recorded, never turned into tips.
+      state: control ? 'SKIPPED' : 'RECEIVED',
+      lastError: control ? `${kw.keyword} keyword` : null,
+    },
+    async (tx, s) => {
+      if (!s.created) reply = await replayReply(tx, deps, s.id, kw.keyword, kw.word);
+      else if (control) reply = await applyKeyword(tx, deps, s.id, p.From, kw.keyword as 'stop' | 'start' | 'help', kw.word);
+      else reply = await openOrJoin(tx, deps, s.id, p.From, p.Body, kw.keyword, kw.rest);
+    },
+  );
+  return { submissionId: stored.id, created: stored.created, outcome: !stored.created ? 'duplicates' : control ? 'skipped' : 'stored', reply };
+}
+
+async function applyKeyword(tx: Tx, deps: Deps, submissionId: string, from: string, keyword: 'stop' | 'start' | 'help', word: string): Promise<SmsReply> {
+  const now = deps.clock.now();
+  if (keyword !== 'help') {
+    const out = keyword === 'stop';
+    await tx.$executeRaw`
+      INSERT INTO tipster (phone, sms_opt_out, opt_out_at) VALUES (${from}, ${out}, ${out ? now : null}::timestamptz)
+      ON CONFLICT (phone) DO UPDATE SET sms_opt_out = EXCLUDED.sms_opt_out, opt_out_at = EXCLUDED.opt_out_at`;
+  }
+  await tx.$executeRaw`UPDATE submission SET processed_at = ${now}::timestamptz WHERE id = ${submissionId}::uuid`;
+  return controlReply(keyword, word);
+}
+
+function controlReply(keyword: 'stop' | 'start' | 'help', word: string): SmsReply {
+  // HELP is always answered (carrier rules; the sender asked). Twilio answers its standard
+  // English opt-out/in keywords itself; a second answer would only confuse.
+  if (keyword === 'help') return { kind: 'help' };
+  if (keyword === 'stop' && !TWILIO_HANDLED.has(word)) return { kind: 'stop' };
+  return { kind: 'none' };
+}
+
+interface SenderRow {
+  tipsterId: string;
+  optOut: boolean;
+  recent: number;
+  openTipId: string | null;
+  openReference: string | null;
+}
+
+/**
+ * One round trip: the sender's tipster row (made on first contact), texts in the last hour
+ * (for the rate limit; includes this one) and their most recently active open tip.
+ */
+async function senderState(tx: Tx, deps: Deps, from: string): Promise<SenderRow> {
+  const days = deps.config.SMS_FOLLOWUP_DAYS;
+  const cutoff = new Date(deps.clock.now().getTime() - days * 86_400_000);
+  const rows = await tx.$queryRaw<SenderRow[]>`
+    WITH found AS (SELECT id, sms_opt_out FROM tipster WHERE phone = ${from}),
+    made AS (
+      INSERT INTO tipster (phone) SELECT ${from} WHERE NOT EXISTS (SELECT 1 FROM found)
+      ON CONFLICT DO NOTHING RETURNING id, sms_opt_out),
+    ts AS (SELECT * FROM found UNION ALL SELECT * FROM made)
+    SELECT ts.id::text AS "tipsterId", ts.sms_opt_out AS "optOut",
+      (SELECT count(*)::int FROM submission WHERE sender = ${from} AND channel = 'SMS' AND received_at > now() - interval '1 hour') AS recent,
+      o.id::text AS "openTipId", o.reference AS "openReference"
+    FROM ts
+    LEFT JOIN LATERAL (
+      SELECT t.id, t.reference FROM tip t
+      WHERE ${days}::int > 0
+        AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
+        AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
+        AND t.last_activity_at >= ${cutoff}::timestamptz
+      ORDER BY t.last_activity_at DESC LIMIT 1) o ON true`;
+  if (rows[0]) return rows[0];
+  // Another path (a call from the same number) made the tipster between our read and insert.
+  const t = await tx.tipster.findUniqueOrThrow({ where: { phone: from }, select: { id: true, smsOptOut: true } });
+  return { tipsterId: t.id, optOut: t.smsOptOut, recent: 0, openTipId: null, openReference: null };
+}
+
+export interface SmsTarget {
+  tipId: string;
+  reference: string;
+  route: SmsRoute;
+  tipsterId: string;
+  rateLimited: boolean;
+  optedOut: boolean;
+}
+
+/**
+ * Where a text goes: NEW/新 opens a tip; a leading reference code addresses that tip;
+ * otherwise the sender's open tip active within SMS_FOLLOWUP_DAYS; otherwise a new tip.
+ * Serialized per sender so two quick texts from a new number make one tip, not two.
+ */
+export async function routeSms(tx: Tx, deps: Deps, from: string, body: string, keyword: SmsKeyword | null, rest: string): Promise<SmsTarget> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SMS_SENDER_LOCK}::int, hashtext(${from}))`;
+  const s = await senderState(tx, deps, from);
+  const base = { tipsterId: s.tipsterId, rateLimited: s.recent > deps.config.SMS_RATE_LIMIT_PER_HOUR, optedOut: s.optOut };
+  if (keyword !== 'new') {
+    const ref = leadingReference(body);
+    if (ref) {
+      const t = await tx.tip.findUnique({ where: { reference: ref }, select: { id: true } });
+      if (t) {
+        const id = await resolveMerged(tx, t.id);
+        const target = id === t.id ? { reference: ref } : await tx.tip.findUniqueOrThrow({ where: { id }, select: { reference: true } });
+        return { ...base, tipId: id, reference: target.reference, route: 'reference' };
+      }
+    }
+    if (s.openTipId) return { ...base, tipId: s.openTipId, reference: s.openReference!, route: 'followup' };
+  }
+  const now = deps.clock.now();
+  const text = keyword === 'new' ? rest : body;
+  const reference = await nextReference(tx, now, deps.config.TIMEZONE);
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
+    VALUES (${reference}, 'SMS'::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
+            ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
+    RETURNING id::text`;
+  return { ...base, tipId: rows[0].id, reference, route: 'new' };
+}
+
+async function openOrJoin(tx: Tx, deps: Deps, submissionId: string, from: string, body: string, keyword: SmsKeyword | null, rest: string): Promise<SmsReply> {
+  const t = await routeSms(tx, deps, from, body, keyword, rest);
+  await tx.$executeRaw`
+    UPDATE submission SET tip_id = ${t.tipId}::uuid, rate_limited = ${t.rateLimited},
+      meta = COALESCE(meta, '{}'::jsonb) || jsonb_build_object('route', ${t.route}::text)
+    WHERE id = ${submissionId}::uuid`;
+  return tipReply(t.route, t.reference, t.rateLimited, t.optedOut);
+}
+
+function tipReply(route: SmsRoute, reference: string, rateLimited: boolean, optedOut: boolean): SmsReply {
+  // Floods get no auto-reply; opted-out numbers get nothing at all.
+  if (rateLimited || optedOut) return { kind: 'none' };
+  return { kind: route === 'new' ? 'new' : 'followup', reference };
+}
+
+/** A redelivery answers exactly as the first delivery did, from what the first one stored. */
+async function replayReply(tx: Tx, _deps: Deps, submissionId: string, keyword: SmsKeyword | null, word: string): Promise<SmsReply> {
+  const rows = await tx.$queryRaw<{ rateLimited: boolean; route: SmsRoute | null; reference: string | null; optOut: boolean | null }[]>`
+    SELECT s.rate_limited AS "rateLimited", s.meta->>'route' AS route, t.reference, ts.sms_opt_out AS "optOut"
+    FROM submission s LEFT JOIN tip t ON t.id = s.tip_id LEFT JOIN tipster ts ON ts.phone = s.sender
+    WHERE s.id = ${submissionId}::uuid`;
+  const r = rows[0];
+  if (!r) return { kind: 'none' };
+  if (isControl(keyword)) return controlReply(keyword, word);
+  if (!r.reference || !r.route) return { kind: 'none' };
+  return tipReply(r.route, r.reference, r.rateLimited, Boolean(r.optOut));
+}
