@@ -94,8 +94,9 @@ export const TWILIO_HANDLED = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL
  * "stop the leak upstairs" is a tip; NEW/新 may also start a longer message.
  */
 export function parseKeyword(body: string): { keyword: SmsKeyword | null; word: string; rest: string } {
-  const text = body.normalize('NFKC').trim();
-  const whole = text.replace(/[\s.!！。]+$/u, '').toUpperCase();
+  const text = body.trim();
+  // NFKC folds full-width letters (ＳＴＯＰ) typed on Chinese keyboards.
+  const whole = text.normalize('NFKC').replace(/[\s.!！。]+$/u, '').toUpperCase();
   if (STOP.has(whole)) return { keyword: 'stop', word: whole, rest: '' };
   if (START.has(whole)) return { keyword: 'start', word: whole, rest: '' };
   if (HELP.has(whole)) return { keyword: 'help', word: whole, rest: '' };
