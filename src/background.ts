@@ -1,6 +1,9 @@
 import type { Deps } from './deps.js';
 import { allJobs } from './jobs/index.js';
 import { Worker } from './queue/queue.service.js';
+import { imapEnabled } from './config.js';
+import { emailIntakeService } from './intake/email/email-intake.service.js';
+import { claimExpiryService } from './triage/claim-expiry.service.js';
 
 /** A long-running part of a worker process: started after migrations, stopped on SIGTERM. */
 export interface Service {
@@ -27,5 +30,5 @@ export function jobWorkerService(deps: Deps): Service {
 
 /** The background services of a worker process, in start order. */
 export function workerServices(deps: Deps): Service[] {
-  return [jobWorkerService(deps)];
+  return [jobWorkerService(deps), claimExpiryService(deps), ...(imapEnabled(deps.config) ? [emailIntakeService(deps)] : [])];
 }

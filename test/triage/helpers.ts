@@ -48,3 +48,21 @@ export async function triagedTip(h: AppHarness, editorAuth: Auth, o: Parameters<
   if (res.status !== 200) throw new Error(`triage failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.tip as { id: string; version: number; reference: string; status: string };
 }
+
+/** Many reporters at once: one scrypt hash shared by all, logins in parallel. */
+export async function manyReporters(h: AppHarness, n: number, prefix = 'racer') {
+  const { hashPassword } = await import('../../src/users/password.js');
+  const { PASSWORD } = await import('../support/builders.js');
+  const hash = await hashPassword(PASSWORD);
+  const tag = Math.random().toString(36).slice(2, 8);
+  const emails = Array.from({ length: n }, (_, i) => `${prefix}${i}-${tag}@paper.example`);
+  await h.deps.prisma.user.createMany({ data: emails.map((email, i) => ({ email, displayName: `${prefix}${i}`, role: 'REPORTER' as const, passwordHash: hash })) });
+  const users = await h.deps.prisma.user.findMany({ where: { email: { in: emails } } });
+  return Promise.all(
+    emails.map(async (email) => {
+      const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+      const body = (await res.json()) as { token: string };
+      return { user: users.find((u) => u.email === email)!, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
+    }),
+  );
+}
