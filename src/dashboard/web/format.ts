@@ -2,10 +2,24 @@ import { h } from './h.js';
 import { currentLang, t } from './i18n.js';
 import type { CategoryValue, Channel, Person, TipSummary } from './types.js';
 
-const CHANNEL_ICONS: Record<Channel, string> = { EMAIL: '✉', SMS: '💬', VOICE: '☎', WEB: '🌐' };
+// Line icons drawn as SVG (no icon font, and no emoji font needed on the desk's machines).
+const ICON_PATHS: Record<Channel, string[]> = {
+  EMAIL: ['M3 6h18v12H3z', 'M3 6l9 7 9-7'],
+  SMS: ['M4 5h16v11H10l-5 4v-4H4z', 'M8 10.5h8'],
+  VOICE: ['M6.5 3h3l1.8 4.6-2.3 1.6a11 11 0 0 0 5.8 5.8l1.6-2.3 4.6 1.8v3a2 2 0 0 1-2 2A16.5 16.5 0 0 1 4.5 5a2 2 0 0 1 2-2z'],
+  WEB: ['M12 3a9 9 0 1 0 0.01 0z', 'M3 12h18', 'M12 3c3.5 3.5 3.5 14.5 0 18', 'M12 3c-3.5 3.5-3.5 14.5 0 18'],
+};
 
 export function channelIcon(channel: Channel) {
-  return h('span', { class: `chan chan-${channel.toLowerCase()}`, title: t(`channel.${channel}`), 'aria-label': t(`channel.${channel}`) }, CHANNEL_ICONS[channel] ?? '•');
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '1.8', 'stroke-linejoin': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+  for (const d of ICON_PATHS[channel] ?? []) {
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', d);
+    svg.appendChild(path);
+  }
+  return h('span', { class: `chan chan-${channel.toLowerCase()}`, title: t(`channel.${channel}`), role: 'img', 'aria-label': t(`channel.${channel}`) }, svg);
 }
 
 export function categoryChip(cat: CategoryValue | null) {

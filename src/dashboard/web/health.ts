@@ -16,10 +16,20 @@ export function mountHealth(root: HTMLElement): () => void {
 
   function channelCard(c: IntakeChannelHealth) {
     const stat = (label: string, value: number, cls = '') => h('div', { class: `stat ${cls}` }, h('span', { class: 'stat-value' }, String(value ?? 0)), h('span', { class: 'stat-label' }, label));
+    const backlog = typeof c.backlog === 'number' ? c.backlog : (c.backlog?.atSource ?? 0) + (c.backlog?.waiting ?? 0);
+    const stalled = typeof c.backlog === 'number' ? 0 : (c.backlog?.stalled ?? 0);
+    const failing = c.status === 'failing' || c.status === 'stale';
     return h(
       'article',
-      { class: `card health-card${c.lastError ? ' has-error' : ''}`, 'data-source': c.id },
-      h('div', { class: 'card-head' }, channelIcon(c.channel), h('b', null, c.id), h('span', { class: 'muted' }, t(`channel.${c.channel}`))),
+      { class: `card health-card${failing ? ' has-error' : ''}`, 'data-source': c.id },
+      h(
+        'div',
+        { class: 'card-head' },
+        channelIcon(c.channel),
+        h('b', null, c.id),
+        h('span', { class: 'muted' }, t(`channel.${c.channel}`)),
+        c.status ? h('span', { class: `chip health-${c.status}` }, t(`health.${c.status}`)) : null,
+      ),
       h(
         'div',
         { class: 'stats' },
@@ -28,11 +38,12 @@ export function mountHealth(root: HTMLElement): () => void {
         stat(t('skipped'), c.skipped),
         stat(t('duplicates'), c.duplicates),
         stat(t('quarantined'), c.quarantined, c.quarantined ? 'warn' : ''),
-        stat(t('backlog'), c.backlog, c.backlog ? 'warn' : ''),
+        stat(t('backlog'), backlog, stalled ? 'warn' : ''),
       ),
-      h('p', null, `${t('lastPoll')}: `, timeEl(c.lastPollAt), h('span', { class: 'muted' }, ` (${dateTime(c.lastPollAt)})`)),
+      // Webhook sources are never polled: their last call is their last success.
+      h('p', null, `${t('lastPoll')}: `, timeEl(c.lastPollAt ?? c.lastSuccessAt), (c.lastPollAt ?? c.lastSuccessAt) ? h('span', { class: 'muted' }, ` (${dateTime(c.lastPollAt ?? c.lastSuccessAt)})`) : null),
       h('p', null, `${t('lastSuccess')}: `, timeEl(c.lastSuccessAt)),
-      c.lastError ? h('p', { class: 'error' }, `${t('lastError')}: ${c.lastError}`) : null,
+      c.lastError ? h('p', { class: failing ? 'error' : 'muted' }, `${t('lastError')} (${c.lastErrorAt ? dateTime(c.lastErrorAt) : '—'}): ${c.lastError}`) : null,
     );
   }
 

@@ -72,7 +72,7 @@ textarea { width: 100%; resize: vertical; }
 .cell.file { display: flex; gap: .25rem; }
 .terms { color: var(--muted); }
 .count { color: var(--muted); font-size: .8rem; }
-.assignee { font-size: .8rem; }
+.assignee { font-size: .8rem; line-height: 1.5rem; }
 .empty { padding: 1.5rem; text-align: center; }
 .more { margin: .75rem 0; text-align: center; }
 .reference { text-decoration: none; font-weight: 600; }
@@ -92,7 +92,10 @@ textarea { width: 100%; resize: vertical; }
 .file-btn.cat-household:hover, .file-btn.cat-household.on { background: var(--household); color: #fff; border-color: var(--household); }
 .file-btn.cat-neighborhood:hover, .file-btn.cat-neighborhood.on { background: var(--neighborhood); color: #fff; border-color: var(--neighborhood); }
 .file-btn.cat-community:hover, .file-btn.cat-community.on { background: var(--community); color: #fff; border-color: var(--community); }
-.chan { display: inline-block; width: 1.4rem; text-align: center; }
+.file-btn.suggested { border-style: dashed; border-width: 2px; }
+.tip-suggestion { margin: 0; font-size: .85rem; display: flex; gap: .3rem; align-items: center; flex-wrap: wrap; }
+.chan { display: inline-flex; align-items: center; justify-content: center; width: 1.4rem; height: 1.4rem; flex: none; }
+.chan-email { color: var(--neighborhood); } .chan-sms { color: var(--household); } .chan-voice { color: #b86e00; } .chan-web { color: var(--muted); }
 
 .tip-header { display: grid; gap: .35rem; margin-bottom: .75rem; }
 .tip-header .back { justify-self: start; }
@@ -135,12 +138,15 @@ textarea { width: 100%; resize: vertical; }
 
 .health-cards { display: grid; gap: .6rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 300px), 1fr)); }
 .health-card.has-error { border-color: var(--accent); }
+.chip.health-ok { background: #e6f4ea; color: var(--household); }
+.chip.health-failing, .chip.health-stale { background: #fde7e5; color: var(--accent); border-color: var(--accent); }
 .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .4rem; margin: .5rem 0; }
 .stat { display: grid; text-align: center; background: var(--bg); border-radius: 6px; padding: .25rem; }
 .stat.warn { background: #fff4d6; }
 .stat-value { font-weight: 700; font-size: 1.1rem; }
 .stat-label { font-size: .75rem; color: var(--muted); }
 .health-card p { margin: .2rem 0; font-size: .85rem; }
+.quarantine .card-actions .btn { flex: 0 0 auto; }
 .quarantine-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }
 
 .backdrop { position: fixed; inset: 0; background: rgba(0,0,0,.35); display: grid; place-items: center; z-index: 20; padding: 1rem; }

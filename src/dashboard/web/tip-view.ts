@@ -41,7 +41,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   function render() {
     if (!tip) return;
     const tp = tip;
-    part('header', [tp.version, tp.status, tp.category, tp.assignee, tp.tipster, tp.title, tp.priority, document.documentElement.lang], () =>
+    part('header', [tp.version, tp.status, tp.category, tp.suggestedCategory, tp.suggestionTerms, tp.assignee, tp.tipster, tp.title, tp.priority, document.documentElement.lang], () =>
       fill(
         header,
         h('button', { type: 'button', class: 'btn back', onclick: nav.back, title: 'Esc' }, `← ${t('back')}`),
@@ -64,6 +64,14 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           tp.location ? ` · ${t('location')}: ${tp.location}` : '',
         ),
         tp.title ? h('p', { class: 'tip-headline' }, tp.title) : null,
+        tp.suggestedCategory && !tp.category
+          ? h(
+              'p',
+              { class: 'tip-suggestion' },
+              h('span', { class: `chip ghost cat-${tp.suggestedCategory}` }, `${t('suggested')}: ${t(tp.suggestedCategory)}`),
+              tp.suggestionTerms.length ? h('span', { class: 'terms' }, ` ${tp.suggestionTerms.join(' · ')}`) : null,
+            )
+          : null,
         tp.mergedIntoId ? h('p', { class: 'notice' }, `${t('status.MERGED')} → `, h('a', { href: `#/tips/${encodeURIComponent(tp.mergedIntoId)}` }, t('open'))) : null,
       ),
     );
@@ -102,7 +110,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           'div',
           { class: 'file-buttons' },
           CATEGORIES.map((c, k) =>
-            h('button', { type: 'button', class: `file-btn cat-${c}${tp.category === c ? ' on' : ''}`, 'data-category': c, onclick: () => void act(() => categorize(tp, c)) }, `${k + 1} ${t(c)}`),
+            h('button', { type: 'button', class: `file-btn cat-${c}${tp.category === c ? ' on' : ''}${!tp.category && tp.suggestedCategory === c ? ' suggested' : ''}`, 'data-category': c, onclick: () => void act(() => categorize(tp, c)) }, `${k + 1} ${t(c)}`),
           ),
         ),
         h(

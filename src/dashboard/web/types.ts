@@ -116,7 +116,11 @@ export interface IntakeChannelHealth {
   lastPollAt: string | null;
   lastSuccessAt: string | null;
   lastError: string | null;
-  backlog: number;
+  lastErrorAt?: string | null;
+  /** ok | unknown | failing | stale, as the intake judges it. */
+  status?: string;
+  /** A count, or the intake's breakdown: waiting at the source (mailbox), waiting for normalization, stalled. */
+  backlog: number | { atSource: number | null; waiting: number; stalled: number };
 }
 
 export interface SubmissionInfo {
