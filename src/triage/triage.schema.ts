@@ -36,8 +36,15 @@ const Uuid = z.uuid();
 function listOf<T extends readonly [string, ...string[]]>(values: T, caseFn: (s: string) => string) {
   return z
     .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => caseFn(s.trim())).filter(Boolean))
-    .pipe(z.array(z.enum(values)).min(1))
+    .transform((v, ctx) => {
+      const items = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => caseFn(s.trim())).filter(Boolean);
+      const unknown = items.filter((i) => !values.includes(i));
+      if (unknown.length || items.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown value ${unknown.join(', ') || '(empty)'}; use one of ${values.join(', ')}` });
+        return z.NEVER;
+      }
+      return items as T[number][];
+    })
     .meta({ description: `one value or a comma-separated list of: ${values.join(', ')}` });
 }
 const upper = (s: string) => s.toUpperCase();
