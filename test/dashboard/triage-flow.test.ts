@@ -126,6 +126,33 @@ describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
     expect(bp.errors).toEqual([]);
   });
 
+  it('finds Chinese substrings from the search box and merges a duplicate with m', async () => {
+    const first = await tipBuilder(h.deps, { body: '永泰街道工农路口的路灯坏了一个星期，晚上很黑。', phone: '+8613700137003', receivedAt: minutesAgo(h.deps, 8) });
+    const again = await tipBuilder(h.deps, { channel: 'EMAIL', email: 'chen@example.cn', subject: '路灯', body: '工农路口路灯还是不亮，昨天有老人摔倒了。', receivedAt: minutesAgo(h.deps, 3) });
+    // The same resident wrote twice; the second tip's tipster is linked to the first by phone here.
+    await h.deps.prisma.tip.update({ where: { id: again.id }, data: { tipsterId: first.tipsterId } });
+
+    const bp = await openPage(browser, h.baseUrl);
+    pages.push(bp);
+    const { page } = bp;
+    await login(page, editor.email);
+    await page.click('[data-tab=all]');
+    await page.keyboard.press('/');
+    await page.keyboard.type('义诊');
+    await expect.poll(() => page.locator('.tip-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([tips.community.id]);
+
+    await page.fill('input.search', '路灯');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.tip-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([again.id, first.id]);
+    // The newest (the email) is selected; m lists its related tips; 1 merges it into the first.
+    await page.keyboard.press('m');
+    await page.locator('.modal .picker-item', { hasText: first.reference }).waitFor();
+    await page.keyboard.press('1');
+    await waitFor(async () => (await tipRow(h.deps, again.id)).mergedIntoId === first.id, 10_000, 'merged by keyboard');
+    expect((await tipRow(h.deps, again.id)).status).toBe('MERGED');
+    expect(bp.errors).toEqual([]);
+  });
+
   it('switches the interface to English and back', async () => {
     const bp = await openPage(browser, h.baseUrl);
     pages.push(bp);
