@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { requireRole } from '../users/auth.middleware.js';
 import { parse } from '../validate.js';
 import { retrySubmission } from './submissions.service.js';
+import { intakeHealth } from './intake-sources.service.js';
 
 const StateSchema = z.enum(['RECEIVED', 'PROCESSED', 'SKIPPED', 'QUARANTINED']);
 
@@ -25,6 +26,11 @@ export function intakeRoutes(deps: Deps): Router {
     const { id } = parse(z.object({ id: z.string().uuid() }), req.params, 'path');
     if (!(await retrySubmission(deps.prisma, id))) throw new AppError('CONFLICT', 'Only a quarantined submission can be retried (or no such submission)');
     res.json({ ok: true });
+  });
+  // Reconciliation per channel: counts, last success, backlog — a silent stall shows here.
+  r.get('/intake/health', requireRole('ADMIN', 'EDITOR'), async (_req, res) => {
+    const staleAfterMs = Math.max(3 * deps.config.IMAP_POLL_SECONDS * 1000, 5 * 60_000);
+    res.json(await intakeHealth(deps.prisma, deps.clock.now(), staleAfterMs));
   });
   return r;
 }
