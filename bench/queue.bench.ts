@@ -1,0 +1,295 @@
+// npm run bench:queue — Tipdesk's job queue against pg-boss 10 on the same PostgreSQL.
+//
+// For each concurrency (1, 4, 16) and each queue:
+//  - throughput: 20,000 trivial jobs are inserted in bulk, then workers start and drain them;
+//    jobs/s = 20,000 / (time from worker start to the last job recorded as completed).
+//  - latency: 1,000 jobs are enqueued one per transaction at ~200/s while the workers idle;
+//    enqueue-to-start = started_at - created_at of each job, both taken by the database clock.
+// "Concurrency N" is one Tipdesk Worker with concurrency N, and for pg-boss N fetch→complete
+// loops (one job each, the next fetch right after a completion, a 0.5 s sleep — pg-boss's minimum
+// polling interval — only when a fetch came back empty) and also pg-boss's batch style (one loop
+// fetching N jobs at a time and completing them together); the ratio uses the better of the two.
+// Both run in this one process with a pool of 10 connections each.
+//
+// Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
+// postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
+// A scratch database is created for the run and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import { z } from 'zod';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPrisma, type Db } from '../src/db/prisma.js';
+import { createLogger } from '../src/logger.js';
+import { enqueue, JOB_CHANNEL, Worker } from '../src/queue/queue.service.js';
+import { freePort } from '../test/support/net.js';
+
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '20000' },
+    latency: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '1,4,16' },
+  },
+});
+const JOBS = Number(args.jobs);
+const LATENCY_JOBS = Number(args.latency);
+const RATE = Number(args.rate);
+const LEVELS = args.concurrency!.split(',').map(Number);
+const POOL = 10;
+
+interface Result {
+  queue: string;
+  concurrency: number;
+  jobsPerSecond: number;
+  drainSeconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function canConnect(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function server(): Promise<{ adminUrl: string; label: string; embedded?: EmbeddedDb; dir?: string }> {
+  for (const [label, url] of [
+    ['BENCH_DATABASE_URL', process.env.BENCH_DATABASE_URL],
+    ['TEST_DATABASE_URL', process.env.TEST_DATABASE_URL],
+    ['local server', 'postgresql://postgres@127.0.0.1:5432/postgres'],
+  ] as const) {
+    if (url && (await canConnect(url))) return { adminUrl: url, label };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'tipdesk-bench-pg-'));
+  chmodSync(dir, 0o755);
+  const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' });
+  return { adminUrl: embedded.url, label: 'embedded', embedded, dir };
+}
+
+async function admin(url: string, sql: string): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+// ---- Tipdesk -----------------------------------------------------------------------------
+
+const silent = createLogger('silent');
+const trivial = { id: 'bench', payload: z.object({ n: z.number() }), handler: async () => {} };
+
+async function tipdeskRun(url: string, prisma: Db, concurrency: number): Promise<Result> {
+  await prisma.$executeRaw`TRUNCATE job`;
+  for (let i = 0; i < JOBS; i += 5000) {
+    await prisma.$executeRaw`
+      INSERT INTO job (kind, payload, max_attempts) SELECT 'bench', jsonb_build_object('n', n), 10
+      FROM generate_series(${i}::int, ${Math.min(JOBS, i + 5000) - 1}::int) AS n`;
+  }
+  await prisma.$executeRaw`ANALYZE job`;
+  let completed = 0;
+  let allDone!: () => void;
+  const drained = new Promise<void>((r) => (allDone = r));
+  const worker = new Worker({
+    prisma,
+    databaseUrl: url,
+    deps: {},
+    definitions: [trivial],
+    logger: silent,
+    concurrency,
+    pollSeconds: 5,
+    onJobEvent: (e) => {
+      if (e === 'completed' && ++completed === JOBS) allDone();
+    },
+  });
+  const t0 = performance.now();
+  await worker.start();
+  await drained;
+  const drainSeconds = (performance.now() - t0) / 1000;
+
+  // Latency: the worker is idle now; jobs arrive one per transaction, the way intake enqueues.
+  await prisma.$executeRaw`TRUNCATE job`;
+  completed = 0;
+  const target = LATENCY_JOBS;
+  const latencyDone = new Promise<void>((r) => {
+    const check = setInterval(() => {
+      if (completed >= target) {
+        clearInterval(check);
+        r();
+      }
+    }, 20);
+  });
+  await paced(target, () => prisma.$transaction((tx) => enqueue(tx, 'bench', { n: 0 })));
+  await latencyDone;
+  await worker.stop();
+  const rows = await prisma.$queryRaw<{ ms: number }[]>`
+    SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 AS ms FROM job WHERE state = 'COMPLETED' ORDER BY 1`;
+  const ms = rows.map((r) => r.ms);
+  return { queue: 'tipdesk', concurrency, jobsPerSecond: JOBS / drainSeconds, drainSeconds, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99) };
+}
+
+/** Calls send() `n` times at RATE per second (each awaited before the next, so the producer never overlaps itself). */
+async function paced(n: number, send: () => Promise<unknown>): Promise<void> {
+  const interval = 1000 / RATE;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await send();
+    const wait = t0 + (i + 1) * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+// ---- pg-boss -----------------------------------------------------------------------------
+
+type BossMode = 'slots' | 'batch';
+
+async function bossRun(boss: PgBoss, url: string, concurrency: number, mode: BossMode): Promise<Result> {
+  const name = `bench_${mode}_${concurrency}_${randomBytes(3).toString('hex')}`;
+  await boss.createQueue(name);
+  for (let i = 0; i < JOBS; i += 1000) {
+    await boss.insert(Array.from({ length: Math.min(1000, JOBS - i) }, (_, k) => ({ name, data: { n: i + k } })));
+  }
+  await admin(url, 'ANALYZE pgboss.job');
+  let completed = 0;
+  let stop = false;
+  const loops: Promise<void>[] = [];
+  const batch = mode === 'slots' ? 1 : concurrency;
+  const loopsWanted = mode === 'slots' ? concurrency : 1;
+  const handler = async () => {};
+  const t0 = performance.now();
+  let drainedAt = 0;
+  for (let l = 0; l < loopsWanted; l++) {
+    loops.push(
+      (async () => {
+        while (!stop) {
+          const jobs = await boss.fetch(name, { batchSize: batch });
+          if (!jobs.length) {
+            await sleep(500);
+            continue;
+          }
+          await Promise.all(jobs.map(() => handler()));
+          await boss.complete(name, jobs.map((j) => j.id));
+          completed += jobs.length;
+          if (completed === JOBS) drainedAt = performance.now();
+        }
+      })(),
+    );
+  }
+  while (!drainedAt) await sleep(5);
+  const drainSeconds = (drainedAt - t0) / 1000;
+
+  const lname = `${name}_lat`;
+  await boss.createQueue(lname);
+  const before = completed;
+  stop = true;
+  await Promise.all(loops);
+  stop = false;
+  const latencyLoops: Promise<void>[] = [];
+  for (let l = 0; l < loopsWanted; l++) {
+    latencyLoops.push(
+      (async () => {
+        while (!stop) {
+          const jobs = await boss.fetch(lname, { batchSize: batch });
+          if (!jobs.length) {
+            await sleep(500);
+            continue;
+          }
+          await boss.complete(lname, jobs.map((j) => j.id));
+          completed += jobs.length;
+        }
+      })(),
+    );
+  }
+  await paced(LATENCY_JOBS, () => boss.send(lname, { n: 0 }));
+  while (completed - before < LATENCY_JOBS) await sleep(20);
+  stop = true;
+  await Promise.all(latencyLoops);
+  const { rows } = await admin(
+    url,
+    `SELECT (extract(epoch FROM started_on - created_on) * 1000)::float8 AS ms FROM pgboss.job WHERE name = '${lname}' AND state = 'completed' ORDER BY 1`,
+  );
+  const ms = rows.map((r: { ms: number }) => r.ms);
+  return { queue: `pg-boss (${mode})`, concurrency, jobsPerSecond: JOBS / drainSeconds, drainSeconds, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99) };
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+const srv = await server();
+const dbName = `tipdesk_bench_${randomBytes(4).toString('hex')}`;
+await admin(srv.adminUrl, `CREATE DATABASE ${dbName}`);
+const u = new URL(srv.adminUrl);
+u.pathname = `/${dbName}`;
+const url = u.toString();
+const version = (await admin(url, 'SHOW server_version')).rows[0].server_version as string;
+console.error(`PostgreSQL ${version} (${srv.label}), scratch database ${dbName}; ${JOBS} jobs per run, latency sample ${LATENCY_JOBS} at ${RATE}/s`);
+
+const results: Result[] = [];
+try {
+  await migrate(url);
+  const prisma = createPrisma(url, POOL);
+  const boss = new PgBoss({ connectionString: url, max: POOL, schedule: false, supervise: false });
+  boss.on('error', (e: Error) => console.error('pg-boss error:', e.message));
+  await boss.start();
+  for (const c of LEVELS) {
+    for (const run of [
+      () => tipdeskRun(url, prisma, c),
+      () => bossRun(boss, url, c, 'slots'),
+      () => bossRun(boss, url, c, 'batch'),
+    ]) {
+      const r = await run();
+      results.push(r);
+      console.error(`  ${r.queue} x${c}: ${r.jobsPerSecond.toFixed(0)} jobs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
+    }
+  }
+  await boss.stop({ graceful: false, wait: true });
+  await prisma.$disconnect();
+} finally {
+  await admin(srv.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await srv.embedded?.stop();
+  if (srv.dir) rmSync(srv.dir, { recursive: true, force: true });
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const rowsOut: Record<string, unknown>[] = [];
+const lines = [
+  `Queue benchmark: ${fmt(JOBS)} trivial jobs per run, PostgreSQL ${version} (${srv.label}); latency = enqueue-to-start of ${fmt(LATENCY_JOBS)} jobs sent one per transaction at ${RATE}/s`,
+  '',
+  '| concurrency | tipdesk jobs/s | tipdesk p50 / p99 ms | pg-boss slots jobs/s | pg-boss slots p50 / p99 ms | pg-boss batch jobs/s | pg-boss batch p50 / p99 ms | throughput ours / best pg-boss |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+for (const c of LEVELS) {
+  const ours = results.find((r) => r.queue === 'tipdesk' && r.concurrency === c)!;
+  const slots = results.find((r) => r.queue === 'pg-boss (slots)' && r.concurrency === c)!;
+  const batch = results.find((r) => r.queue === 'pg-boss (batch)' && r.concurrency === c)!;
+  const best = Math.max(slots.jobsPerSecond, batch.jobsPerSecond);
+  const ratio = ours.jobsPerSecond / best;
+  lines.push(
+    `| ${c} | ${fmt(ours.jobsPerSecond)} | ${fmt(ours.p50Ms, 1)} / ${fmt(ours.p99Ms, 1)} | ${fmt(slots.jobsPerSecond)} | ${fmt(slots.p50Ms, 1)} / ${fmt(slots.p99Ms, 1)} | ${fmt(batch.jobsPerSecond)} | ${fmt(batch.p50Ms, 1)} / ${fmt(batch.p99Ms, 1)} | ${ratio.toFixed(2)}x |`,
+  );
+  rowsOut.push({ concurrency: c, tipdesk: ours, pgBossSlots: slots, pgBossBatch: batch, throughputRatio: ratio });
+}
+console.log(lines.join('\n'));
+const outDir = path.resolve(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, 'queue.json'),
+  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: srv.label, jobs: JOBS, latencyJobs: LATENCY_JOBS, ratePerSecond: RATE, results: rowsOut }, null, 2),
+);
+process.exit(0);
