@@ -5,12 +5,12 @@ import type { Channel } from '../generated/prisma/enums.js';
 import { SEND_EMAIL_JOB } from '../jobs/names.js';
 import type { SendEmailPayload } from '../jobs/send-email.job.js';
 import { enqueue } from '../queue/queue.service.js';
+import { queueSmsReply } from '../intake/twilio/sms-outbound.service.js';
 
 // A reply to the tipster goes out on the channel the tip came in on: email threads under
 // the tipster's last mail; SMS and voice tips are answered by text. The OUTBOUND message is
 // written first (QUEUED) and the send job updates its delivery state, so the thread shows it.
-
-export const SEND_SMS_JOB_KIND = 'send-sms';
+// SMS goes through the SMS module's queueSmsReply (send-sms job).
 
 interface ReplyTip {
   id: string;
@@ -78,12 +78,7 @@ export async function queueReply(
   const phone = tip.tipster?.phone;
   if (!phone) throw conflict('This tipster left no phone number to text', 'no_phone');
   if (tip.tipster?.smsOptOut) throw conflict('This tipster opted out of SMS (STOP); they cannot be texted', 'sms_opt_out');
-  await tx.message.create({
-    data: {
-      id: o.messageId, tipId: tip.id, direction: 'OUTBOUND', channel: 'SMS', kind: 'reply', body: o.body,
-      toAddress: phone, deliveryState: 'QUEUED', authorId: o.authorId, createdAt: o.now,
-    },
-  });
-  await enqueue(tx, SEND_SMS_JOB_KIND, { messageId: o.messageId }, { uniqueKey: `reply:${o.messageId}`, maxAttempts: 8 });
-  return { id: o.messageId, channel };
+  // The SMS module owns sending (Twilio client, retries, STOP suppression).
+  const m = await queueSmsReply(tx, { tipId: tip.id, to: phone, body: o.body, authorId: o.authorId, kind: 'reply' });
+  return { id: m.id, channel };
 }
