@@ -92,7 +92,13 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
       if (count > 0) return null;
       const adminEmail = email ?? 'admin@tipdesk.local';
       const generated = password ? undefined : randomBytes(12).toString('base64url');
-      await this.create({ email: adminEmail, displayName: 'Administrator', role: 'ADMIN', password: password ?? generated! });
+      try {
+        await this.create({ email: adminEmail, displayName: 'Administrator', role: 'ADMIN', password: password ?? generated! });
+      } catch (e) {
+        // Several processes starting together (API + workers) race to make the first admin: one wins.
+        if (e instanceof AppError && e.code === 'CONFLICT') return null;
+        throw e;
+      }
       return { email: adminEmail, password: generated };
     },
   };
