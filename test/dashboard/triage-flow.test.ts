@@ -122,6 +122,7 @@ describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
     await card.locator('a.reference').click();
     await page.locator('.tip-view .msg-body').first().waitFor();
     expect(await page.locator('.tip-header .contact').textContent()).toContain('13800138001');
+    await screenshot(page, 'tip-view-phone.png');
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
     expect(bp.errors).toEqual([]);
   });

@@ -80,7 +80,10 @@ export function bytes(n: number): string {
 export function summarize(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v !== 'object') return String(v);
+  // Ids mean nothing to a reader; the names beside them (assignee: 李记者) do.
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   return Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => !(typeof x === 'string' && uuid.test(x)))
     .map(([k, x]) => `${k}: ${x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
     .join(', ');
 }

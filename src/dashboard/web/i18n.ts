@@ -122,6 +122,19 @@ const zh = {
   'channel.WEB': '网页',
   'reason.same_tipster': '同一爆料人',
   'reason.similar_text': '内容相似',
+  'action.tip.created': '收到爆料',
+  'action.tip.categorized': '分类',
+  'action.tip.updated': '修改',
+  'action.tip.status_changed': '状态变更',
+  'action.tip.assigned': '分配',
+  'action.tip.claimed': '认领',
+  'action.tip.released': '释放',
+  'action.claim.expiry_warned': '提醒记者认领即将过期',
+  'action.tip.merged_from': '合并进另一条爆料',
+  'action.tip.merged_into': '已并入另一条爆料',
+  'action.note.added': '添加备注',
+  'action.reply.queued': '回复爆料人',
+  'action.message.received': '收到新消息',
   'health.ok': '正常',
   'health.unknown': '尚无数据',
   'health.failing': '出错',
@@ -262,6 +275,19 @@ const en: Record<Key, string> = {
   'channel.WEB': 'web',
   'reason.same_tipster': 'same tipster',
   'reason.similar_text': 'similar text',
+  'action.tip.created': 'tip received',
+  'action.tip.categorized': 'filed',
+  'action.tip.updated': 'edited',
+  'action.tip.status_changed': 'status changed',
+  'action.tip.assigned': 'assigned',
+  'action.tip.claimed': 'claimed',
+  'action.tip.released': 'released',
+  'action.claim.expiry_warned': 'reporter warned the claim expires soon',
+  'action.tip.merged_from': 'another tip merged in',
+  'action.tip.merged_into': 'merged into another tip',
+  'action.note.added': 'note added',
+  'action.reply.queued': 'reply to tipster',
+  'action.message.received': 'new message',
   'health.ok': 'ok',
   'health.unknown': 'no data yet',
   'health.failing': 'failing',
@@ -302,6 +328,12 @@ export function setLang(next: Lang): void {
     /* private mode: the choice lasts for this page only */
   }
   document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+}
+
+/** The translation when the table has one, else the fallback (for open-ended values such as audit actions). */
+export function tOr(key: string, fallback: string): string {
+  const s = (tables[lang] as Record<string, string>)[key];
+  return s ?? fallback;
 }
 
 /** Translates a key; `{name}` placeholders are filled from vars. Unknown keys show themselves. */

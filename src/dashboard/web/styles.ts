@@ -120,6 +120,8 @@ textarea { width: 100%; resize: vertical; }
 .reply { display: grid; gap: .5rem; }
 .row-buttons { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; justify-content: space-between; }
 .controls { display: grid; gap: .5rem; }
+.details-form { display: grid; gap: .4rem; border-top: 1px solid var(--line); padding-top: .5rem; }
+.details-form .btn { justify-self: start; }
 .file-buttons { display: flex; gap: .35rem; flex-wrap: wrap; }
 .notes, .related, .events { list-style: none; padding: 0; margin: 0; display: grid; gap: .45rem; font-size: .9rem; }
 .note-body { white-space: pre-wrap; margin: 0; }

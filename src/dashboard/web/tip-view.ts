@@ -2,7 +2,7 @@ import { ApiError, attachmentUrl, get, post, releaseAttachmentUrls, session } fr
 import { assignWithPicker, categorize, leadButtons, loadRelated, mergeInto, mergeWithPicker, relatedLabel, setStatus, update } from './actions.js';
 import { bytes, categoryChip, channelIcon, dateTime, personName, statusChip, summarize, timeEl, tipsterLabel } from './format.js';
 import { fill, h } from './h.js';
-import { t } from './i18n.js';
+import { t, tOr } from './i18n.js';
 import { CATEGORY_KEYS, inbox, replaceRow } from './inbox.js';
 import { CATEGORIES, PRIORITIES, STATUSES, type AttachmentInfo, type MessageInfo, type PriorityValue, type Status, type TipDetail } from './types.js';
 import { errorText, isTyping, poll, showError, toast } from './ui.js';
@@ -89,7 +89,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
             h(
               'li',
               null,
-              h('b', null, e.action),
+              h('b', { title: e.action }, tOr(`action.${e.action}`, e.action)),
               ' ',
               h('span', { class: 'muted' }, `${personName(e.actor)} · ${dateTime(e.createdAt)}`),
               e.before || e.after ? h('div', { class: 'diff' }, summarize(e.before), e.before && e.after ? ' → ' : '', summarize(e.after)) : null,
@@ -145,7 +145,25 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     } else {
       parts.push(h('div', { class: 'row-buttons' }, leadButtons(tp, user?.id, (fn) => void act(fn))));
     }
+    // Headline and place, as the desk will print them (editors, and the reporter working the lead).
+    if (isEditor || (tp.assignee?.id === user?.id && ['CLAIMED', 'IN_PROGRESS'].includes(tp.status))) parts.push(detailsForm(tp));
     fill(controls, parts);
+  }
+
+  function detailsForm(tp: TipDetail) {
+    const title = h('input', { type: 'text', name: 'title', maxlength: 200, value: tp.title ?? '' });
+    const location = h('input', { type: 'text', name: 'location', maxlength: 200, value: tp.location ?? '' });
+    const submit = (e: Event) => {
+      e.preventDefault();
+      void act(() => update(tp, { title: title.value.trim() || null, location: location.value.trim() || null }));
+    };
+    return h(
+      'form',
+      { class: 'details-form', onsubmit: submit },
+      h('label', { class: 'field' }, t('title'), title),
+      h('label', { class: 'field' }, t('location'), location),
+      h('button', { type: 'submit', class: 'btn' }, t('save')),
+    );
   }
 
   function drawThread() {
@@ -258,6 +276,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
       showError(e);
     }
     await load().catch(showError);
+    await loadRelatedPart().catch(() => {});
   }
 
   async function assign() {
@@ -370,9 +389,11 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     .then(() => loadRelatedPart())
     .catch((e: unknown) => fill(header, h('button', { type: 'button', class: 'btn back', onclick: nav.back }, `← ${t('back')}`), h('p', { class: 'error' }, errorText(e))));
   document.addEventListener('keydown', onKey);
+  // Related tips cost a similarity search: refreshed on every fifth tick, not every one.
+  let ticks = 0;
   const stop = poll(async () => {
     await load();
-    await loadRelatedPart();
+    if (++ticks % 5 === 0) await loadRelatedPart();
   }, POLL_MS);
   return () => {
     stop();
