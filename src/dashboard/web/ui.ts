@@ -94,11 +94,14 @@ export function pick<T>(title: string, load: () => Promise<PickerItem<T>[]>, emp
   });
 }
 
-/** Runs fn every `ms` while the view is mounted; skips a tick while the previous one is running. */
+/**
+ * Runs fn every `ms` while the view is mounted; skips a tick while the previous one is
+ * running, and while the tab is hidden (a desk full of background tabs should not load the API).
+ */
 export function poll(fn: () => Promise<void>, ms: number): () => void {
   let running = false;
   const id = setInterval(() => {
-    if (running) return;
+    if (running || document.hidden) return;
     running = true;
     fn()
       .catch(() => {
