@@ -1,10 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { Deps } from '../../src/deps.js';
 import { allJobs } from '../../src/jobs/index.js';
 import { Worker } from '../../src/queue/queue.service.js';
 import { ImapWorker, type ImapWorkerOptions } from '../../src/intake/email/imap-worker.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
+import { baseTestEnv, createAppHarness, type AppHarness } from '../support/harness.js';
 import { startSmtpCapture } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -13,6 +15,8 @@ export const MAIL_FROM = '晚报社区版 <dtwbsq365@163.com>';
 export interface EmailRig {
   h: AppHarness;
   deps: Deps;
+  /** The environment the rig's config was loaded from (for child processes). */
+  env: Record<string, string>;
   dovecot: Dovecot;
   smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
   jobs: Worker<Deps>;
@@ -26,15 +30,14 @@ export interface EmailRig {
 export async function startRig(opts: { env?: Record<string, string>; imap?: boolean | Omit<ImapWorkerOptions, 'deps'> } = {}): Promise<EmailRig> {
   const dovecot = await startDovecot();
   const smtp = await startSmtpCapture();
-  const h = await createAppHarness({
-    env: { ...dovecot.env({ IMAP_POLL_SECONDS: '3' }), SMTP_URL: smtp.url, MAIL_FROM, ...opts.env },
-    overrides: { mailer: nodemailer.createTransport(smtp.url) },
-  });
+  const env = { ...dovecot.env({ IMAP_POLL_SECONDS: '3' }), SMTP_URL: smtp.url, MAIL_FROM, ...opts.env };
+  const h = await createAppHarness({ env, overrides: { mailer: nodemailer.createTransport(smtp.url) } });
   const jobs = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
   await jobs.start();
   const rig: EmailRig = {
     h,
     deps: h.deps,
+    env: { ...baseTestEnv, ...env, DATABASE_URL: h.db.url },
     dovecot,
     smtp,
     jobs,
@@ -90,4 +93,27 @@ export function submissionFor(deps: Deps, externalId: string, states: string[] =
 export async function flagsOf(dovecot: Dovecot, uid: number, mailbox = 'INBOX'): Promise<string[] | null> {
   const m = (await dovecot.messages(mailbox)).find((x) => x.uid === uid);
   return m ? m.flags : null;
+}
+
+export interface WorkerChild {
+  proc: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+/** The email worker in a child process (see test/support/email-worker-child.ts). */
+export function spawnEmailWorker(env: Record<string, string>): WorkerChild {
+  const script = fileURLToPath(new URL('../support/email-worker-child.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('ready')) onReady();
+  });
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  return { proc, ready, exited, output: () => out };
 }

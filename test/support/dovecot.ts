@@ -18,6 +18,8 @@ export interface DovecotOptions {
   user?: string;
   password?: string;
   port?: number;
+  /** false: the server does not offer IDLE (clients must poll). */
+  idle?: boolean;
 }
 
 export interface Dovecot {
@@ -38,9 +40,11 @@ export interface Dovecot {
   deliverToMaildir(raw: Buffer | string): void;
   /** Makes the stored file of every message containing `marker` unreadable for the server. */
   makeUnreadable(marker: string): number;
+  /** Throws away the mailbox's UID list and indexes (server stopped first): UIDVALIDITY changes, every UID is new. */
+  resetUidValidity(): Promise<bigint>;
   client(): Promise<ImapFlow>;
   running(): boolean;
-  /** SIGTERM: the master ends every session (clients see the connection drop). */
+  /** SIGTERM to the master and every session process: clients see their connections drop. */
   stop(): Promise<void>;
   /** SIGKILL of the whole process group. */
   kill(): Promise<void>;
@@ -120,7 +124,7 @@ userdb {
   driver = static
   args = uid=${mailOwner.uid} gid=${mailOwner.gid} home=${mailRoot}/%u
 }
-service imap-login {
+${opts.idle === false ? 'protocol imap {\n  imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH MOVE\n}\n' : ''}service imap-login {
   chroot =
   inet_listener imap {
     address = 127.0.0.1
@@ -137,6 +141,7 @@ service anvil {
   );
 
   let proc: ChildProcess | null = null;
+  let pgid: number | null = null;
   let exited: Promise<void> = Promise.resolve();
   let stderr = '';
 
@@ -149,6 +154,7 @@ service anvil {
       stderr = (stderr + d.toString()).slice(-20_000);
     });
     proc = p;
+    pgid = p.pid ?? null;
     exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
     void exited.then(() => {
       if (proc === p) proc = null;
@@ -160,18 +166,32 @@ service anvil {
     }
   };
 
-  const signal = async (sig: NodeJS.Signals, group: boolean) => {
-    const p = proc;
-    if (!p?.pid) return;
+  // Dovecot's session processes outlive a master that got SIGTERM, so stopping signals the
+  // whole process group and waits until every member is gone: clients then really see the drop.
+  const groupAlive = (g: number) => {
     try {
-      process.kill(group ? -p.pid : p.pid, sig);
+      process.kill(-g, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = async (sig: NodeJS.Signals) => {
+    const g = pgid;
+    if (!g) return;
+    try {
+      process.kill(-g, sig);
     } catch {
       /* already gone */
     }
+    const end = Date.now() + 10_000;
+    while (groupAlive(g) && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+    if (groupAlive(g)) {
+      process.kill(-g, 'SIGKILL');
+      while (groupAlive(g)) await new Promise((r) => setTimeout(r, 25));
+    }
     await exited;
-    // The session processes of a gracefully stopped master may still be closing.
-    const end = Date.now() + 5_000;
-    while ((await portOpen(port)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    if (pgid === g) pgid = null;
   };
 
   const client = async () => {
@@ -261,13 +281,22 @@ service anvil {
       }
       return n;
     },
+    async resetUidValidity() {
+      await signal('SIGTERM');
+      const base = maildir();
+      for (const f of readdirSync(base)) {
+        if (f === 'dovecot-uidlist' || f.startsWith('dovecot.index')) rmSync(path.join(base, f), { force: true });
+      }
+      await start();
+      return withClient(async (c) => (await c.mailboxOpen('INBOX')).uidValidity);
+    },
     client,
     running: () => proc !== null,
-    stop: () => signal('SIGTERM', false),
-    kill: () => signal('SIGKILL', true),
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
     start,
     async close() {
-      await signal('SIGKILL', true);
+      await signal('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
