@@ -187,7 +187,14 @@ export function triageRoutes(deps: Deps): Router {
     method: 'post', path: '/category-rules/preview', tag: 'categories', access: [...EDITORS], summary: 'What the live rules suggest for a text',
     body: z.object({ text: z.string().min(1).max(20_000) }),
     response: z.object({
-      suggestion: z.object({ category: z.enum(['household', 'neighborhood', 'community']), confidence: z.number(), terms: z.array(z.string()) }).nullable(),
+      suggestion: z
+        .object({
+          category: z.enum(['household', 'neighborhood', 'community']),
+          confidence: z.number(),
+          terms: z.array(z.string()),
+          scores: z.record(z.string(), z.number()).meta({ description: 'evidence per category (HOUSEHOLD, NEIGHBORHOOD, COMMUNITY)' }),
+        })
+        .nullable(),
     }),
   }, ({ body }) => rules.preview(body.text));
 
