@@ -5,7 +5,7 @@ import type { Deps } from '../../src/deps.js';
 import { allJobs } from '../../src/jobs/index.js';
 import { Worker } from '../../src/queue/queue.service.js';
 import { ImapWorker, type ImapWorkerOptions } from '../../src/intake/email/imap-worker.js';
-import { startDovecot, type Dovecot } from '../support/dovecot.js';
+import { startDovecot, type Dovecot, type DovecotOptions } from '../support/dovecot.js';
 import { baseTestEnv, createAppHarness, type AppHarness } from '../support/harness.js';
 import { startSmtpCapture } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
@@ -27,8 +27,10 @@ export interface EmailRig {
 }
 
 /** Real Dovecot, real SMTP capture, a fresh database, the job workers and the mailbox worker. */
-export async function startRig(opts: { env?: Record<string, string>; imap?: boolean | Omit<ImapWorkerOptions, 'deps'> } = {}): Promise<EmailRig> {
-  const dovecot = await startDovecot();
+export async function startRig(
+  opts: { env?: Record<string, string>; imap?: boolean | Omit<ImapWorkerOptions, 'deps'>; dovecot?: DovecotOptions } = {},
+): Promise<EmailRig> {
+  const dovecot = await startDovecot(opts.dovecot);
   const smtp = await startSmtpCapture();
   const env = { ...dovecot.env({ IMAP_POLL_SECONDS: '3' }), SMTP_URL: smtp.url, MAIL_FROM, ...opts.env };
   const h = await createAppHarness({ env, overrides: { mailer: nodemailer.createTransport(smtp.url) } });
