@@ -23,6 +23,7 @@ export function jobWorkerService(deps: Deps): Service {
     leaseSeconds: deps.config.JOB_LEASE_SECONDS,
     pollSeconds: deps.config.JOB_POLL_SECONDS,
     retentionHours: deps.config.JOB_RETENTION_HOURS,
+    maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
     onJobEvent: (outcome, kind) => deps.metrics.jobs.inc({ kind, outcome }),
   });
   return { name: 'job worker', start: () => worker.start(), stop: () => worker.stop() };

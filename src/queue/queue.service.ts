@@ -17,6 +17,7 @@ export const JOB_CHANNEL = 'tipdesk_jobs';
 export interface EnqueueOptions {
   runAt?: Date;
   delaySeconds?: number;
+  /** Unset: the job kind's maxAttempts, else the worker's default (JOB_MAX_ATTEMPTS), fixed at the first claim. */
   maxAttempts?: number;
   priority?: number;
   /** A second enqueue with the same key is a no-op while the first row exists. */
@@ -53,7 +54,7 @@ export async function enqueue(tx: Tx, kind: string, payload: unknown, opts: Enqu
     INSERT INTO job (kind, payload, run_at, max_attempts, priority, unique_key)
     VALUES (${kind}, ${JSON.stringify(payload ?? {})}::jsonb,
             COALESCE(${opts.runAt ?? null}::timestamptz, now() + make_interval(secs => ${delay ?? 0}::float8)),
-            ${opts.maxAttempts ?? 10}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
+            ${opts.maxAttempts ?? 0}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
     ON CONFLICT (unique_key) DO NOTHING
     RETURNING id::text`;
   // NOTIFY inside the transaction is delivered on commit, never for a rolled-back job.
@@ -79,6 +80,8 @@ export interface WorkerOptions<D> {
   backoffBaseSeconds?: number;
   backoffCapSeconds?: number;
   retentionHours?: number;
+  /** Attempts for jobs enqueued without maxAttempts whose kind sets none either. */
+  maxAttempts?: number;
   /** How often expired leases are recovered and old jobs pruned. */
   maintenanceSeconds?: number;
   workerId?: string;
@@ -111,6 +114,7 @@ export class Worker<D> {
       backoffBaseSeconds: 5,
       backoffCapSeconds: 3600,
       retentionHours: 72,
+      maxAttempts: 10,
       maintenanceSeconds: 30,
       shutdownGraceMs: 10_000,
       ...opts,
@@ -246,6 +250,7 @@ export class Worker<D> {
   /** Records finished jobs as COMPLETED and claims up to `limit` due jobs, in one statement. */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     const kinds = [...this.defs.keys()];
+    const maxes = [...this.defs.values()].map((d) => d.maxAttempts ?? this.o.maxAttempts);
     const done = this.completed;
     this.completed = [];
     let rows: ClaimedRow[];
@@ -261,7 +266,9 @@ export class Worker<D> {
         LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED)
       UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = ${this.id},
-        locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8), started_at = now()
+        locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8), started_at = now(),
+        max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
+          ELSE (SELECT k.m FROM unnest(${kinds}::text[], ${maxes}::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
       FROM next WHERE j.id = next.id
       RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`;
     } catch (err) {
@@ -335,9 +342,9 @@ export class Worker<D> {
   async maintain(): Promise<{ recovered: number; pruned: number }> {
     const recovered = await this.o.prisma.$executeRaw`
       UPDATE job SET
-        state = CASE WHEN attempts >= max_attempts THEN 'DEAD'::"JobState" ELSE 'QUEUED'::"JobState" END,
+        state = CASE WHEN max_attempts > 0 AND attempts >= max_attempts THEN 'DEAD'::"JobState" ELSE 'QUEUED'::"JobState" END,
         last_error = left('lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped responding' || COALESCE(E'\n' || last_error, ''), 2000),
-        finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
+        finished_at = CASE WHEN max_attempts > 0 AND attempts >= max_attempts THEN now() ELSE NULL END,
         locked_by = NULL, locked_until = NULL, run_at = now()
       WHERE state = 'RUNNING' AND locked_until < now()`;
     if (recovered > 0) {

@@ -144,6 +144,21 @@ describe('workers', () => {
     expect(calls).toBe(1);
   });
 
+  it('gives a job enqueued without maxAttempts its kind\'s limit, else the worker default', async () => {
+    await own({
+      maxAttempts: 1,
+      backoffBaseSeconds: 0.05,
+      definitions: [
+        testJob('kind-limit', async () => { throw new Error('楼道灯坏了 job failed'); }, 2),
+        testJob('worker-limit', async () => { throw new Error('still failing'); }),
+      ],
+    });
+    const a = (await enqueueOne('kind-limit'))!;
+    const b = (await enqueueOne('worker-limit'))!;
+    expect((await waitForJobState(h.deps.prisma, a, 'DEAD')).attempts).toBe(2);
+    expect((await waitForJobState(h.deps.prisma, b, 'DEAD')).attempts).toBe(1);
+  });
+
   it('wakes an idle worker through LISTEN/NOTIFY long before its poll', async () => {
     const done: string[] = [];
     await own({
