@@ -50,15 +50,17 @@ interface ClaimedRow {
 /** Inserts a job inside the caller's transaction: the job exists exactly when the caller's rows do. */
 export async function enqueue(tx: Tx, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string | null> {
   const delay = opts.runAt ? null : (opts.delaySeconds ?? 0);
+  // One round trip: the NOTIFY rides in the INSERT's statement, only when a row was inserted,
+  // and is delivered on commit, never for a rolled-back job.
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO job (kind, payload, run_at, max_attempts, priority, unique_key)
-    VALUES (${kind}, ${JSON.stringify(payload ?? {})}::jsonb,
-            COALESCE(${opts.runAt ?? null}::timestamptz, now() + make_interval(secs => ${delay ?? 0}::float8)),
-            ${opts.maxAttempts ?? 0}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
-    ON CONFLICT (unique_key) DO NOTHING
-    RETURNING id::text`;
-  // NOTIFY inside the transaction is delivered on commit, never for a rolled-back job.
-  if (rows.length) await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, ${kind})`;
+    WITH ins AS (
+      INSERT INTO job (kind, payload, run_at, max_attempts, priority, unique_key)
+      VALUES (${kind}, ${JSON.stringify(payload ?? {})}::jsonb,
+              COALESCE(${opts.runAt ?? null}::timestamptz, now() + make_interval(secs => ${delay ?? 0}::float8)),
+              ${opts.maxAttempts ?? 0}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
+      ON CONFLICT (unique_key) DO NOTHING
+      RETURNING id::text AS id)
+    SELECT id, pg_notify(${JOB_CHANNEL}, ${kind})::text AS notified FROM ins`;
   return rows[0]?.id ?? null;
 }
 
