@@ -35,7 +35,7 @@ export function documentFoundationRoutes(api: ApiRegistry): void {
     params: Id, body: UpdateUserSchema, response: z.object({ user: User }), errors: [404],
   });
   api.document({
-    method: 'get', path: '/jobs', tag: 'queue', access: ['ADMIN'], summary: 'Jobs by state (dead by default)',
+    method: 'get', path: '/jobs', tag: 'queue', access: ['ADMIN'], summary: 'Jobs by state, e.g. ?state=dead (the default; case-insensitive)',
     query: z.object({ state: JobStateSchema.optional(), limit: z.number().int().min(1).max(500).optional() }),
   });
   api.document({ method: 'post', path: '/jobs/:id/retry', tag: 'queue', access: ['ADMIN'], summary: 'Retry a dead job', params: Id, errors: [409] });

@@ -109,7 +109,7 @@ const cases: Case[] = [
     make: async () => ({ url: '/api/users', body: { email: `new-${ruleSeq++}@paper.example`, displayName: '段雨萌', role: 'reporter', password: PASSWORD } }),
   },
   { method: 'patch', path: '/api/users/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/users/${s.reporter2.user.id}`, body: { displayName: '郑林' } }) },
-  { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=DEAD' }) },
+  { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=dead' }) },
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
 ];
 // Allowed callers may still get a 409 here: nothing is dead or quarantined to retry.
