@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
-import type { Tx } from '../../db/prisma.js';
+import { Prisma, type Db, type Tx } from '../../db/prisma.js';
 import { detectLanguage, resolveMerged, searchTextOf } from '../../tips/intake-tips.service.js';
-import { nextReference, REFERENCE_RE } from '../../tips/reference.js';
+import { nextReference, REFERENCE_RE, referenceDay } from '../../tips/reference.js';
 import { storeSubmission } from '../submissions.service.js';
 import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
@@ -41,6 +41,7 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   const control = isControl(kw.keyword);
   let reply: SmsReply = { kind: 'none' };
   const meta: SmsMeta = { keyword: kw.keyword, ...(idempotencyToken ? { idempotencyToken } : {}) };
+  const reserved = control ? null : await preallocateReference(deps, p.MessageSid, p.From, p.Body, kw.keyword);
   const stored = await storeSubmission(
     deps.prisma,
     {
@@ -57,7 +58,7 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
     async (tx, s) => {
       if (!s.created) reply = await replayReply(tx, deps, s.id, kw.keyword, kw.word);
       else if (control) reply = await applyKeyword(tx, deps, s.id, p.From, kw.keyword as 'stop' | 'start' | 'help', kw.word);
-      else reply = await openOrJoin(tx, deps, s.id, p.From, p.Body, kw.keyword, kw.rest);
+      else reply = await openOrJoin(tx, deps, s.id, p.From, p.Body, kw.keyword, kw.rest, reserved);
     },
   );
   return { submissionId: stored.id, created: stored.created, outcome: !stored.created ? 'duplicates' : control ? 'skipped' : 'stored', reply };
@@ -91,13 +92,24 @@ interface SenderRow {
   openReference: string | null;
 }
 
+/** The tipster's most recently active open tip within SMS_FOLLOWUP_DAYS (a LATERAL subquery on `ts`). */
+function openTipOf(deps: Deps) {
+  const days = deps.config.SMS_FOLLOWUP_DAYS;
+  const cutoff = new Date(deps.clock.now().getTime() - days * 86_400_000);
+  return Prisma.sql`LATERAL (
+      SELECT t.id, t.reference FROM tip t
+      WHERE ${days}::int > 0
+        AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
+        AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
+        AND t.last_activity_at >= ${cutoff}::timestamptz
+      ORDER BY t.last_activity_at DESC LIMIT 1)`;
+}
+
 /**
  * One round trip: the sender's tipster row (made on first contact), texts in the last hour
  * (for the rate limit; includes this one) and their most recently active open tip.
  */
 async function senderState(tx: Tx, deps: Deps, from: string): Promise<SenderRow> {
-  const days = deps.config.SMS_FOLLOWUP_DAYS;
-  const cutoff = new Date(deps.clock.now().getTime() - days * 86_400_000);
   const rows = await tx.$queryRaw<SenderRow[]>`
     WITH found AS (SELECT id, sms_opt_out FROM tipster WHERE phone = ${from}),
     made AS (
@@ -107,18 +119,40 @@ async function senderState(tx: Tx, deps: Deps, from: string): Promise<SenderRow>
     SELECT ts.id::text AS "tipsterId", ts.sms_opt_out AS "optOut",
       (SELECT count(*)::int FROM submission WHERE sender = ${from} AND channel = 'SMS' AND received_at > now() - interval '1 hour') AS recent,
       o.id::text AS "openTipId", o.reference AS "openReference"
-    FROM ts
-    LEFT JOIN LATERAL (
-      SELECT t.id, t.reference FROM tip t
-      WHERE ${days}::int > 0
-        AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
-        AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
-        AND t.last_activity_at >= ${cutoff}::timestamptz
-      ORDER BY t.last_activity_at DESC LIMIT 1) o ON true`;
+    FROM ts LEFT JOIN ${openTipOf(deps)} o ON true`;
   if (rows[0]) return rows[0];
   // Another path (a call from the same number) made the tipster between our read and insert.
   const t = await tx.tipster.findUniqueOrThrow({ where: { phone: from }, select: { id: true, smsOptOut: true } });
   return { tipsterId: t.id, optOut: t.smsOptOut, recent: 0, openTipId: null, openReference: null };
+}
+
+/**
+ * The day's reference counter is one row; bumping it inside the webhook's transaction would
+ * hold its lock through every commit's disk flush and serialize all new tips. So a text that
+ * will most likely open a tip takes its number first, in its own statement committed without
+ * waiting for the flush. That is still safe: the tip that uses the number commits durably
+ * later, which flushes the write-ahead log past the bump; a crash before that loses only an
+ * unused number. A wrong guess (rare races) leaves a gap in the day's numbers, nothing worse.
+ */
+async function preallocateReference(deps: Deps, messageSid: string, from: string, body: string, keyword: SmsKeyword | null): Promise<string | null> {
+  if (keyword !== 'new') {
+    if (leadingReference(body)) return null;
+    const rows = await deps.prisma.$queryRaw<{ seen: boolean; open: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM submission WHERE channel = 'SMS' AND external_id = ${messageSid}) AS seen,
+        EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.phone = ${from}) AS open`;
+    if (rows[0]?.seen || rows[0]?.open) return null;
+  }
+  return allocateReference(deps.prisma, deps.clock.now(), deps.config.TIMEZONE);
+}
+
+async function allocateReference(db: Db, at: Date, timeZone: string): Promise<string> {
+  const day = referenceDay(at, timeZone);
+  const rows = await db.$queryRaw<{ last: number }[]>`
+    INSERT INTO tip_reference_counter (day, last)
+    SELECT ${day}, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+    ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
+    RETURNING last`;
+  return `T-${day}-${String(rows[0].last).padStart(4, '0')}`;
 }
 
 export interface SmsTarget {
@@ -128,6 +162,8 @@ export interface SmsTarget {
   tipsterId: string;
   rateLimited: boolean;
   optedOut: boolean;
+  /** The submission already points at the tip (done in the same statement as a new tip). */
+  linked?: boolean;
 }
 
 /**
@@ -135,7 +171,15 @@ export interface SmsTarget {
  * otherwise the sender's open tip active within SMS_FOLLOWUP_DAYS; otherwise a new tip.
  * Serialized per sender so two quick texts from a new number make one tip, not two.
  */
-export async function routeSms(tx: Tx, deps: Deps, from: string, body: string, keyword: SmsKeyword | null, rest: string): Promise<SmsTarget> {
+export async function routeSms(
+  tx: Tx,
+  deps: Deps,
+  from: string,
+  body: string,
+  keyword: SmsKeyword | null,
+  rest: string,
+  opts: { reference?: string | null; submissionId?: string } = {},
+): Promise<SmsTarget> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SMS_SENDER_LOCK}::int, hashtext(${from}))`;
   const s = await senderState(tx, deps, from);
   const base = { tipsterId: s.tipsterId, rateLimited: s.recent > deps.config.SMS_RATE_LIMIT_PER_HOUR, optedOut: s.optOut };
@@ -153,21 +197,39 @@ export async function routeSms(tx: Tx, deps: Deps, from: string, body: string, k
   }
   const now = deps.clock.now();
   const text = keyword === 'new' ? rest : body;
-  const reference = await nextReference(tx, now, deps.config.TIMEZONE);
+  const reference = opts.reference ?? (await nextReference(tx, now, deps.config.TIMEZONE));
+  // The tip row and the submission's link to it in one statement.
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
-    VALUES (${reference}, 'SMS'::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
-            ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
-    RETURNING id::text`;
-  return { ...base, tipId: rows[0].id, reference, route: 'new' };
+    WITH t AS (
+      INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
+      VALUES (${reference}, 'SMS'::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
+              ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
+      RETURNING id),
+    linked AS (
+      UPDATE submission SET tip_id = (SELECT id FROM t), rate_limited = ${base.rateLimited},
+        meta = COALESCE(meta, '{}'::jsonb) || '{"route":"new"}'::jsonb
+      WHERE id = ${opts.submissionId ?? null}::uuid)
+    SELECT id::text FROM t`;
+  return { ...base, tipId: rows[0].id, reference, route: 'new', linked: Boolean(opts.submissionId) };
 }
 
-async function openOrJoin(tx: Tx, deps: Deps, submissionId: string, from: string, body: string, keyword: SmsKeyword | null, rest: string): Promise<SmsReply> {
-  const t = await routeSms(tx, deps, from, body, keyword, rest);
-  await tx.$executeRaw`
-    UPDATE submission SET tip_id = ${t.tipId}::uuid, rate_limited = ${t.rateLimited},
-      meta = COALESCE(meta, '{}'::jsonb) || jsonb_build_object('route', ${t.route}::text)
-    WHERE id = ${submissionId}::uuid`;
+async function openOrJoin(
+  tx: Tx,
+  deps: Deps,
+  submissionId: string,
+  from: string,
+  body: string,
+  keyword: SmsKeyword | null,
+  rest: string,
+  reference: string | null,
+): Promise<SmsReply> {
+  const t = await routeSms(tx, deps, from, body, keyword, rest, { reference, submissionId });
+  if (!t.linked) {
+    await tx.$executeRaw`
+      UPDATE submission SET tip_id = ${t.tipId}::uuid, rate_limited = ${t.rateLimited},
+        meta = COALESCE(meta, '{}'::jsonb) || jsonb_build_object('route', ${t.route}::text)
+      WHERE id = ${submissionId}::uuid`;
+  }
   return tipReply(t.route, t.reference, t.rateLimited, t.optedOut);
 }
 

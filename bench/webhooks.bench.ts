@@ -1,0 +1,282 @@
+// npm run bench:webhooks — signed Twilio SMS webhooks against the running service.
+//
+// The service (API + job workers in one process, `workers/tipdesk.ts`) runs as a child
+// process on a scratch database; autocannon (in this process, on loopback) fires signed
+// SMS webhooks, every one with a new MessageSid from a new number (each opens a tip: the
+// heaviest path), at increasing concurrency. In the same run a bare express route doing
+// one INSERT with `pg` (bench/webhook-ceiling.server.ts, also its own process, same pool
+// size) gets the same requests: that is the ceiling, and the ratio is ours / ceiling.
+// After the runs the normalize backlog drains and tips created must equal the unique
+// MessageSids sent.
+//
+// Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
+// postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
+// A scratch database is created for the run and dropped afterwards.
+// Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import twilio from 'twilio';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { freePort } from '../test/support/net.js';
+
+const { values: args } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '1,10,50' },
+    requests: { type: 'string', default: '600,3000,6000' },
+    warmup: { type: 'string', default: '500' },
+    // same: API and workers in one process (npm start); split: two processes; none: API only (diagnosis)
+    workers: { type: 'string', default: 'same' },
+  },
+});
+const LEVELS = args.concurrency!.split(',').map(Number);
+const AMOUNTS = args.requests!.split(',').map(Number);
+const WARMUP = Number(args.warmup);
+const POOL = 10;
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
+const AUTH_TOKEN = randomBytes(16).toString('hex');
+const PUBLIC = 'https://tips.example-paper.cn';
+const BODIES = [
+  '永泰街道大齿社区5号楼楼上漏水三天了，物业一直不管。',
+  '大齿社区3号楼楼道灯坏了一个多月，晚上老人上下楼很危险😟',
+  '平城区社区服务站周六有义诊吗？想带老母亲去量血压。',
+  '小区门口的井盖松动了，电动车压过去响得厉害。',
+];
+
+async function canConnect(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function server(): Promise<{ adminUrl: string; label: string; embedded?: EmbeddedDb; dir?: string }> {
+  for (const [label, url] of [
+    ['BENCH_DATABASE_URL', process.env.BENCH_DATABASE_URL],
+    ['TEST_DATABASE_URL', process.env.TEST_DATABASE_URL],
+    ['local server', 'postgresql://postgres@127.0.0.1:5432/postgres'],
+  ] as const) {
+    if (url && (await canConnect(url))) return { adminUrl: url, label };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'tipdesk-bench-pg-'));
+  chmodSync(dir, 0o755);
+  const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' });
+  return { adminUrl: embedded.url, label: 'embedded', embedded, dir };
+}
+
+async function admin(url: string, sql: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Starts a child process and resolves with the port it prints once it is ready. */
+function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+let sent = 0;
+/** One new signed SMS per request: a fresh MessageSid and sender. */
+function signedRequest(signPath: string) {
+  sent++;
+  const messageSid = `SM${randomBytes(16).toString('hex')}`;
+  const params: Record<string, string> = {
+    ToCountry: 'CN',
+    SmsMessageSid: messageSid,
+    NumMedia: '0',
+    SmsSid: messageSid,
+    SmsStatus: 'received',
+    Body: BODIES[sent % BODIES.length],
+    To: '+8618635299317',
+    NumSegments: '1',
+    MessageSid: messageSid,
+    AccountSid: ACCOUNT_SID,
+    From: `+86139${String(sent).padStart(8, '0')}`,
+    ApiVersion: '2010-04-01',
+  };
+  const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${signPath}`, params);
+  return { body: new URLSearchParams(params).toString(), signature };
+}
+
+interface Level {
+  target: 'tipdesk' | 'ceiling';
+  concurrency: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: concurrency,
+    amount,
+    requests: [
+      {
+        method: 'POST',
+        path: urlPath,
+        setupRequest: (req) => {
+          const r = signedRequest('/webhooks/twilio/sms');
+          return { ...req, body: r.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': r.signature } };
+        },
+      },
+    ],
+  });
+  const done = result.requests.total;
+  return {
+    target,
+    concurrency,
+    requests: done,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rps: Math.round(done / (result.duration || 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+const srv = await server();
+const dbName = `tipdesk_bench_${randomBytes(4).toString('hex')}`;
+await admin(srv.adminUrl, `CREATE DATABASE ${dbName}`);
+const u = new URL(srv.adminUrl);
+u.pathname = `/${dbName}`;
+const dbUrl = u.toString();
+const children: ChildProcess[] = [];
+const results: Level[] = [];
+let tips = 0;
+let submissions = 0;
+let sentByService = 0;
+let version = '';
+try {
+  await migrate(dbUrl);
+  await admin(dbUrl, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE NOT NULL, params jsonb, received_at timestamptz DEFAULT now())');
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl,
+    DATABASE_POOL_SIZE: String(POOL),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PUBLIC_BASE_URL: PUBLIC,
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_FROM_NUMBER: '+8618600001111',
+    SMS_RATE_LIMIT_PER_HOUR: '1000',
+  };
+  const entry = args.workers === 'same' ? 'workers/tipdesk.ts' : 'workers/api.ts';
+  const svc = await startChild('tipdesk', entry, env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  children.push(svc.child);
+  if (args.workers === 'split') children.push((await startChild('worker', 'workers/worker.ts', env, /worker (started)/)).child);
+  const ceil = await startChild('ceiling', 'bench/webhook-ceiling.server.ts', env, /ceiling listening on (\d+)/);
+  children.push(ceil.child);
+
+  // Warm both (JIT, pools, caches); the warm-up's tips count too.
+  const before = sent;
+  await fire(svc.port, '/webhooks/twilio/sms', 10, WARMUP, 'tipdesk');
+  sentByService += sent - before;
+  await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
+
+  for (const [i, c] of LEVELS.entries()) {
+    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
+    const s0 = sent;
+    const ours = await fire(svc.port, '/webhooks/twilio/sms', c, amount, 'tipdesk');
+    sentByService += sent - s0;
+    const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    results.push(ours, ceiling);
+    console.error(`concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms`);
+  }
+
+  // Let the workers normalize everything, then reconcile.
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  version = (await c.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { rows } = await c.query<{ n: string }>(`SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`);
+    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
+  submissions = Number((await c.query<{ n: string }>(`SELECT count(DISTINCT external_id) AS n FROM submission WHERE channel = 'SMS'`)).rows[0].n);
+  const unprocessed = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE state <> 'PROCESSED'`)).rows[0].n);
+  if (unprocessed) console.error(`${unprocessed} submissions not processed`);
+  await c.end();
+} finally {
+  for (const ch of children) await stopChild(ch);
+  await admin(srv.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await srv.embedded?.stop();
+  if (srv.dir) rmSync(srv.dir, { recursive: true, force: true });
+}
+
+const lines = [
+  `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${srv.label}), pool ${POOL}, API + workers in one process.`,
+  '',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ratio | non-2xx/errors |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+const rowsOut = LEVELS.map((c) => {
+  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
+  const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  const ratio = Math.round((ours.rps / ceil.rps) * 100);
+  lines.push(
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ratio}% | ${ours.non2xx + ours.errors} |`,
+  );
+  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
+});
+const at50 = rowsOut.find((r) => r.concurrency === 50);
+lines.push('');
+lines.push(`Unique MessageSids sent to tipdesk: ${sentByService}; SMS submissions stored: ${submissions}; tips created: ${tips} ${tips === sentByService ? '(equal ✓)' : '(MISMATCH ✗)'}`);
+if (at50) lines.push(`Goal at 50 concurrent: ≥60% of ceiling (${at50.ratioPercent}%) ${at50.ratioPercent >= 60 ? '✓' : '✗'}; p99 < 50 ms (${at50.tipdesk.p99} ms) ${at50.tipdesk.p99 < 50 ? '✓' : '✗'}`);
+console.log(lines.join('\n'));
+const outDir = path.resolve(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, 'webhooks.json'),
+  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: srv.label, pool: POOL, uniqueMessageSids: sentByService, submissions, tipsCreated: tips, results: rowsOut }, null, 2) + '\n',
+);
+if (tips !== sentByService) process.exitCode = 1;
