@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { PermanentJobError } from '../errors.js';
 import type { JobDefinition } from '../queue/queue.service.js';
+import { recordAfterSend } from './after-send.js';
 import { SEND_EMAIL_JOB } from './names.js';
 
 export const SendEmailPayloadSchema = z.object({
@@ -23,7 +24,7 @@ export const sendEmailJob: JobDefinition<SendEmailPayload, Deps> = {
   id: SEND_EMAIL_JOB,
   payload: SendEmailPayloadSchema,
   maxAttempts: 8,
-  async handler(deps, p) {
+  async handler(deps, p, ctx) {
     if (p.threadMessageId) {
       const m = await deps.prisma.message.findUnique({ where: { id: p.threadMessageId }, select: { deliveryState: true } });
       if (m?.deliveryState === 'SENT') return;
@@ -49,7 +50,11 @@ export const sendEmailJob: JobDefinition<SendEmailPayload, Deps> = {
       throw err;
     }
     if (p.threadMessageId) {
-      await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null } });
+      const threadMessageId = p.threadMessageId;
+      await recordAfterSend(
+        () => deps.prisma.message.update({ where: { id: threadMessageId }, data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null } }),
+        { logger: deps.logger, what: { message: threadMessageId }, signal: ctx.signal },
+      );
     }
   },
 };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { PermanentJobError } from '../errors.js';
 import type { JobDefinition } from '../queue/queue.service.js';
+import { recordAfterSend } from './after-send.js';
 import { SEND_SMS_JOB } from './names.js';
 
 export const SendSmsPayloadSchema = z.object({ messageId: z.string().uuid() });
@@ -58,7 +59,11 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
       if (permanent) throw new PermanentJobError(reason);
       throw err;
     }
-    await mark({ deliveryState: 'SENT', externalId: sid, sentAt: deps.clock.now(), deliveryError: null });
+    await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: sid, sentAt: deps.clock.now(), deliveryError: null }), {
+      logger: deps.logger,
+      what: { message: messageId, sid },
+      signal: ctx.signal,
+    });
     deps.logger.info({ message: messageId, sid }, 'outbound SMS sent');
   },
 };
