@@ -1,0 +1,88 @@
+// Everything the soak sent, with what each item should have become. The reconciliation
+// compares this ledger with the database, the SMTP capture and the Twilio fake.
+
+export type SmsExpect = 'tip' | 'thread' | 'skip';
+
+export interface SmsItem {
+  sid: string;
+  from: string;
+  token: string;
+  expect: SmsExpect;
+  /** For a thread message: the SMS whose tip it must join. */
+  threadOf?: string;
+  media: number;
+  /** Extra deliveries of the same MessageSid (sequential re-sends and concurrent twins). */
+  redeliveries: number;
+  /** A 2xx came back for at least one delivery. */
+  accepted: boolean;
+  /** The reference code the TwiML answer carried. */
+  reference?: string;
+}
+
+export interface CallItem {
+  callSid: string;
+  from: string;
+  recorded: boolean;
+  recordingSid?: string;
+  transcriptionSid?: string;
+  token: string;
+  /** Submission external ids this call's callbacks store, and whether each got a 2xx. */
+  keys: Record<string, boolean>;
+  order: string[];
+}
+
+export type EmailExpect = 'tip' | 'thread' | 'skip' | 'poison';
+
+export interface EmailItem {
+  kind: 'utf8' | 'gbk' | 'big5' | 'attachment' | 'reply' | 'auto-reply' | 'poison';
+  messageId: string | null;
+  from: string;
+  token: string;
+  expect: EmailExpect;
+  /** Text that must appear, decoded, in the tip or message body. */
+  expectText?: string;
+  /** For a reply: the tip it answers (from the acknowledgement's Message-ID). */
+  threadTipId?: string;
+  attachments: number;
+  /** How it reached the mailbox: IMAP APPEND, or dropped into the maildir while IMAP was down. */
+  via: 'append' | 'maildir' | null;
+}
+
+export interface ClaimRace {
+  tipId: string;
+  reporters: number;
+  /** Distinct reporters that got a 2xx. */
+  winners: string[];
+  /** A lead assigned to this reporter: nobody else may win. */
+  onlyWinner?: string;
+  statuses: (number | string)[];
+}
+
+export interface ApiStats {
+  calls: number;
+  byStatus: Record<string, number>;
+  connectionErrors: number;
+  categorized: number;
+  assigned: number;
+  claimRaces: ClaimRace[];
+}
+
+export interface Ledger {
+  sms: SmsItem[];
+  calls: CallItem[];
+  emails: EmailItem[];
+  api: ApiStats;
+  phones: Set<string>;
+  emailAddresses: Set<string>;
+}
+
+export function newLedger(): Ledger {
+  return {
+    sms: [],
+    calls: [],
+    emails: [],
+    api: { calls: 0, byStatus: {}, connectionErrors: 0, categorized: 0, assigned: 0, claimRaces: [] },
+    phones: new Set(),
+    emailAddresses: new Set(),
+  };
+}

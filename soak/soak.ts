@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { startDovecot, type Dovecot } from '../test/support/dovecot.js';
+import { freePort } from '../test/support/net.js';
+import { startSmtpCapture } from '../test/support/smtp.js';
+import { ApiClient, apiTraffic, type StaffUser } from './api-traffic.js';
+import { phoneFactory, rng } from './fixtures.js';
+import { newLedger } from './ledger.js';
+import { startSoakPostgres, scratchDatabase, type SoakPostgres } from './postgres.js';
+import { ServiceProcess } from './processes.js';
+import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.js';
+import { emailTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
+import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
+import { WebhookSender } from './webhooks.js';
+
+// The whole service as separate processes (one API, N workers) on its own PostgreSQL, with a
+// real Dovecot, an SMTP capture and a Twilio REST fake; mixed traffic from every channel and
+// the newsroom; faults injected on a schedule; then a drain and a reconciliation.
+
+export interface SoakOptions {
+  /** Length of the traffic window (faults run inside it); the drain comes after. */
+  minutes: number;
+  workers?: number;
+  seed?: number;
+  /** Longest wait for the system to finish its work after the traffic stops. */
+  drainSeconds?: number;
+  /** Keep the run directory (logs, summary) even when the run passes. */
+  keep?: boolean;
+  /** Progress lines (the CLI prints them; the test keeps them quiet). */
+  say?: (line: string) => void;
+}
+
+export interface FaultRecord {
+  at: number;
+  fault: string;
+  ms: number;
+  note?: string;
+}
+
+export interface SoakResult {
+  ok: boolean;
+  checks: Check[];
+  dead: DeadJob[];
+  faults: FaultRecord[];
+  table: string;
+  dir: string;
+  counts: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const SOAK_ACCOUNT_SID = `AC${'50a4'.repeat(8)}`;
+export const SOAK_AUTH_TOKEN = '9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+const HOTLINE = '+8618635299317';
+const PUBLIC_BASE_URL = 'https://tips.soak.example-paper.cn';
+const MAILBOX = 'tips@paper.test';
+const MAIL_DOMAIN = 'paper.test';
+const ADMIN = { email: 'soak-admin@paper.test', password: 'soak-admin-password-平城' };
+const STAFF_PASSWORD = 'soak-staff-password-大齿';
+
+export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
+  const say = opts.say ?? (() => {});
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const r = rng(seed);
+  const runId = randomBytes(3).toString('hex');
+  const trafficMs = Math.round(opts.minutes * 60_000);
+  const drainMs = (opts.drainSeconds ?? 120) * 1000;
+  const nWorkers = Math.max(2, opts.workers ?? 2);
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'tipdesk-soak-'));
+  chmodSync(dir, 0o755);
+  const logDir = path.join(dir, 'logs');
+  mkdirSync(logDir);
+  say(`soak ${runId}: seed ${seed}, ${opts.minutes} min of traffic, ${nWorkers} workers; logs in ${logDir}`);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const faults: FaultRecord[] = [];
+  let pgServer: SoakPostgres | undefined;
+  let dovecot: Dovecot | undefined;
+  let twilio: TwilioFake | undefined;
+  const procs: ServiceProcess[] = [];
+  let db: pg.Client | undefined;
+
+  try {
+    // --- infrastructure --------------------------------------------------------------------
+    const pgLog = createWriteStream(path.join(logDir, 'postgres.log'));
+    cleanups.push(() => new Promise<void>((res) => pgLog.end(() => res())));
+    pgServer = await startSoakPostgres(dir, await freePort(), (l) => pgLog.write(`${l}\n`));
+    const databaseUrl = await scratchDatabase(pgServer.adminUrl, 'tipdesk_soak');
+    await migrate(databaseUrl);
+    const smtp = await startSmtpCapture();
+    cleanups.push(() => smtp.close());
+    twilio = await startTwilioFake(SOAK_ACCOUNT_SID, SOAK_AUTH_TOKEN);
+    cleanups.push(twilio.close);
+    dovecot = await startDovecot({ user: MAILBOX });
+    const dc = dovecot;
+    cleanups.push(() => dc.close());
+    say(`infrastructure up: PostgreSQL :${pgServer.port}, Dovecot :${dovecot.port}, SMTP :${smtp.port}, Twilio fake ${twilio.base}`);
+
+    const apiPort = await freePort();
+    const apiBase = `http://127.0.0.1:${apiPort}`;
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'debug',
+      HOST: '127.0.0.1',
+      PUBLIC_BASE_URL,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '8',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      JOB_POLL_SECONDS: '1',
+      JOB_LEASE_SECONDS: '10',
+      WORKER_CONCURRENCY: '4',
+      ...dovecot.env({ IMAP_POLL_SECONDS: '2' }),
+      SMTP_URL: smtp.url,
+      MAIL_FROM: `晚报社区版爆料热线 <${MAILBOX}>`,
+      TWILIO_ACCOUNT_SID: SOAK_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: SOAK_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: HOTLINE,
+      TWILIO_API_BASE_URL: twilio.base,
+    };
+    const api = new ServiceProcess({ name: 'api', entry: 'workers/api.ts', env: { ...env, PORT: String(apiPort) }, logFile: path.join(logDir, 'api.log') });
+    const workers = Array.from(
+      { length: nWorkers },
+      (_, i) => new ServiceProcess({ name: `worker-${i + 1}`, entry: 'workers/worker.ts', env: { ...env, PORT: '0' }, logFile: path.join(logDir, `worker-${i + 1}.log`) }),
+    );
+    procs.push(api, ...workers);
+    const apiReady = async () => (await fetch(`${apiBase}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
+    const workerReady = (w: ServiceProcess) => async () => w.recentOutput.includes('"msg":"worker started"');
+    await Promise.all([api.start(apiReady), ...workers.map((w) => w.start(workerReady(w)))]);
+    say(`service up: api pid ${api.pid}, workers ${workers.map((w) => w.pid).join(', ')}`);
+
+    db = new pg.Client({ connectionString: databaseUrl });
+    db.on('error', () => {});
+
+    // --- staff -----------------------------------------------------------------------------
+    const ledger = newLedger();
+    const client = new ApiClient(apiBase, ledger.api);
+    const setupDeadline = Date.now() + 30_000;
+    const adminToken = await client.login(ADMIN.email, ADMIN.password, setupDeadline);
+    const mkUser = async (role: 'EDITOR' | 'REPORTER', handle: string, name: string): Promise<StaffUser> => {
+      const email = `${role.toLowerCase()}.${handle}.${runId}@paper.test`;
+      const res = await client.call('POST', '/api/users', adminToken, { email, displayName: name, role, password: STAFF_PASSWORD });
+      if (res.status !== 201) throw new Error(`could not create ${role} ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+      const id = (res.body as { user: { id: string } }).user.id;
+      return { id, email, role, token: await client.login(email, STAFF_PASSWORD, setupDeadline) };
+    };
+    const editor = await mkUser('EDITOR', 'shangli', '尚丽');
+    const reporters = [await mkUser('REPORTER', 'zhenglin', '郑林'), await mkUser('REPORTER', 'wangxiao', '王晓'), await mkUser('REPORTER', 'liming', '李明')];
+
+    // --- traffic and faults ----------------------------------------------------------------
+    const start = Date.now();
+    const trafficEnds = start + trafficMs;
+    const deliveryDeadline = trafficEnds + drainMs;
+    const sender = new WebhookSender({ baseUrl: apiBase, publicBaseUrl: PUBLIC_BASE_URL, authToken: SOAK_AUTH_TOKEN, deadline: () => deliveryDeadline });
+    const pending = new Set<Promise<unknown>>();
+    const ctx: TrafficContext = {
+      r,
+      runId,
+      ledger,
+      sender,
+      twilio,
+      dovecot,
+      smtpReceived: smtp.received,
+      accountSid: SOAK_ACCOUNT_SID,
+      hotlineNumber: HOTLINE,
+      mailbox: MAILBOX,
+      apiBase,
+      trafficEnds,
+      deliveryDeadline,
+      newPhone: phoneFactory(r),
+      track: <T>(p: Promise<T>) => {
+        const tracked = p.catch((e) => say(`traffic error: ${(e as Error).message}`));
+        pending.add(tracked);
+        void tracked.finally(() => pending.delete(tracked));
+        return p;
+      },
+      note: say,
+    };
+
+    const fault = async (name: string, fn: () => Promise<string | void>) => {
+      const t0 = Date.now();
+      const note = await fn();
+      faults.push({ at: t0 - start, fault: name, ms: Date.now() - t0, ...(note ? { note } : {}) });
+      say(`  fault @${((t0 - start) / 1000).toFixed(0)}s: ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
+    };
+    const restart = async (p: ServiceProcess) => p.start(p === api ? apiReady : workerReady(p));
+    const at = async (ms: number) => {
+      const wait = start + ms - Date.now();
+      if (wait > 0) await sleep(wait);
+    };
+
+    const faultPlan = async () => {
+      const cycles = Math.max(1, Math.round(trafficMs / 60_000));
+      const cycle = trafficMs / cycles;
+      for (let c = 0; c < cycles; c++) {
+        const t = (f: number) => at(c * cycle + f * cycle);
+        const wA = workers[c % workers.length];
+        const wB = workers[(c + 1) % workers.length];
+        await t(0.08);
+        await fault(`kill -9 ${wA.spec.name}, restart`, async () => {
+          await wA.kill9();
+          await sleep(1000);
+          await restart(wA);
+        });
+        await t(0.18);
+        await fault('SMTP refuses mail and Twilio REST fails', async () => {
+          smtp.setFailing(true);
+          twilio!.setFailing(c % 2 === 0 ? 'http503' : 'reset');
+          await sleep(Math.min(10_000, 0.12 * cycle));
+          smtp.setFailing(false);
+          twilio!.setFailing('none');
+          return `Twilio ${c % 2 === 0 ? '503' : 'connection resets'}`;
+        });
+        await t(0.32);
+        await fault('kill -9 api mid-request, restart', async () => {
+          // A burst of new texts, so that requests are in flight when the process dies.
+          for (let i = 0; i < 8; i++) void ctx.track(newSmsTip(ctx, 0));
+          const before = sender.attempts.length;
+          await sleep(40 + r.next() * 60);
+          await api.kill9();
+          await sleep(1000);
+          await restart(api);
+          const cut = sender.attempts.slice(before).filter((a) => a.outcome.kind === 'error').length;
+          return `${cut} webhook attempts cut off or refused`;
+        });
+        await t(0.45);
+        await fault('Dovecot stopped (IMAP connection dropped), restarted', async () => {
+          await dovecot!.stop();
+          await sleep(3000);
+          await dovecot!.start();
+        });
+        await t(0.58);
+        await fault('PostgreSQL paused (SIGSTOP)', async () => {
+          const n = pgServer!.pids().length;
+          await pgServer!.pause(4000);
+          return `${n} server processes stopped for 4 s`;
+        });
+        await t(0.72);
+        await fault('PostgreSQL restarted (fast shutdown)', async () => {
+          const before = sender.attempts.length;
+          await pgServer!.restart(1500);
+          await sleep(1500);
+          const failed = sender.attempts.slice(before).filter((a) => a.outcome.kind === 'error' || a.outcome.status >= 500).length;
+          return `${failed} webhook attempts answered 5xx/failed meanwhile`;
+        });
+        await t(0.86);
+        await fault(`kill -9 ${wB.spec.name}, restart`, async () => {
+          await wB.kill9();
+          await sleep(1000);
+          await restart(wB);
+        });
+      }
+    };
+
+    say(`traffic for ${opts.minutes} min...`);
+    const loops = [
+      smsTraffic(ctx, 450),
+      voiceTraffic(ctx, 2200),
+      emailTraffic(ctx, 1100),
+      apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
+      faultPlan(),
+    ];
+    await Promise.all(loops);
+    say(`traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`);
+
+    // --- drain -----------------------------------------------------------------------------
+    const drainEnd = Date.now() + drainMs;
+    while (pending.size && Date.now() < drainEnd) await Promise.race([...pending, sleep(1000)]);
+    await db.connect();
+    let quiet = 0;
+    let last = '';
+    while (Date.now() < drainEnd) {
+      const state = await drainState(db, dovecot);
+      last = state.text;
+      quiet = state.idle ? quiet + 1 : 0;
+      if (quiet >= 3) break;
+      await sleep(1000);
+    }
+    say(`drained in ${((Date.now() - trafficEnds) / 1000).toFixed(0)} s after the traffic (${last})`);
+
+    // --- reconcile -------------------------------------------------------------------------
+    const { checks, dead } = await reconcile({ db, ledger, attempts: sender.attempts, smtp: smtp.received, sms: twilio.sent, ackDomain: MAIL_DOMAIN });
+    await db.end();
+    db = undefined;
+    for (const p of procs) await p.close();
+    checks.push(grepLogs(logDir, ledger.phones, ledger.emailAddresses));
+    checks.push({
+      name: `Process restarts (${procs.map((p) => `${p.spec.name} ${p.kills}x kill -9`).join(', ')})`,
+      expected: '-',
+      actual: procs.reduce((n, p) => n + p.kills, 0),
+      ok: true,
+      info: true,
+    });
+
+    const ok = checks.every((c) => c.ok);
+    const table = formatChecks(checks, dead);
+    const counts = {
+      sms: ledger.sms.length,
+      smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
+      calls: ledger.calls.length,
+      emails: ledger.emails.length,
+      apiCalls: ledger.api.calls,
+      claimRaces: ledger.api.claimRaces.length,
+      webhookAttempts: sender.attempts.length,
+    };
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ok, seed, runId, minutes: opts.minutes, counts, faults, checks, dead }, null, 2));
+    writeFileSync(path.join(dir, 'summary.txt'), table);
+    return { ok, checks, dead, faults, table, dir, counts };
+  } finally {
+    await db?.end().catch(() => {});
+    for (const p of procs) await p.close().catch(() => {});
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    await pgServer?.stop().catch(() => {});
+    rmSync(path.join(dir, 'pg'), { recursive: true, force: true });
+    rmSync(path.join(dir, 'pg.json'), { force: true });
+    if (!opts.keep && readdirSync(dir).includes('summary.json') && JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).ok) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Idle = nothing queued or running, nothing waiting to be normalized, the mailbox read to the end. */
+async function drainState(db: pg.Client, dovecot: Dovecot): Promise<{ idle: boolean; text: string }> {
+  const jobs = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job WHERE state IN ('QUEUED', 'RUNNING')`)).rows[0].n;
+  const received = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM submission WHERE state = 'RECEIVED'`)).rows[0].n;
+  const cursor = (await db.query<{ last: string }>(`SELECT coalesce(max(last_uid), 0)::text AS last FROM mailbox_cursor`)).rows[0].last;
+  let maxUid = 0;
+  try {
+    maxUid = Math.max(0, ...(await dovecot.messages()).map((m) => m.uid));
+  } catch {
+    return { idle: false, text: 'mailbox unreachable' };
+  }
+  const text = `${jobs} jobs queued/running, ${received} submissions waiting, mailbox UID ${cursor}/${maxUid}`;
+  return { idle: jobs === 0 && received === 0 && Number(cursor) >= maxUid, text };
+}
+
+/** Every tipster phone number (with and without +86) and email address used, searched in every process log. */
+export function grepLogs(logDir: string, phones: Set<string>, emails: Set<string>): Check {
+  const needles = [...[...phones].flatMap((p) => [p, p.replace(/^\+86/, '')]), ...emails];
+  const problems: string[] = [];
+  let bytes = 0;
+  const files = readdirSync(logDir).filter((f) => f !== 'postgres.log');
+  for (const f of files) {
+    const text = readFileSync(path.join(logDir, f), 'utf8');
+    bytes += text.length;
+    for (const n of needles) {
+      const i = text.indexOf(n);
+      if (i >= 0) problems.push(`${f}: contains a tipster contact (…${text.slice(Math.max(0, i - 60), i).replace(/\s+/g, ' ')}<contact>…)`);
+    }
+  }
+  return {
+    name: `Logs: no tipster phone/email (${needles.length} searched in ${files.length} process logs, ${(bytes / 1024).toFixed(0)} KiB)`,
+    expected: 0,
+    actual: problems.length,
+    ok: problems.length === 0,
+    problems: problems.slice(0, 8),
+  };
+}
