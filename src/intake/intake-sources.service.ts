@@ -1,5 +1,6 @@
 import type { Channel } from '../generated/prisma/enums.js';
-import type { Db, Tx } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
+import type { RawSql } from '../db/raw-tx.js';
 import { NORMALIZE_JOB } from '../jobs/names.js';
 
 // Reconciliation per intake source (a mailbox, a Twilio webhook): how many items it saw and
@@ -19,7 +20,7 @@ export interface SourceUpdate {
 }
 
 /** Adds to a source's counters (creating its row) in the caller's transaction or on its own. */
-export async function recordSource(db: Tx, id: string, channel: Channel, u: SourceUpdate): Promise<void> {
+export async function recordSource(db: RawSql, id: string, channel: Channel, u: SourceUpdate): Promise<void> {
   const c = u.counts ?? {};
   const lastError = u.lastError === undefined ? null : u.lastError.slice(0, 1000);
   const lastErrorAt = u.lastError === undefined ? null : (u.lastErrorAt ?? new Date());

@@ -1,5 +1,6 @@
 import type { Channel, SubmissionState } from '../generated/prisma/enums.js';
 import type { Db, Tx } from '../db/prisma.js';
+import type { RawSql } from '../db/raw-tx.js';
 import { enqueue } from '../queue/queue.service.js';
 import { NORMALIZE_JOB } from '../jobs/names.js';
 
@@ -29,29 +30,36 @@ export interface Stored {
  * delivery of the same (channel, externalId) stores nothing and returns the first row.
  */
 export async function storeSubmission(db: Db, input: NewSubmission, then?: (tx: Tx, stored: Stored) => Promise<void>): Promise<Stored> {
-  return db.$transaction(async (tx) => {
-    const state = input.state ?? 'RECEIVED';
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      INSERT INTO submission (channel, external_id, raw, params, meta, sender, size_bytes, state, last_error, rate_limited)
-      VALUES (${input.channel}::"Channel", ${input.externalId}, ${input.raw ?? null}, ${input.params === undefined ? null : JSON.stringify(input.params)}::jsonb,
-              ${input.meta === undefined ? null : JSON.stringify(input.meta)}::jsonb, ${input.sender ?? null}, ${input.sizeBytes ?? input.raw?.length ?? 0}::int,
-              ${state}::"SubmissionState", ${input.lastError ?? null}, ${input.rateLimited ?? false})
-      ON CONFLICT (channel, external_id) DO NOTHING
-      RETURNING id::text`;
-    let stored: Stored;
-    if (rows[0]) {
-      if (state === 'RECEIVED') await enqueue(tx, NORMALIZE_JOB, { submissionId: rows[0].id }, { maxAttempts: 5 });
-      stored = { id: rows[0].id, created: true, state, tipId: null };
-    } else {
-      const existing = await tx.submission.findUniqueOrThrow({
-        where: { channel_externalId: { channel: input.channel, externalId: input.externalId } },
-        select: { id: true, state: true, tipId: true },
-      });
-      stored = { ...existing, created: false };
-    }
-    if (then) await then(tx, stored);
-    return stored;
-  });
+  return db.$transaction((tx) => storeSubmissionIn(tx, input, then));
+}
+
+/**
+ * storeSubmission's work inside a transaction the caller runs: a Prisma one, or a plain pg
+ * connection's (src/db/raw-tx.ts) for raw bytes too large to pass through Prisma.
+ */
+export async function storeSubmissionIn<T extends RawSql>(tx: T, input: NewSubmission, then?: (tx: T, stored: Stored) => Promise<void>): Promise<Stored> {
+  const state = input.state ?? 'RECEIVED';
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO submission (channel, external_id, raw, params, meta, sender, size_bytes, state, last_error, rate_limited)
+    VALUES (${input.channel}::"Channel", ${input.externalId}, ${input.raw ?? null}, ${input.params === undefined ? null : JSON.stringify(input.params)}::jsonb,
+            ${input.meta === undefined ? null : JSON.stringify(input.meta)}::jsonb, ${input.sender ?? null}, ${input.sizeBytes ?? input.raw?.length ?? 0}::int,
+            ${state}::"SubmissionState", ${input.lastError ?? null}, ${input.rateLimited ?? false})
+    ON CONFLICT (channel, external_id) DO NOTHING
+    RETURNING id::text`;
+  let stored: Stored;
+  if (rows[0]) {
+    // enqueue only runs $queryRaw, which both kinds of transaction have.
+    if (state === 'RECEIVED') await enqueue(tx as unknown as Tx, NORMALIZE_JOB, { submissionId: rows[0].id }, { maxAttempts: 5 });
+    stored = { id: rows[0].id, created: true, state, tipId: null };
+  } else {
+    const [existing] = await tx.$queryRaw<{ id: string; state: SubmissionState; tipId: string | null }[]>`
+      SELECT id::text, state::text AS state, tip_id::text AS "tipId" FROM submission
+      WHERE channel = ${input.channel}::"Channel" AND external_id = ${input.externalId}`;
+    if (!existing) throw new Error(`submission ${input.channel}/${input.externalId} vanished during the store`);
+    stored = { ...existing, created: false };
+  }
+  if (then) await then(tx, stored);
+  return stored;
 }
 
 export async function markProcessed(tx: Tx, id: string, tipId: string | null, state: SubmissionState = 'PROCESSED', note?: string) {

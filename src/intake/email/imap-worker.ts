@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import pg from 'pg';
 import type { Config } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { recordSource } from '../intake-sources.service.js';
-import { storeSubmission, type NewSubmission } from '../submissions.service.js';
+import { pgTransaction } from '../../db/raw-tx.js';
+import { storeSubmissionIn, type NewSubmission } from '../submissions.service.js';
 import { ownAddresses } from './email.ack.js';
 import { parseHeaderBlock } from './email.parse.js';
 import type { EmailMeta } from './email.schema.js';
@@ -432,24 +433,31 @@ export class ImapWorker {
     });
   }
 
-  /** Streams one message into memory, giving up (without keeping the bytes) past the size limit. */
+  /** Streams one message into one buffer of its announced size, giving up (and dropping the bytes) past the size limit. */
   private async streamOne(client: ImapFlow, it: Planned, limit: number): Promise<Fetched> {
     const dl = await client.download(String(it.uid), undefined, { uid: true, maxBytes: limit + 1, chunkSize: 1024 * 1024 });
     if (!('content' in dl) || !dl.content) return { kind: 'gone', item: it };
-    const chunks: Buffer[] = [];
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(it.size, 0), limit));
     let size = 0;
     let header: Buffer | null = null;
     for await (const chunk of dl.content as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        header ??= headerBlock(Buffer.concat(chunks));
-        chunks.length = 0;
-        continue;
+      if (header === null && size + chunk.length > limit) {
+        header = Buffer.from(headerBlock(Buffer.concat([buf.subarray(0, Math.min(size, 65_536)), chunk.subarray(0, 65_536)])));
+        buf = Buffer.alloc(0);
       }
-      chunks.push(chunk);
+      if (header === null) {
+        if (size + chunk.length > buf.length) {
+          // The server announced fewer bytes than it sends: grow, never past the limit.
+          const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(buf.length * 2, size + chunk.length)));
+          buf.copy(grown, 0, 0, size);
+          buf = grown;
+        }
+        chunk.copy(buf, size);
+      }
+      size += chunk.length;
     }
-    if (size > limit) return { kind: 'oversized', item: it, header, size };
-    return { kind: 'raw', item: it, raw: Buffer.concat(chunks, size) };
+    if (header !== null) return { kind: 'oversized', item: it, header, size };
+    return { kind: 'raw', item: it, raw: size === buf.length ? buf : buf.subarray(0, size) };
   }
 
   private async fetchHeader(client: ImapFlow, uid: number): Promise<Buffer | null> {
@@ -478,12 +486,35 @@ export class ImapWorker {
     };
   }
 
+  /**
+   * Submission + normalize job + counters in one transaction on the worker's own connection
+   * (the one holding the mailbox lock): raw bytes go to PostgreSQL as a binary parameter
+   * instead of through the Prisma client, which needs about eight times their size in memory.
+   */
   private store(input: NewSubmission, counts: { stored?: number; duplicates?: number; quarantined?: number }) {
-    return storeSubmission(this.deps.prisma, input, (tx, stored) =>
-      recordSource(tx, this.sourceId, 'EMAIL', {
-        counts: stored.created ? { seen: 1, ...counts } : { seen: 1, duplicates: 1 },
-      }),
+    const conn = this.lockConn;
+    if (!conn || !this.lockHeld) throw new Error('no longer holding the mailbox lock');
+    return pgTransaction(conn, (tx) =>
+      storeSubmissionIn(tx, input, (t, stored) =>
+        recordSource(t, this.sourceId, 'EMAIL', { counts: stored.created ? { seen: 1, ...counts } : { seen: 1, duplicates: 1 } }),
+      ),
     );
+  }
+
+  /** Whether storing works at all: a tiny submission stored and rolled back. Tells a bad message from a bad database. */
+  private async storingWorks(): Promise<boolean> {
+    const conn = this.lockConn;
+    if (!conn) return false;
+    const probe = new Error('probe');
+    try {
+      await pgTransaction(conn, async (tx) => {
+        await storeSubmissionIn(tx, { channel: 'EMAIL', externalId: `probe:${randomUUID()}`, raw: Buffer.from('Subject: probe\r\n\r\nprobe\r\n'), meta: { probe: true } });
+        throw probe;
+      });
+      return false;
+    } catch (err) {
+      return err === probe;
+    }
   }
 
   private async storeOne(f: Fetched, uidValidity: bigint): Promise<void> {
@@ -513,9 +544,10 @@ export class ImapWorker {
     try {
       await this.store({ channel: 'EMAIL', externalId: h.messageId ?? `sha256:${hash}`, raw: f.raw, meta, sender: h.from }, { stored: 1 });
     } catch (err) {
-      // Something about this message makes the database refuse it. Keep it raw under its hash,
-      // quarantined with the reason, and go on with the next one. If even that fails, the
-      // database itself is the problem: give up the batch and retry later from the cursor.
+      // When the database refuses every store (down, full, a bad deployment), give up the batch
+      // and retry from the cursor later. When it refuses only this message, keep the message
+      // raw under its hash, quarantined with the reason, and go on with the next one.
+      if (!(await this.storingWorks())) throw err;
       const reason = `could not be stored: ${describe(err)}`.slice(0, 1000);
       await this.store({ channel: 'EMAIL', externalId: `sha256:${hash}`, raw: f.raw, meta, state: 'QUARANTINED', lastError: reason }, { quarantined: 1 });
       this.log.warn({ uid: f.item.uid, err: describe(err) }, 'message quarantined: it could not be stored');
