@@ -273,7 +273,19 @@ export async function parseEmail(raw: Buffer, opts: ParseOptions): Promise<Parse
   };
 }
 
-/** Message-ID and sender from the header block alone (the worker's view before storing). */
+/**
+ * Message-ID and sender address straight from the raw header block, without a MIME parser:
+ * both are ASCII, and the worker needs them for every message before it stores it.
+ */
+export function quickHeaders(header: Buffer): { messageId: string | null; from: string | null } {
+  const text = header.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const field = (name: string) => new RegExp(`^${name}[ \t]*:[ \t]*(.*)$`, 'im').exec(text)?.[1] ?? null;
+  const from = field('From');
+  const addr = from ? (/<\s*([^<>\s@]+@[^<>\s]+?)\s*>/.exec(from)?.[1] ?? /([^\s<>"(),;:]+@[^\s<>"(),;:]+)/.exec(from)?.[1] ?? null) : null;
+  return { messageId: normalizeMessageId(field('Message-ID')), from: addr && /^[\x21-\x7e]+$/.test(addr) ? addr.toLowerCase() : null };
+}
+
+/** Message-ID, sender and subject from the header block alone (the worker's view of an oversized message). */
 export async function parseHeaderBlock(header: Buffer): Promise<{ messageId: string | null; from: string | null; subject: string | null }> {
   try {
     const block = await withGb18030Labels(Buffer.concat([header, Buffer.from('\r\n\r\n')])).catch(() => header);

@@ -8,7 +8,7 @@ import { recordSource } from '../intake-sources.service.js';
 import { pgTransaction } from '../../db/raw-tx.js';
 import { storeSubmissionIn, type NewSubmission } from '../submissions.service.js';
 import { ownAddresses } from './email.ack.js';
-import { parseHeaderBlock } from './email.parse.js';
+import { parseHeaderBlock, quickHeaders } from './email.parse.js';
 import type { EmailMeta } from './email.schema.js';
 
 // Watches the tip mailbox and turns every message into a stored Submission.
@@ -64,6 +64,13 @@ type Fetched =
   | { kind: 'oversized'; item: Planned; header: Buffer | null; size: number }
   | { kind: 'poison'; item: Planned; reason: string }
   | { kind: 'gone'; item: Planned };
+
+interface Outgoing {
+  f: Exclude<Fetched, { kind: 'gone' }>;
+  input: NewSubmission;
+  /** Logged once the record is stored. */
+  note?: string;
+}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -487,18 +494,25 @@ export class ImapWorker {
   }
 
   /**
-   * Submission + normalize job + counters in one transaction on the worker's own connection
+   * Submissions + normalize jobs + counters in one transaction on the worker's own connection
    * (the one holding the mailbox lock): raw bytes go to PostgreSQL as a binary parameter
    * instead of through the Prisma client, which needs about eight times their size in memory.
+   * A batch of small messages shares one commit.
    */
-  private store(input: NewSubmission, counts: { stored?: number; duplicates?: number; quarantined?: number }) {
+  private store(items: Outgoing[]) {
     const conn = this.lockConn;
     if (!conn || !this.lockHeld) throw new Error('no longer holding the mailbox lock');
-    return pgTransaction(conn, (tx) =>
-      storeSubmissionIn(tx, input, (t, stored) =>
-        recordSource(t, this.sourceId, 'EMAIL', { counts: stored.created ? { seen: 1, ...counts } : { seen: 1, duplicates: 1 } }),
-      ),
-    );
+    return pgTransaction(conn, async (tx) => {
+      const counts = { seen: 0, stored: 0, duplicates: 0, quarantined: 0 };
+      for (const it of items) {
+        const stored = await storeSubmissionIn(tx, it.input);
+        counts.seen++;
+        if (!stored.created) counts.duplicates++;
+        else if (it.input.state === 'QUARANTINED') counts.quarantined++;
+        else counts.stored++;
+      }
+      await recordSource(tx, this.sourceId, 'EMAIL', { counts });
+    });
   }
 
   /** Whether storing works at all: a tiny submission stored and rolled back. Tells a bad message from a bad database. */
@@ -517,51 +531,57 @@ export class ImapWorker {
     }
   }
 
-  private async storeOne(f: Fetched, uidValidity: bigint): Promise<void> {
-    if (f.kind === 'gone') return;
+  /** What gets stored for a fetched message: the raw mail, or a record of why there is none. */
+  private async outgoing(f: Exclude<Fetched, { kind: 'gone' }>, uidValidity: bigint): Promise<Outgoing> {
     if (f.kind === 'poison') {
-      await this.store(
-        { channel: 'EMAIL', externalId: `imap:${this.sourceId}:${uidValidity}:${f.item.uid}`, raw: null, meta: this.meta(f, uidValidity), state: 'QUARANTINED', lastError: f.reason },
-        { quarantined: 1 },
-      );
-      this.log.warn({ uid: f.item.uid }, 'message quarantined: the server could not send it');
-      return;
+      const input: NewSubmission = { channel: 'EMAIL', externalId: `imap:${this.sourceId}:${uidValidity}:${f.item.uid}`, raw: null, meta: this.meta(f, uidValidity), state: 'QUARANTINED', lastError: f.reason };
+      return { f, input, note: 'message quarantined: the server could not send it' };
     }
     if (f.kind === 'oversized') {
       const h = f.header ? await parseHeaderBlock(f.header) : { messageId: null, from: null, subject: null };
       const externalId = h.messageId ?? `sha256:${sha256(Buffer.concat([f.header ?? Buffer.alloc(0), Buffer.from(`:${f.size}`)]))}`;
       const reason = `message of ${mb(f.size)} is over the ${mb(this.config.IMAP_MAX_MESSAGE_BYTES)} limit (IMAP_MAX_MESSAGE_BYTES): not downloaded; only its headers were read, it stays in the mailbox (UID ${f.item.uid})`;
-      await this.store(
-        { channel: 'EMAIL', externalId, raw: null, sizeBytes: f.size, meta: this.meta(f, uidValidity, { messageId: h.messageId, subject: h.subject }), sender: h.from, state: 'QUARANTINED', lastError: reason },
-        { quarantined: 1 },
-      );
-      this.log.warn({ uid: f.item.uid, size: f.size }, 'oversized message recorded without its body');
-      return;
+      const meta = this.meta(f, uidValidity, { messageId: h.messageId, subject: h.subject });
+      return { f, input: { channel: 'EMAIL', externalId, raw: null, sizeBytes: f.size, meta, sender: h.from, state: 'QUARANTINED', lastError: reason }, note: 'oversized message recorded without its body' };
     }
-    const h = await parseHeaderBlock(headerBlock(f.raw));
-    const hash = sha256(f.raw);
-    const meta = this.meta(f, uidValidity, { messageId: h.messageId, subject: h.subject });
+    const h = quickHeaders(headerBlock(f.raw));
+    const meta = this.meta(f, uidValidity, { messageId: h.messageId });
+    return { f, input: { channel: 'EMAIL', externalId: h.messageId ?? `sha256:${sha256(f.raw)}`, raw: f.raw, meta, sender: h.from } };
+  }
+
+  /** One message on its own, after its batch failed: a message the database refuses is quarantined, raw. */
+  private async storeAlone(o: Outgoing, uidValidity: bigint): Promise<void> {
     try {
-      await this.store({ channel: 'EMAIL', externalId: h.messageId ?? `sha256:${hash}`, raw: f.raw, meta, sender: h.from }, { stored: 1 });
+      await this.store([o]);
     } catch (err) {
       // When the database refuses every store (down, full, a bad deployment), give up the batch
       // and retry from the cursor later. When it refuses only this message, keep the message
       // raw under its hash, quarantined with the reason, and go on with the next one.
-      if (!(await this.storingWorks())) throw err;
+      if (o.f.kind !== 'raw' || !(await this.storingWorks())) throw err;
       const reason = `could not be stored: ${describe(err)}`.slice(0, 1000);
-      await this.store({ channel: 'EMAIL', externalId: `sha256:${hash}`, raw: f.raw, meta, state: 'QUARANTINED', lastError: reason }, { quarantined: 1 });
-      this.log.warn({ uid: f.item.uid, err: describe(err) }, 'message quarantined: it could not be stored');
+      const input: NewSubmission = { channel: 'EMAIL', externalId: `sha256:${sha256(o.f.raw)}`, raw: o.f.raw, meta: this.meta(o.f, uidValidity), state: 'QUARANTINED', lastError: reason };
+      // Even the raw bytes may be what the database refuses: then the record goes in without them.
+      await this.store([{ f: o.f, input }]).catch(() => this.store([{ f: o.f, input: { ...input, raw: null, sizeBytes: o.f.kind === 'raw' ? o.f.raw.length : 0 } }]));
+      this.log.warn({ uid: o.f.item.uid, err: describe(err) }, 'message quarantined: it could not be stored');
     }
   }
 
   private async processBatch(client: ImapFlow, batch: Planned[], uidValidity: bigint): Promise<void> {
     const fetched = await this.download(client, batch, uidValidity);
-    for (const f of fetched) {
-      await this.storeOne(f, uidValidity);
-      if (f.kind !== 'gone') await this.hooks.afterStore?.(f.item.uid);
+    const present = fetched.filter((f): f is Exclude<Fetched, { kind: 'gone' }> => f.kind !== 'gone');
+    const out: Outgoing[] = [];
+    for (const f of present) out.push(await this.outgoing(f, uidValidity));
+    try {
+      await this.store(out);
+    } catch (err) {
+      if (!this.lockHeld) throw err;
+      for (const o of out) await this.storeAlone(o, uidValidity);
     }
-    const done = fetched.filter((f) => f.kind !== 'gone').map((f) => f.item.uid);
-    await this.markDone(client, done);
+    for (const o of out) {
+      if (o.note) this.log.warn({ uid: o.f.item.uid, size: o.input.sizeBytes ?? undefined }, o.note);
+      await this.hooks.afterStore?.(o.f.item.uid);
+    }
+    await this.markDone(client, present.map((f) => f.item.uid));
     for (const f of fetched) this.fetchFailures.delete(`${uidValidity}:${f.item.uid}`);
     await this.saveCursor(this.deps.prisma, uidValidity, Math.max(...batch.map((b) => b.uid)));
   }
