@@ -44,6 +44,10 @@ export function documentFoundationRoutes(api: ApiRegistry): void {
     query: z.object({ state: z.enum(['RECEIVED', 'PROCESSED', 'SKIPPED', 'QUARANTINED']).optional(), limit: z.number().int().optional() }),
   });
   api.document({
+    method: 'get', path: '/intake/health', tag: 'intake', access: ['ADMIN', 'EDITOR'],
+    summary: 'Per channel: seen, stored, skipped, duplicates, quarantined, last poll/success/error, backlog',
+  });
+  api.document({
     method: 'post', path: '/submissions/:id/retry', tag: 'intake', access: ['ADMIN', 'EDITOR'], summary: 'Retry a quarantined submission',
     params: Id, errors: [409],
   });
