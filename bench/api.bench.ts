@@ -1,13 +1,13 @@
-// npm run bench:api [-- --tips 1000000] [-- --reseed] [-- --requests 300] [-- --explain] [-- --url postgresql://...]
+// npm run bench:api [-- --tips 1000000] [-- --reseed] [-- --seed-only] [-- --drop] [-- --requests 300] [-- --explain] [-- --url postgresql://...]
 //
-// Seeds a scratch database (tipdesk_bench_api on the PostgreSQL at --url / BENCH_PG_URL,
-// default postgresql://postgres@127.0.0.1:5432/postgres) with a million tips, then measures
+// Seeds a scratch database (tipdesk_bench_api on the PostgreSQL at --url, BENCH_DATABASE_URL or
+// TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres) with a million tips, then measures
 // through the real HTTP API (Express + Prisma, in this process):
 //   - the triage list with typical filters and a text search (p50/p95/p99),
 //   - the same list SQL run directly through pg, as the floor (ratio API/SQL),
 //   - claims with 20 reporters claiming the same lead at once (one winner per round).
 // Prints a Markdown table and writes bench/results/api.json. Reuses the seeded database on
-// later runs (the seed takes a few minutes); --reseed starts over.
+// later runs (the seed takes a few minutes); --reseed starts over, --drop removes it at the end.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
@@ -31,12 +31,14 @@ const { values } = parseArgs({
     reseed: { type: 'boolean', default: false },
     requests: { type: 'string', default: '300' },
     explain: { type: 'boolean', default: false },
+    'seed-only': { type: 'boolean', default: false },
+    drop: { type: 'boolean', default: false },
     url: { type: 'string' },
   },
 });
 const N = Number(values.tips);
 const REQUESTS = Number(values.requests);
-const ADMIN_URL = values.url ?? process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = values.url ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DB = 'tipdesk_bench_api';
 const SEED_VERSION = 4;
 const REPORTERS = 20;
@@ -217,6 +219,7 @@ async function main() {
   });
   if (!seeded || values.reseed) await withClient(dbUrl, seed);
   else say(`Reusing the seeded database ${DB} (${N.toLocaleString()} tips); --reseed to start over.`);
+  if (values['seed-only']) return;
 
   const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, TIMEZONE: TZ, LOGIN_MAX_ATTEMPTS: '1000', DATABASE_POOL_SIZE: '10' });
   const deps = createDeps(config, dbUrl, { logger: createLogger('warn'), mailer: null, twilio: null });
@@ -382,6 +385,7 @@ async function main() {
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
   await closeDeps(deps);
+  if (values.drop) await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
 }
 
 main().catch((e) => {
