@@ -97,6 +97,8 @@ export class Worker<D> {
   private readonly defs: Map<string, JobDefinition<any, D>>;
   private readonly running = new Map<string, { abort: AbortController; promise: Promise<void> }>();
   private listener?: pg.Client;
+  /** The queue's own connections for claims and outcomes (see start()). */
+  private pool?: pg.Pool;
   private stopping = false;
   private sleeper?: () => void;
   private poked = false;
@@ -124,6 +126,12 @@ export class Worker<D> {
   }
 
   async start(): Promise<void> {
+    // Claims, completions, failures and lease renewals commit without waiting for the WAL
+    // flush: that wait is most of a claim's cost. Only a crash of the database server can lose
+    // such a commit, and then the job simply runs again (at-least-once; handlers are idempotent).
+    // Enqueues stay in the caller's durable transaction; stop()'s hand-back is durable too.
+    this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: 3, options: '-c synchronous_commit=off', application_name: 'tipdesk-queue' } as pg.PoolConfig);
+    this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'queue connection lost'));
     await this.listen();
     this.loopDone = this.loop();
     const maintenance = setInterval(
@@ -160,6 +168,7 @@ export class Worker<D> {
     }
     await this.flushCompleted().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
     await this.listener?.end().catch(() => {});
+    await this.pool?.end().catch(() => {});
     this.o.logger.info({ worker: this.id }, 'worker stopped');
   }
 
@@ -257,22 +266,25 @@ export class Worker<D> {
     this.completed = [];
     let rows: ClaimedRow[];
     try {
-      rows = await this.o.prisma.$queryRaw<ClaimedRow[]>`
-      WITH done AS (
-        UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-        WHERE id = ANY(${done.map((d) => d.id)}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'),
-      next AS (
-        SELECT id FROM job
-        WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY(${kinds}::text[])
-        ORDER BY priority DESC, run_at
-        LIMIT ${limit}::int
-        FOR UPDATE SKIP LOCKED)
-      UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = ${this.id},
-        locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8), started_at = now(),
-        max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
-          ELSE (SELECT k.m FROM unnest(${kinds}::text[], ${maxes}::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
-      FROM next WHERE j.id = next.id
-      RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`;
+      const result = await this.pool!.query<ClaimedRow>(
+        `WITH done AS (
+          UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+          WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'),
+        next AS (
+          SELECT id FROM job
+          WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY($3::text[])
+          ORDER BY priority DESC, run_at
+          LIMIT $4::int
+          FOR UPDATE SKIP LOCKED)
+        UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
+          locked_until = now() + make_interval(secs => $5::float8), started_at = now(),
+          max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
+            ELSE (SELECT k.m FROM unnest($3::text[], $6::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
+        FROM next WHERE j.id = next.id
+        RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`,
+        [done.map((d) => d.id), this.id, kinds, limit, this.o.leaseSeconds, maxes],
+      );
+      rows = result.rows;
     } catch (err) {
       this.completed.unshift(...done);
       throw err;
@@ -285,9 +297,11 @@ export class Worker<D> {
     if (!this.completed.length) return;
     const done = this.completed;
     this.completed = [];
-    await this.o.prisma.$executeRaw`
-      UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-      WHERE id = ANY(${done.map((d) => d.id)}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'`;
+    await this.pool!.query(
+      `UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+       WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'`,
+      [done.map((d) => d.id), this.id],
+    );
     for (const d of done) this.o.onJobEvent?.('completed', d.kind);
   }
 
@@ -307,9 +321,11 @@ export class Worker<D> {
     const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
     const renew = setInterval(() => {
-      void this.o.prisma.$executeRaw`
-        UPDATE job SET locked_until = now() + make_interval(secs => ${this.o.leaseSeconds}::float8)
-        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`.catch(() => {});
+      void this.pool!.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
+        this.o.leaseSeconds,
+        job.id,
+        this.id,
+      ]).catch(() => {});
     }, (this.o.leaseSeconds * 1000) / 3);
     renew.unref();
     try {
@@ -325,12 +341,13 @@ export class Worker<D> {
       const message = err instanceof Error ? err.message : String(err);
       const dead = isPermanent(err) || job.attempts >= job.max_attempts;
       const delay = backoffSeconds(job.attempts, this.o.backoffBaseSeconds, this.o.backoffCapSeconds);
-      await this.o.prisma.$executeRaw`
-        UPDATE job SET state = ${dead ? 'DEAD' : 'QUEUED'}::"JobState", last_error = ${message.slice(0, 2000)},
-          locked_by = NULL, locked_until = NULL,
-          run_at = CASE WHEN ${dead} THEN run_at ELSE now() + make_interval(secs => ${delay}::float8) END,
-          finished_at = CASE WHEN ${dead} THEN now() ELSE NULL END
-        WHERE id = ${job.id}::uuid AND locked_by = ${this.id}`;
+      await this.pool!.query(
+        `UPDATE job SET state = $1::"JobState", last_error = $2, locked_by = NULL, locked_until = NULL,
+           run_at = CASE WHEN $3::boolean THEN run_at ELSE now() + make_interval(secs => $4::float8) END,
+           finished_at = CASE WHEN $3::boolean THEN now() ELSE NULL END
+         WHERE id = $5::uuid AND locked_by = $6`,
+        [dead ? 'DEAD' : 'QUEUED', message.slice(0, 2000), dead, delay, job.id, this.id],
+      );
       this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
       if (!dead) this.wakeIn(delay * 1000);
       if (dead) log.error({ err: message }, 'job is dead');
