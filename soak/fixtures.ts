@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import iconv from 'iconv-lite';
+import { buildMail, tinyJpeg } from '../test/email/fixtures.js';
+
+export { tinyJpeg };
 
 // What residents of 平城区 send the community page, as SMS text, transcripts and raw email
 // bytes in the charsets their phones and mail clients really use. Every item carries a unique
@@ -51,18 +53,6 @@ export const EMAIL_TEXTS = {
   reply: { body: '补充情况：今天物业说下周来修，但没有给具体时间。' },
 };
 
-/** A tiny valid JPEG (a 1x1 grey pixel); `seed` makes its bytes, and so its hash, unique. */
-export function tinyJpeg(seed: string): Buffer {
-  const base = Buffer.from(
-    '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
-    'base64',
-  );
-  // A COM segment after SOI carries the seed.
-  const comment = Buffer.from(seed, 'utf8');
-  const com = Buffer.concat([Buffer.from([0xff, 0xfe, (comment.length + 2) >> 8, (comment.length + 2) & 0xff]), comment]);
-  return Buffer.concat([base.subarray(0, 2), com, base.subarray(2)]);
-}
-
 export const uniqueSid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 
 /** A mobile number for this run: 186 + 8 digits, unique per call within a run. */
@@ -81,10 +71,6 @@ export function phoneFactory(r: Rng) {
 
 // --- raw email -----------------------------------------------------------------------------
 
-const b64 = (b: Buffer) => b.toString('base64').replace(/.{1,76}/g, '$&\r\n');
-const word = (text: string, charset: string) => `=?${charset}?B?${(charset === 'UTF-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, charset)).toString('base64')}?=`;
-const rfc822Date = (d: Date) => d.toUTCString().replace('GMT', '+0000');
-
 export interface RawMail {
   from: string;
   fromName?: string;
@@ -95,42 +81,33 @@ export interface RawMail {
   references?: string[];
   headers?: Record<string, string>;
   text: string;
-  charset?: 'UTF-8' | 'GBK' | 'Big5';
+  charset?: 'utf-8' | 'gbk' | 'big5';
   attachments?: { filename: string; contentType: string; data: Buffer }[];
 }
 
-/** RFC 5322 bytes as a Chinese mail client writes them (encoded words, base64 bodies). */
+/** RFC 5322 bytes as a Chinese mail client writes them (the email tests' builder: encoded words, base64 bodies). */
 export function buildRawMail(m: RawMail): Buffer {
-  const charset = m.charset ?? 'UTF-8';
-  const head = [
-    `From: ${m.fromName ? `${word(m.fromName, charset)} ` : ''}<${m.from}>`,
-    `To: ${m.to}`,
-    `Subject: ${word(m.subject, charset)}`,
-    `Date: ${rfc822Date(new Date())}`,
-    ...(m.messageId ? [`Message-ID: ${m.messageId}`] : []),
-    ...(m.inReplyTo ? [`In-Reply-To: ${m.inReplyTo}`] : []),
-    ...(m.references?.length ? [`References: ${m.references.join(' ')}`] : []),
-    ...Object.entries(m.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
-    'MIME-Version: 1.0',
-  ];
-  const textBytes = charset === 'UTF-8' ? Buffer.from(m.text, 'utf8') : iconv.encode(m.text, charset);
-  const textPart = [`Content-Type: text/plain; charset=${charset}`, 'Content-Transfer-Encoding: base64', '', b64(textBytes)].join('\r\n');
-  if (!m.attachments?.length) return Buffer.from(`${head.join('\r\n')}\r\n${textPart}`, 'latin1');
-  const boundary = `----=_Part_${randomBytes(8).toString('hex')}`;
-  const parts = [
-    textPart,
-    ...m.attachments.map((a) =>
-      [
-        `Content-Type: ${a.contentType}; name="${word(a.filename, 'UTF-8')}"`,
-        'Content-Transfer-Encoding: base64',
-        `Content-Disposition: attachment; filename="${word(a.filename, 'UTF-8')}"`,
-        '',
-        b64(a.data),
-      ].join('\r\n'),
-    ),
-  ];
-  const body = [`Content-Type: multipart/mixed; boundary="${boundary}"`, '', 'This is a multi-part message in MIME format.', ...parts.map((p) => `--${boundary}\r\n${p}`), `--${boundary}--`, ''].join('\r\n');
-  return Buffer.from(`${head.join('\r\n')}\r\n${body}`, 'latin1');
+  const charset = m.charset ?? 'utf-8';
+  return buildMail({
+    from: m.from,
+    fromName: m.fromName,
+    nameCharset: charset,
+    to: m.to,
+    subject: m.subject,
+    subjectCharset: charset,
+    messageId: m.messageId,
+    inReplyTo: m.inReplyTo,
+    references: m.references,
+    headers: m.headers,
+    ...(m.attachments?.length
+      ? {
+          parts: [
+            { contentType: 'text/plain', charset, transferEncoding: 'base64' as const, body: m.text },
+            ...m.attachments.map((a) => ({ contentType: a.contentType, transferEncoding: 'base64' as const, body: a.data, filename: a.filename, disposition: 'attachment' as const })),
+          ],
+        }
+      : { text: m.text, textCharset: charset }),
+  });
 }
 
 /**

@@ -212,12 +212,12 @@ async function deliverMail(ctx: TrafficContext, item: EmailItem, raw: Buffer): P
   item.via = 'maildir';
 }
 
-const messageIdFor = (ctx: TrafficContext, token: string) => `<${token.toLowerCase()}.${Date.now().toString(36)}@mail.163.com>`;
+const messageIdFor = (token: string) => `<${token.toLowerCase()}.${Date.now().toString(36)}@mail.163.com>`;
 
 export async function sendEmail(ctx: TrafficContext, kind: EmailItem['kind'], n: number): Promise<void> {
   const token = nextToken(ctx.runId, 'e');
   const from = `resident.${ctx.runId}.${n}@example.cn`.toLowerCase();
-  const messageId = kind === 'poison' && n % 2 === 0 ? null : messageIdFor(ctx, token);
+  const messageId = kind === 'poison' && n % 2 === 0 ? null : messageIdFor(token);
   const item: EmailItem = { kind, messageId, from, token, expect: 'tip', attachments: 0, via: null };
   const common = { from, fromName: '张阿姨', to: ctx.mailbox, messageId };
   let raw: Buffer;
@@ -227,7 +227,7 @@ export async function sendEmail(ctx: TrafficContext, kind: EmailItem['kind'], n:
     case 'big5': {
       const t = EMAIL_TEXTS[kind];
       item.expectText = t.body;
-      raw = buildRawMail({ ...common, subject: `${t.subject} ${token}`, text: `${t.body}\n${token}`, charset: kind === 'utf8' ? 'UTF-8' : kind === 'gbk' ? 'GBK' : 'Big5' });
+      raw = buildRawMail({ ...common, subject: `${t.subject} ${token}`, text: `${t.body}\n${token}`, charset: kind === 'utf8' ? 'utf-8' : kind });
       break;
     }
     case 'attachment': {
@@ -262,7 +262,7 @@ export async function replyToAck(ctx: TrafficContext, ack: ReceivedMail): Promis
   const to = ack.envelopeTo[0];
   if (!ackId || !tipId || !to) return;
   const token = nextToken(ctx.runId, 'y');
-  const item: EmailItem = { kind: 'reply', messageId: messageIdFor(ctx, token), from: to, token, expect: 'thread', threadTipId: tipId, expectText: EMAIL_TEXTS.reply.body, attachments: 0, via: null };
+  const item: EmailItem = { kind: 'reply', messageId: messageIdFor(token), from: to, token, expect: 'thread', threadTipId: tipId, expectText: EMAIL_TEXTS.reply.body, attachments: 0, via: null };
   const quoted = (ack.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\n');
   const raw = buildRawMail({
     from: to,
