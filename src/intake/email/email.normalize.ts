@@ -20,16 +20,18 @@ import { EmailMetaSchema } from './email.schema.js';
 /** Message-ID in both spellings: with angle brackets (ours) and without (other writers). */
 const idForms = (ids: string[]) => [...new Set(ids.flatMap((id) => [id, id.replace(/^<|>$/g, '')]))];
 
+/** Messages already carrying any of these Message-IDs (either spelling). */
+async function messagesWithIds(tx: Tx, ids: string[]) {
+  if (!ids.length) return [];
+  return tx.message.findMany({ where: { emailMessageId: { in: idForms(ids) } }, select: { tipId: true, emailMessageId: true } });
+}
+
 /** The tip a reply belongs to: a Message-ID it references, else the reference code in its subject. */
-async function threadTip(tx: Tx, mail: ParsedEmail): Promise<string | null> {
-  if (mail.threadIds.length) {
-    const forms = idForms(mail.threadIds);
-    const hits = await tx.message.findMany({ where: { emailMessageId: { in: forms } }, select: { tipId: true, emailMessageId: true } });
-    // Nearest ancestor first (In-Reply-To, then References from the newest).
-    for (const id of mail.threadIds) {
-      const hit = hits.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
-      if (hit) return resolveMerged(tx, hit.tipId);
-    }
+async function threadTip(tx: Tx, mail: ParsedEmail, known: { tipId: string; emailMessageId: string | null }[]): Promise<string | null> {
+  // Nearest ancestor first (In-Reply-To, then References from the newest).
+  for (const id of mail.threadIds) {
+    const hit = known.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
+    if (hit) return resolveMerged(tx, hit.tipId);
   }
   const reference = findReference(mail.subject);
   if (reference) {
@@ -61,11 +63,11 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
       }
 
       const tipster = await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name });
+      const known = await messagesWithIds(tx, mail.messageId ? [mail.messageId, ...mail.threadIds] : mail.threadIds);
       // A Message-ID already on a message (the same mail forwarded in again) must not be claimed twice.
-      const emailMessageId =
-        mail.messageId && !(await tx.message.findUnique({ where: { emailMessageId: mail.messageId }, select: { id: true } })) ? mail.messageId : null;
+      const emailMessageId = mail.messageId && !known.some((k) => k.emailMessageId === mail.messageId) ? mail.messageId : null;
       const fullBody = mail.fullText !== mail.body ? mail.fullText : null;
-      const threadTipId = await threadTip(tx, mail);
+      const threadTipId = await threadTip(tx, mail, known);
 
       const common = {
         channel: 'EMAIL' as const,
@@ -159,6 +161,7 @@ async function queueAcknowledgement(deps: Deps, tx: Tx, tip: { id: string; refer
       threadMessageId: out.id,
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
     },
-    { uniqueKey: `ack:${tip.id}`, maxAttempts: 8 },
+    // Behind normalization in the queue: after a backlog, new tips come before their acknowledgements.
+    { uniqueKey: `ack:${tip.id}`, maxAttempts: 8, priority: -1 },
   );
 }
