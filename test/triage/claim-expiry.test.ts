@@ -48,8 +48,7 @@ describe('claim expiry', () => {
     clock.set(new Date(start + 49 * HOUR));
     expect(await sweepClaims(h.deps)).toEqual({ returned: 0, warned: 1 });
     expect(await sweepClaims(h.deps)).toEqual({ returned: 0, warned: 0 });
-    const mails = await smtp.waitFor(1);
-    const warning = mails.find((m) => m.envelopeTo.includes(s.reporter.user.email))!;
+    const warning = await waitFor(async () => smtp.received.find((m) => m.envelopeTo.includes(s.reporter.user.email)), 30_000, 'the warning email');
     expect(warning.parsed.subject).toContain(t.reference);
     expect(warning.parsed.text).toContain(`https://tips.example-paper.cn/#/tips/${t.id}`);
     expect((await h.deps.prisma.tip.findUniqueOrThrow({ where: { id: t.id } })).claimWarnedAt).toEqual(new Date(start + 49 * HOUR));

@@ -128,7 +128,7 @@ describe('replies to the tipster', () => {
     expect(r.status).toBe(201);
     expect(r.body.message).toMatchObject({ direction: 'OUTBOUND', channel: 'EMAIL', deliveryState: 'QUEUED', author: { id: s.editor.user.id } });
 
-    const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+    const mail = await waitFor(async () => smtp.received.slice(before).find((m) => m.envelopeTo.includes('liu.resident@163.com')), 30_000, 'the reply email');
     expect(mail.envelopeTo).toEqual(['liu.resident@163.com']);
     expect(mail.parsed.subject).toBe(`Re: 楼道漏水没人管 [${tip.reference}]`);
     expect(mail.parsed.inReplyTo).toBe('<CAB1234@mail.163.com>');

@@ -111,6 +111,7 @@ const cases: Case[] = [
   { method: 'patch', path: '/api/users/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/users/${s.reporter2.user.id}`, body: { displayName: '郑林' } }) },
   { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=dead' }) },
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
+  { method: 'get', path: '/api/intake/health', allowed: EDITORS, make: async () => ({ url: '/api/intake/health' }) },
 ];
 // Allowed callers may still get a 409 here: nothing is dead or quarantined to retry.
 const retryCases: Case[] = [
