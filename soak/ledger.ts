@@ -17,6 +17,8 @@ export interface SmsItem {
   accepted: boolean;
   /** The reference code the TwiML answer carried. */
   reference?: string;
+  /** Every 2xx answer's TwiML text: a redelivery must be answered exactly like the first. */
+  answers: string[];
 }
 
 export interface CallItem {

@@ -118,6 +118,9 @@ export async function reconcile(o: {
     const redeliveries = ledger.sms.reduce((n, s) => n + s.redeliveries, 0);
     checks.push(check(`SMS/MMS: one submission per MessageSid (${redeliveries} redeliveries)`, ledger.sms.length, ledger.sms.length - missing.length, missing));
     checks.push(check('SMS/MMS: tip, thread message or keyword as sent', ledger.sms.length, ledger.sms.length - wrong.length, wrong));
+    const redelivered = ledger.sms.filter((s) => s.answers.length > 1);
+    const differing = redelivered.filter((s) => new Set(s.answers).size > 1).map((s) => `${s.sid}: ${s.answers.length} answers, ${new Set(s.answers).size} different`);
+    checks.push(check('SMS redeliveries answered exactly like the first delivery (same reply, same reference)', redelivered.length, redelivered.length - differing.length, differing));
     void madeTips;
   }
 

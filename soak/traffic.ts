@@ -89,6 +89,7 @@ export async function sendSms(ctx: TrafficContext, item: SmsItem, params: Record
   for (const res of results) {
     if (!res.ok) continue;
     item.accepted = true;
+    item.answers.push(twimlMessage(res.text) ?? '');
     const ref = twimlMessage(res.text)?.match(REF_RE)?.[0];
     if (ref) item.reference ??= ref;
   }
@@ -103,16 +104,16 @@ export async function smsTraffic(ctx: TrafficContext, meanGapMs: number): Promis
       // A follow-up from the same number joins the tip its first text opened.
       const first = ctx.r.pick(openers);
       followups.set(first.from, (followups.get(first.from) ?? 0) + 1);
-      const item: SmsItem = { sid: uniqueSid('SM'), from: first.from, token: nextToken(ctx.runId, 'f'), expect: 'thread', threadOf: first.sid, media: 0, redeliveries: 0, accepted: false };
+      const item: SmsItem = { sid: uniqueSid('SM'), from: first.from, token: nextToken(ctx.runId, 'f'), expect: 'thread', threadOf: first.sid, media: 0, redeliveries: 0, accepted: false, answers: [] };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, `${ctx.r.pick(FOLLOWUP_TEXTS)} ${item.token}`)));
     } else if (roll < 0.28 && openers.length) {
       // Someone else writes about the same tip, quoting its reference code.
       const target = ctx.r.pick(openers);
-      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: nextToken(ctx.runId, 'r'), expect: 'thread', threadOf: target.sid, media: 0, redeliveries: 0, accepted: false };
+      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: nextToken(ctx.runId, 'r'), expect: 'thread', threadOf: target.sid, media: 0, redeliveries: 0, accepted: false, answers: [] };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, `${target.reference} 我也是这栋楼的，情况属实。${item.token}`)));
     } else if (roll < 0.32) {
       // A keyword is recorded but makes no tip.
-      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: '', expect: 'skip', media: 0, redeliveries: 0, accepted: false };
+      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: '', expect: 'skip', media: 0, redeliveries: 0, accepted: false, answers: [] };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, ctx.r.pick(['HELP', '帮助']))));
     } else {
       void ctx.track(newSmsTip(ctx, ctx.r.chance(0.15) ? ctx.r.int(1, 2) : 0));
@@ -124,7 +125,7 @@ export async function smsTraffic(ctx: TrafficContext, meanGapMs: number): Promis
 /** A first text (or MMS with pictures served by the Twilio fake) from a new number. */
 export function newSmsTip(ctx: TrafficContext, media: number): Promise<void> {
   const sid = uniqueSid(media ? 'MM' : 'SM');
-  const item: SmsItem = { sid, from: ctx.newPhone(), token: nextToken(ctx.runId, 's'), expect: 'tip', media, redeliveries: 0, accepted: false };
+  const item: SmsItem = { sid, from: ctx.newPhone(), token: nextToken(ctx.runId, 's'), expect: 'tip', media, redeliveries: 0, accepted: false, answers: [] };
   const urls = Array.from({ length: media }, (_, i) =>
     ({ url: ctx.twilio.serve(`/2010-04-01/Accounts/${ctx.accountSid}/Messages/${sid}/Media/ME${sid.slice(2, 34)}${i}`, 'image/jpeg', tinyJpeg(`${item.token}-${i}`)), type: 'image/jpeg' }),
   );
