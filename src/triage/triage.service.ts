@@ -467,15 +467,20 @@ export function triageService(deps: Deps) {
         WHERE x.tip_id <> ${id}::uuid AND t.status <> 'MERGED'
         LIMIT 50`;
       // Same story told twice, by SMS and by email: trigram similarity of the texts, within a window of days.
-      const text = `${tip.subject ?? ''} ${tip.body}`.slice(0, 2000);
+      const text = `${tip.subject ?? ''} ${tip.body}`.slice(0, 600);
       const days = RELATED_WINDOW_DAYS;
+      // The candidates are bounded (the tips nearest in time) so a busy fortnight costs the same as a quiet one.
       const similar = await prisma.$queryRaw<{ id: string; sim: number }[]>`
         SELECT id::text, sim FROM (
-          SELECT t.id, similarity(coalesce(t.subject, '') || ' ' || left(t.body, 2000), ${text}) AS sim
-          FROM tip t
-          WHERE t.id <> ${id}::uuid AND t.status <> 'MERGED'
-            AND t.created_at BETWEEN ${tip.createdAt}::timestamptz - make_interval(days => ${days}::int)
-                                 AND ${tip.createdAt}::timestamptz + make_interval(days => ${days}::int)
+          SELECT c.id, similarity(coalesce(c.subject, '') || ' ' || left(c.body, 600), ${text}) AS sim
+          FROM (
+            SELECT t.id, t.subject, t.body FROM tip t
+            WHERE t.id <> ${id}::uuid AND t.status <> 'MERGED'
+              AND t.created_at BETWEEN ${tip.createdAt}::timestamptz - make_interval(days => ${days}::int)
+                                   AND ${tip.createdAt}::timestamptz + make_interval(days => ${days}::int)
+            ORDER BY abs(extract(epoch FROM t.created_at - ${tip.createdAt}::timestamptz))
+            LIMIT ${RELATED_MAX_CANDIDATES}
+          ) c
         ) s WHERE sim >= ${RELATED_MIN_SIMILARITY}::float8
         ORDER BY sim DESC LIMIT 20`;
       const reasons = new Map<string, { reason: 'same_tipster' | 'similar_text'; similarity: number | null }>();
@@ -562,3 +567,4 @@ export type TriageService = ReturnType<typeof triageService>;
 
 export const RELATED_WINDOW_DAYS = 14;
 export const RELATED_MIN_SIMILARITY = 0.2;
+export const RELATED_MAX_CANDIDATES = 2000;
