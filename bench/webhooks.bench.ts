@@ -15,7 +15,7 @@
 // Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -140,6 +140,16 @@ function signedRequest(signPath: string) {
   return { body: new URLSearchParams(params).toString(), signature };
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Level {
   target: 'tipdesk' | 'ceiling';
   concurrency: number;
@@ -149,6 +159,8 @@ interface Level {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU the server process spent per request (ms). */
+  cpuPerRequest?: number;
 }
 
 async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
@@ -224,11 +236,15 @@ try {
   for (const [i, c] of LEVELS.entries()) {
     const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
     const s0 = sent;
+    const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/webhooks/twilio/sms', c, amount, 'tipdesk');
+    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
     sentByService += sent - s0;
+    const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     results.push(ours, ceiling);
-    console.error(`concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms`);
+    console.error(`concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req`);
   }
 
   // Let the workers normalize everything, then reconcile.

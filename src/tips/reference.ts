@@ -3,8 +3,13 @@ import type { Tx } from '../db/prisma.js';
 export const REFERENCE_RE = /\bT-(\d{6})-(\d{4,})\b/i;
 
 /** YYMMDD of an instant in the newsroom's time zone. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function referenceDay(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: '2-digit', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  // Building a DateTimeFormat costs far more than using one; intake calls this per tip.
+  let fmt = dayFormats.get(timeZone);
+  if (!fmt) dayFormats.set(timeZone, (fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: '2-digit', month: '2-digit', day: '2-digit' })));
+  const parts = fmt.formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)!.value;
   return `${get('year')}${get('month')}${get('day')}`;
 }

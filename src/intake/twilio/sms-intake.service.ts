@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.js';
-import { Prisma, type Db, type Tx } from '../../db/prisma.js';
+import { Prisma, type Tx } from '../../db/prisma.js';
 import { detectLanguage, resolveMerged, searchTextOf } from '../../tips/intake-tips.service.js';
 import { nextReference, REFERENCE_RE, referenceDay } from '../../tips/reference.js';
 import { storeSubmission } from '../submissions.service.js';
@@ -135,24 +135,20 @@ async function senderState(tx: Tx, deps: Deps, from: string): Promise<SenderRow>
  * unused number. A wrong guess (rare races) leaves a gap in the day's numbers, nothing worse.
  */
 async function preallocateReference(deps: Deps, messageSid: string, from: string, body: string, keyword: SmsKeyword | null): Promise<string | null> {
-  if (keyword !== 'new') {
-    if (leadingReference(body)) return null;
-    const rows = await deps.prisma.$queryRaw<{ seen: boolean; open: boolean }[]>`
-      SELECT EXISTS (SELECT 1 FROM submission WHERE channel = 'SMS' AND external_id = ${messageSid}) AS seen,
-        EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.phone = ${from}) AS open`;
-    if (rows[0]?.seen || rows[0]?.open) return null;
-  }
-  return allocateReference(deps.prisma, deps.clock.now(), deps.config.TIMEZONE);
-}
-
-async function allocateReference(db: Db, at: Date, timeZone: string): Promise<string> {
-  const day = referenceDay(at, timeZone);
-  const rows = await db.$queryRaw<{ last: number }[]>`
+  if (keyword !== 'new' && leadingReference(body)) return null;
+  const at = deps.clock.now();
+  const day = referenceDay(at, deps.config.TIMEZONE);
+  // One round trip: no number for a redelivery or for a sender with an open tip (a follow-up).
+  const rows = await deps.prisma.$queryRaw<{ last: number }[]>`
+    WITH skip AS (
+      SELECT ${keyword !== 'new'}::boolean AND (
+        EXISTS (SELECT 1 FROM submission WHERE channel = 'SMS' AND external_id = ${messageSid})
+        OR EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.phone = ${from})) AS yes)
     INSERT INTO tip_reference_counter (day, last)
-    SELECT ${day}, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+    SELECT ${day}, 1 FROM skip, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE NOT skip.yes
     ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
     RETURNING last`;
-  return `T-${day}-${String(rows[0].last).padStart(4, '0')}`;
+  return rows[0] ? `T-${day}-${String(rows[0].last).padStart(4, '0')}` : null;
 }
 
 export interface SmsTarget {
