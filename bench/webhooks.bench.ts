@@ -15,16 +15,13 @@
 // Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import twilio from 'twilio';
-import { startEmbeddedPostgres, type EmbeddedDb } from '../src/db/embedded.js';
-import { migrate } from '../src/db/migrate.js';
-import { freePort } from '../test/support/net.js';
+import { benchDatabase } from './bench-db.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,37 +48,11 @@ const BODIES = [
   '小区门口的井盖松动了，电动车压过去响得厉害。',
 ];
 
-async function canConnect(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function server(): Promise<{ adminUrl: string; label: string; embedded?: EmbeddedDb; dir?: string }> {
-  for (const [label, url] of [
-    ['BENCH_DATABASE_URL', process.env.BENCH_DATABASE_URL],
-    ['TEST_DATABASE_URL', process.env.TEST_DATABASE_URL],
-    ['local server', 'postgresql://postgres@127.0.0.1:5432/postgres'],
-  ] as const) {
-    if (url && (await canConnect(url))) return { adminUrl: url, label };
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'tipdesk-bench-pg-'));
-  chmodSync(dir, 0o755);
-  const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' });
-  return { adminUrl: embedded.url, label: 'embedded', embedded, dir };
-}
-
-async function admin(url: string, sql: string) {
+async function sql(url: string, text: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query(sql);
+    await c.query(text);
   } finally {
     await c.end();
   }
@@ -192,21 +163,16 @@ async function fire(port: number, urlPath: string, concurrency: number, amount: 
   };
 }
 
-const srv = await server();
-const dbName = `tipdesk_bench_${randomBytes(4).toString('hex')}`;
-await admin(srv.adminUrl, `CREATE DATABASE ${dbName}`);
-const u = new URL(srv.adminUrl);
-u.pathname = `/${dbName}`;
-const dbUrl = u.toString();
+const db = await benchDatabase('tipdesk_bench_webhooks');
+const dbUrl = db.url;
+const version = db.version;
 const children: ChildProcess[] = [];
 const results: Level[] = [];
 let tips = 0;
 let submissions = 0;
 let sentByService = 0;
-let version = '';
 try {
-  await migrate(dbUrl);
-  await admin(dbUrl, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE NOT NULL, params jsonb, received_at timestamptz DEFAULT now())');
+  await sql(dbUrl, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE NOT NULL, params jsonb, received_at timestamptz DEFAULT now())');
   const env = {
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
@@ -250,7 +216,6 @@ try {
   // Let the workers normalize everything, then reconcile.
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
-  version = (await c.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   const deadline = Date.now() + 300_000;
   for (;;) {
     const { rows } = await c.query<{ n: string }>(`SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`);
@@ -264,13 +229,11 @@ try {
   await c.end();
 } finally {
   for (const ch of children) await stopChild(ch);
-  await admin(srv.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await srv.embedded?.stop();
-  if (srv.dir) rmSync(srv.dir, { recursive: true, force: true });
+  await db.drop();
 }
 
 const lines = [
-  `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${srv.label}), pool ${POOL}, API + workers in one process.`,
+  `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, API + workers in one process.`,
   '',
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ratio | non-2xx/errors |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -293,6 +256,6 @@ const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   path.join(outDir, 'webhooks.json'),
-  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: srv.label, pool: POOL, uniqueMessageSids: sentByService, submissions, tipsCreated: tips, results: rowsOut }, null, 2) + '\n',
+  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: db.label, pool: POOL, uniqueMessageSids: sentByService, submissions, tipsCreated: tips, results: rowsOut }, null, 2) + '\n',
 );
 if (tips !== sentByService) process.exitCode = 1;
