@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 import { AUTH_TOKEN, PUBLIC, phone, postSigned, sid, smsParams, twilioEnv } from './twilio-support.js';
 
 // Signature checks on every Twilio webhook: a request is accepted only when it is signed
@@ -71,6 +72,9 @@ describe('Twilio webhook signatures', () => {
     expect(await h.deps.prisma.submission.count({ where: { externalId: p.MessageSid } })).toBe(0);
     const line = h.logs.lines.filter((l) => l.includes('Twilio signature')).at(-1)!;
     expect(JSON.parse(line).checkedUrls).toEqual([`${PUBLIC}/webhooks/twilio/sms`, `${MESSAGING_SERVICE_BASE}/webhooks/twilio/sms`]);
+    // …and so does the intake health row, for editors who never read logs.
+    const source = await waitFor(() => h.deps.prisma.intakeSource.findFirst({ where: { id: 'twilio:sms', lastError: { contains: 'signature' } } }));
+    expect(source.lastError).toContain(`${MESSAGING_SERVICE_BASE}/webhooks/twilio/sms`);
   });
 
   it('behind a trusted proxy, checks the forwarded scheme and host', async () => {

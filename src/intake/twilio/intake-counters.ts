@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import type { Channel } from '../../generated/prisma/enums.js';
+import { recordSource } from '../intake-sources.service.js';
 
 export type CounterName = 'seen' | 'stored' | 'skipped' | 'duplicates';
 
@@ -67,19 +68,11 @@ export class IntakeCounters {
     this.flushing = (async () => {
       for (const [id, e] of batch) {
         try {
-          await this.deps.prisma.$executeRaw`
-            INSERT INTO intake_source (id, channel, seen, stored, skipped, duplicates, last_success_at, last_error, last_error_at, updated_at)
-            VALUES (${id}, ${e.channel}::"Channel", ${e.seen}::int, ${e.stored}::int, ${e.skipped}::int, ${e.duplicates}::int,
-                    ${e.lastSuccessAt}::timestamptz, ${e.lastError}, ${e.lastErrorAt}::timestamptz, now())
-            ON CONFLICT (id) DO UPDATE SET
-              seen = intake_source.seen + EXCLUDED.seen,
-              stored = intake_source.stored + EXCLUDED.stored,
-              skipped = intake_source.skipped + EXCLUDED.skipped,
-              duplicates = intake_source.duplicates + EXCLUDED.duplicates,
-              last_success_at = GREATEST(intake_source.last_success_at, EXCLUDED.last_success_at),
-              last_error = COALESCE(EXCLUDED.last_error, intake_source.last_error),
-              last_error_at = GREATEST(intake_source.last_error_at, EXCLUDED.last_error_at),
-              updated_at = now()`;
+          await recordSource(this.deps.prisma, id, e.channel, {
+            counts: { seen: e.seen, stored: e.stored, skipped: e.skipped, duplicates: e.duplicates },
+            ...(e.lastSuccessAt ? { lastSuccessAt: e.lastSuccessAt } : {}),
+            ...(e.lastError ? { lastError: e.lastError, lastErrorAt: e.lastErrorAt ?? undefined } : {}),
+          });
         } catch (err) {
           this.deps.logger.warn({ source: id, err: (err as Error).message }, 'could not record intake counters');
         }
