@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suggestCategory, type Rule } from '../../src/triage/categorize.js';
 import { defaultCategoryRules } from '../../src/triage/category-rules.data.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder } from '../support/builders.js';
-import { client, staff } from './helpers.js';
+import { deskHarness, type Desk } from './helpers.js';
 
 const rules: Rule[] = [
   { category: 'HOUSEHOLD', phrase: 'leak', weight: 2 },
@@ -51,15 +50,15 @@ describe('suggestCategory', () => {
 });
 
 describe('category rules API', () => {
-  let h: AppHarness;
-  let s: Awaited<ReturnType<typeof staff>>;
-  let api: ReturnType<typeof client>;
+  let d: Desk;
+  let h: Desk['h'];
+  let s: Desk['s'];
+  let api: Desk['api'];
   beforeAll(async () => {
-    h = await createAppHarness();
-    api = client(h);
-    s = await staff(h);
+    d = await deskHarness();
+    ({ h, s, api } = d);
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => d?.close());
 
   it('lets an admin add, change and delete phrases; new tips use them at once; changes are audited', async () => {
     const created = await api.post('/api/category-rules', s.admin.auth, { category: 'community', phrase: '晚报读者节', weight: 6 });

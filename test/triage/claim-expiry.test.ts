@@ -1,40 +1,23 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { allJobs } from '../../src/jobs/index.js';
-import { Worker } from '../../src/queue/queue.service.js';
 import { claimExpiryService, sweepClaims } from '../../src/triage/claim-expiry.service.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
-import { startSmtpCapture } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
-import { client, staff, triagedTip } from './helpers.js';
+import { deskHarness, triagedTip, type Desk } from './helpers.js';
 
 const HOUR = 3600_000;
-let h: AppHarness;
-let clock: ManualClock;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let worker: Worker<unknown>;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let smtp: Desk['smtp'];
+let s: Desk['s'];
+let api: Desk['api'];
+// Ahead of the wall clock: rows stamped by the database's now() (intake's tip.created) sort first.
+const clock = new ManualClock(new Date(Date.now() + 60_000));
 
 beforeAll(async () => {
-  // Ahead of the wall clock: rows stamped by the database's now() (intake's tip.created) sort first.
-  clock = new ManualClock(new Date(Date.now() + 60_000));
-  smtp = await startSmtpCapture();
-  h = await createAppHarness({
-    env: { CLAIM_EXPIRY_HOURS: '72', MAIL_FROM: 'dtwbsq365@163.com', TOKEN_TTL_HOURS: '100000' },
-    overrides: { clock, mailer: nodemailer.createTransport(smtp.url) },
-  });
-  worker = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
-  await worker.start();
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness({ mail: true, clock, env: { CLAIM_EXPIRY_HOURS: '72', TOKEN_TTL_HOURS: '100000' } });
+  ({ h, smtp, s, api } = d);
 });
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-  await smtp?.close();
-});
+afterAll(async () => d?.close());
 
 describe('claim expiry', () => {
   it('warns the reporter a day before, and returns a quiet claimed lead to the pool after 72 h', async () => {

@@ -1,4 +1,9 @@
-import type { AppHarness } from '../support/harness.js';
+import nodemailer from 'nodemailer';
+import type { Clock } from '../../src/clock.js';
+import { allJobs } from '../../src/jobs/index.js';
+import { Worker } from '../../src/queue/queue.service.js';
+import { createAppHarness, type AppHarness } from '../support/harness.js';
+import { startSmtpCapture } from '../support/smtp.js';
 import { tipBuilder, userWithToken } from '../support/builders.js';
 
 export type Auth = { authorization: string } | Record<string, never>;
@@ -66,3 +71,28 @@ export async function manyReporters(h: AppHarness, n: number, prefix = 'racer') 
     }),
   );
 }
+
+/** An app harness with staff logged in; `mail` adds a capturing SMTP server and a job worker to deliver to it. */
+export async function deskHarness(o: { env?: Record<string, string>; clock?: Clock; mail?: boolean } = {}) {
+  const smtp = o.mail ? await startSmtpCapture() : null;
+  const h = await createAppHarness({
+    env: { MAIL_FROM: '晚报社区版 <dtwbsq365@163.com>', LOGIN_MAX_ATTEMPTS: '50', ...o.env },
+    overrides: { ...(o.clock ? { clock: o.clock } : {}), ...(smtp ? { mailer: nodemailer.createTransport(smtp.url) } : {}) },
+  });
+  const worker = smtp
+    ? new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 })
+    : null;
+  await worker?.start();
+  return {
+    h,
+    api: client(h),
+    s: await staff(h),
+    smtp: smtp!,
+    async close() {
+      await worker?.stop();
+      await h.close();
+      await smtp?.close();
+    },
+  };
+}
+export type Desk = Awaited<ReturnType<typeof deskHarness>>;

@@ -1,19 +1,18 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TipListResponseSchema } from '../../src/triage/triage.schema.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder } from '../support/builders.js';
-import { client, staff } from './helpers.js';
+import { deskHarness, type Desk } from './helpers.js';
 
-let h: AppHarness;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let s: Desk['s'];
+let api: Desk['api'];
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  h = await createAppHarness();
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness();
+  ({ h, s, api } = d);
   const at = (iso: string) => new Date(iso);
   // 00:30 on 21 March in Shanghai is still 20 March in UTC.
   const t1 = await tipBuilder(h.deps, { channel: 'SMS', body: '柳航里小区3号楼楼上漏水，家里天花板都泡了。', phone: '+8618635290001', receivedAt: at('2026-03-20T16:30:00Z') });
@@ -29,7 +28,7 @@ beforeAll(async () => {
   await api.patch(`/api/tips/${t3.id}`, s.editor.auth, { version: 1, category: 'neighborhood' });
   await api.post(`/api/tips/${t2.id}/assign`, s.editor.auth, { reporterId: s.reporter.user.id });
 });
-afterAll(async () => h?.close());
+afterAll(async () => d?.close());
 
 const list = async (query: string) => {
   const r = await api.get(`/api/tips${query}`, s.editor.auth);

@@ -1,19 +1,18 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder } from '../support/builders.js';
-import { client, staff, triagedTip } from './helpers.js';
+import { deskHarness, triagedTip, type Desk } from './helpers.js';
 
-let h: AppHarness;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let s: Desk['s'];
+let api: Desk['api'];
 
 beforeAll(async () => {
-  h = await createAppHarness();
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness();
+  ({ h, s, api } = d);
 });
-afterAll(async () => h?.close());
+afterAll(async () => d?.close());
 
 async function sql(text: string) {
   const c = new pg.Client({ connectionString: h.deps.databaseUrl });

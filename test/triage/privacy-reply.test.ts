@@ -1,35 +1,22 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../src/jobs/index.js';
-import { Worker } from '../../src/queue/queue.service.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder } from '../support/builders.js';
-import { startSmtpCapture } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
-import { client, staff, triagedTip } from './helpers.js';
+import { deskHarness, triagedTip, type Desk } from './helpers.js';
 
 const PHONE = '+8618635299317';
 const EMAIL = 'wang.ayi@163.com';
 
-let h: AppHarness;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let worker: Worker<unknown>;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let smtp: Desk['smtp'];
+let s: Desk['s'];
+let api: Desk['api'];
 
 beforeAll(async () => {
-  smtp = await startSmtpCapture();
-  h = await createAppHarness({ env: { MAIL_FROM: '晚报社区版 <dtwbsq365@163.com>' }, overrides: { mailer: nodemailer.createTransport(smtp.url) } });
-  worker = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
-  await worker.start();
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness({ mail: true });
+  ({ h, smtp, s, api } = d);
 });
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-  await smtp?.close();
-});
+afterAll(async () => d?.close());
 
 describe('contact masking', () => {
   it('shows contacts to editors, to a reporter only while they hold the claim, masked everywhere else', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { PASSWORD, tipBuilder, userWithToken } from '../support/builders.js';
-import { client, staff, triagedTip, type Auth } from './helpers.js';
+import { deskHarness, triagedTip, type Auth, type Desk } from './helpers.js';
 
 type Role = 'ADMIN' | 'EDITOR' | 'REPORTER';
 type Who = Role | 'ANON';
@@ -14,16 +14,16 @@ interface Case {
   make: (who: Who) => Promise<{ url: string; body?: unknown }>;
 }
 
-let h: AppHarness;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let s: Desk['s'];
+let api: Desk['api'];
 
 beforeAll(async () => {
-  h = await createAppHarness({ env: { LOGIN_MAX_ATTEMPTS: '50' } });
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness();
+  ({ h, s, api } = d);
 });
-afterAll(async () => h?.close());
+afterAll(async () => d?.close());
 
 const authOf = (who: Who): Auth => (who === 'ANON' ? {} : { ADMIN: s.admin, EDITOR: s.editor, REPORTER: s.reporter }[who].auth);
 const editorAuth = () => s.editor.auth;

@@ -1,36 +1,20 @@
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from '../../src/queue/queue.service.js';
-import { allJobs } from '../../src/jobs/index.js';
 import { TipDetailSchema } from '../../src/triage/triage.schema.js';
-import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder, userWithToken } from '../support/builders.js';
-import { startSmtpCapture } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
-import { client, manyReporters, staff, triagedTip } from './helpers.js';
+import { deskHarness, manyReporters, triagedTip, type Desk } from './helpers.js';
 
-let h: AppHarness;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let worker: Worker<unknown>;
-let s: Awaited<ReturnType<typeof staff>>;
-let api: ReturnType<typeof client>;
+let d: Desk;
+let h: Desk['h'];
+let smtp: Desk['smtp'];
+let s: Desk['s'];
+let api: Desk['api'];
 
 beforeAll(async () => {
-  smtp = await startSmtpCapture();
-  h = await createAppHarness({
-    env: { MAIL_FROM: '晚报社区版 <dtwbsq365@163.com>', LOGIN_MAX_ATTEMPTS: '50' },
-    overrides: { mailer: nodemailer.createTransport(smtp.url) },
-  });
-  worker = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
-  await worker.start();
-  api = client(h);
-  s = await staff(h);
+  d = await deskHarness({ mail: true });
+  ({ h, smtp, s, api } = d);
 });
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-  await smtp?.close();
-});
+afterAll(async () => d?.close());
 
 describe('state machine', () => {
   it('moves a tip NEW -> TRIAGED -> ASSIGNED -> CLAIMED -> IN_PROGRESS -> PUBLISHED and records each step', async () => {
