@@ -4,7 +4,7 @@ import { Prisma, type Tx } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { audit } from './audit.js';
-import { contactVisible, isEditor, tipVisible } from './masking.js';
+import { isEditor, tipVisible } from './masking.js';
 import { queueAssignmentEmail } from './notify.js';
 import { queueReply } from './reply.js';
 import { CLAIMED_STATUSES, REPORTER_PATCH_TARGETS, canTransition, targets, transitionDetails, type Via } from './state-machine.js';
@@ -559,8 +559,6 @@ export function triageService(deps: Deps) {
       if (a.state !== 'STORED' || !a.blob) throw new AppError('NOT_FOUND', `The attachment's bytes are not stored (${a.state.toLowerCase()})`);
       return { filename: a.filename, contentType: a.contentType, dangerous: a.dangerous, data: Buffer.from(a.blob.data) };
     },
-
-    contactVisible,
   };
 }
 export type TriageService = ReturnType<typeof triageService>;
