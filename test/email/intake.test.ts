@@ -165,6 +165,22 @@ describe('bodies and attachments', () => {
     expect(msg.attachments[0].blob).toBeNull();
   });
 
+  it('stores a multi-megabyte attachment byte for byte', async () => {
+    const id = uniqueId('video');
+    const video = Buffer.from(Array.from({ length: 5 * 1024 * 1024 + 123 }, (_, i) => (i * 7919) % 256));
+    const { storeSubmission } = await import('../../src/intake/submissions.service.js');
+    await storeSubmission(rig.deps.prisma, {
+      channel: 'EMAIL',
+      externalId: id,
+      raw: buildMail({ messageId: id, subject: '楼道录像', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '录像见附件' }, { contentType: 'video/mp4', body: video, filename: '楼道.mp4' }] }),
+      meta: { source: 'test' },
+    });
+    const msg = await messageFor(rig.deps, id, 60_000);
+    expect(msg.attachments[0]).toMatchObject({ filename: '楼道.mp4', state: 'STORED', size: video.length });
+    expect(Buffer.from(msg.attachments[0].blob!.data).equals(video)).toBe(true);
+    expect(msg.attachments[0].sha256).toBe(createHash('sha256').update(video).digest('hex'));
+  });
+
   it('strips quoted history and signatures for display and keeps the full text', async () => {
     const id = uniqueId('quote');
     const text = [

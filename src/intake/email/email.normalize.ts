@@ -114,7 +114,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
             error: a.content ? null : `larger than ATTACHMENT_MAX_BYTES (${a.size} > ${deps.config.ATTACHMENT_MAX_BYTES} bytes); kept in the raw message only`,
           },
         });
-        if (a.content) await tx.attachmentBlob.create({ data: { attachmentId: att.id, data: a.content as Uint8Array<ArrayBuffer> } });
+        if (a.content) await writeBlob(tx, att.id, a.content);
       }
       await markProcessed(tx, submission.id, tipId, 'PROCESSED', mail.parseError ?? undefined);
       return { kind, tipId };
@@ -127,6 +127,20 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
     'email normalized',
   );
 };
+
+const BLOB_CHUNK = 2 * 1024 * 1024;
+
+/**
+ * Attachment bytes in pieces of 2 MB: a bytea parameter costs the Prisma client about ten times
+ * its size in memory, so an 18 MB video sent whole would take some 200 MB, in pieces about 25 MB.
+ */
+async function writeBlob(tx: Tx, attachmentId: string, content: Buffer) {
+  await tx.attachmentBlob.create({ data: { attachmentId, data: content.subarray(0, BLOB_CHUNK) as Uint8Array<ArrayBuffer> } });
+  for (let at = BLOB_CHUNK; at < content.length; at += BLOB_CHUNK) {
+    const piece = content.subarray(at, at + BLOB_CHUNK);
+    await tx.$executeRaw`UPDATE attachment_blob SET data = data || ${piece} WHERE attachment_id = ${attachmentId}::uuid`;
+  }
+}
 
 async function queueAcknowledgement(deps: Deps, tx: Tx, tip: { id: string; reference: string }, mail: ParsedEmail, to: string) {
   const messageIdHeader = ackMessageId(tip.id, deps.config);
