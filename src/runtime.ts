@@ -84,7 +84,7 @@ export async function run(opts: RunOptions): Promise<Running> {
     }
   }
   if (opts.api) {
-    say(`SMS and voice: ${twilioEnabled(config) ? 'on' : 'off (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; webhooks answer 503 until then)'}`);
+    say(`SMS and voice: ${twilioEnabled(config) ? twilioStatus(config) : 'off (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; webhooks answer 503 until then)'}`);
     const app = createApp(deps);
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -110,6 +110,17 @@ export async function run(opts: RunOptions): Promise<Running> {
       await db.embedded?.stop();
     })());
   return { deps, url, stop };
+}
+
+/** What an operator must still set for SMS and voice to work end to end. */
+function twilioStatus(config: Config): string {
+  const missing = [
+    !config.PUBLIC_BASE_URL && config.TWILIO_WEBHOOK_BASE_URLS.length === 0 && ['false', '', '0'].includes(config.TRUST_PROXY)
+      ? 'PUBLIC_BASE_URL is not set, so webhooks answer 503'
+      : null,
+    !config.TWILIO_FROM_NUMBER ? 'TWILIO_FROM_NUMBER is not set, so replies and acknowledgements are not sent' : null,
+  ].filter(Boolean);
+  return `on (webhooks at ${config.PUBLIC_BASE_URL ?? '<public URL>'}/webhooks/twilio/sms and /voice)${missing.length ? `; ${missing.join('; ')}` : ''}`;
 }
 
 /** For the entry points in workers/: run until SIGINT/SIGTERM, then stop cleanly. */

@@ -35,11 +35,11 @@ export function twilioRoutes(deps: Deps): Router {
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: config.REQUEST_BODY_LIMIT, parameterLimit: 500 }));
 
-  r.use((_req, _res, next) => {
+  r.use((req, _res, next) => {
     if (!twilioEnabled(config)) {
       throw new AppError('UNAVAILABLE', 'SMS and voice intake is off: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to turn it on');
     }
-    const proxied = ![false, 0, undefined].includes(_req.app.get('trust proxy'));
+    const proxied = ![false, 0, undefined].includes(req.app.get('trust proxy'));
     if (!config.PUBLIC_BASE_URL && config.TWILIO_WEBHOOK_BASE_URLS.length === 0 && !proxied) {
       throw new AppError('UNAVAILABLE', 'SMS and voice intake needs PUBLIC_BASE_URL (the public URL Twilio calls) to check webhook signatures');
     }
