@@ -62,6 +62,26 @@ export async function storeSubmissionIn<T extends RawSql>(tx: T, input: NewSubmi
   return stored;
 }
 
+const RAW_PIECE = 2 * 1024 * 1024;
+
+/**
+ * A submission's raw bytes (null when none were kept), read in 2 MB pieces into one buffer: the
+ * Prisma client needs about eight times a bytea's size to return it whole (~200 MB for 25 MB of mail).
+ */
+export async function loadRaw(db: Tx, id: string): Promise<Buffer | null> {
+  const [row] = await db.$queryRaw<{ n: number | null; raw: Uint8Array | null }[]>`
+    SELECT octet_length(raw) AS n, CASE WHEN octet_length(raw) <= ${RAW_PIECE}::int THEN raw END AS raw FROM submission WHERE id = ${id}::uuid`;
+  if (!row || row.n === null) return null;
+  if (row.raw) return Buffer.from(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength);
+  const out = Buffer.allocUnsafe(row.n);
+  for (let at = 0; at < row.n; at += RAW_PIECE) {
+    const [p] = await db.$queryRaw<{ piece: Uint8Array }[]>`
+      SELECT substring(raw from ${at + 1}::int for ${RAW_PIECE}::int) AS piece FROM submission WHERE id = ${id}::uuid`;
+    out.set(p.piece, at);
+  }
+  return out;
+}
+
 export async function markProcessed(tx: Tx, id: string, tipId: string | null, state: SubmissionState = 'PROCESSED', note?: string) {
   await tx.submission.update({ where: { id }, data: { state, tipId, processedAt: new Date(), lastError: note ?? null } });
 }

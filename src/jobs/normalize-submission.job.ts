@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { PermanentJobError, isPermanent } from '../errors.js';
 import type { JobDefinition } from '../queue/queue.service.js';
-import { quarantine } from '../intake/submissions.service.js';
+import { loadRaw, quarantine } from '../intake/submissions.service.js';
 import { normalizers } from '../intake/normalizers.js';
 import { NORMALIZE_JOB } from './names.js';
 
@@ -15,9 +15,10 @@ export const normalizeSubmissionJob: JobDefinition<NormalizePayload, Deps> = {
   payload: NormalizePayloadSchema,
   maxAttempts: 5,
   async handler(deps, { submissionId }, ctx) {
-    const sub = await deps.prisma.submission.findUnique({ where: { id: submissionId }, omit: { raw: false } });
-    if (!sub) throw new PermanentJobError(`submission ${submissionId} does not exist`);
-    if (sub.state === 'PROCESSED' || sub.state === 'SKIPPED') return;
+    const row = await deps.prisma.submission.findUnique({ where: { id: submissionId } });
+    if (!row) throw new PermanentJobError(`submission ${submissionId} does not exist`);
+    if (row.state === 'PROCESSED' || row.state === 'SKIPPED') return;
+    const sub = { ...row, raw: (await loadRaw(deps.prisma, submissionId)) as Uint8Array<ArrayBuffer> | null };
     const normalize = normalizers[sub.channel];
     try {
       if (!normalize) throw new PermanentJobError(`no normalizer for channel ${sub.channel}`);
