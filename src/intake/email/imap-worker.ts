@@ -222,7 +222,8 @@ export class ImapWorker {
   private async acquireMailbox(): Promise<boolean> {
     if (this.lockHeld && this.lockConn) return true;
     if (!this.lockConn) {
-      const c = new pg.Client({ connectionString: this.deps.databaseUrl, application_name: 'tipdesk-imap-lock' });
+      // keepAlive: a database that vanished without closing the socket must not leave two pollers.
+      const c = new pg.Client({ connectionString: this.deps.databaseUrl, application_name: 'tipdesk-imap-lock', keepAlive: true });
       const lost = () => {
         if (this.lockConn !== c) return;
         this.lockConn = null;
@@ -317,11 +318,14 @@ export class ImapWorker {
 
   /** IDLE until the server reports new mail (or the poll interval passes); plain waiting on servers without IDLE. */
   private async waitForMail(client: ImapFlow): Promise<void> {
+    let ms = this.config.IMAP_POLL_SECONDS * 1000;
     if (client.capabilities.has('IDLE')) {
       // Ended by the next command the worker sends (imapflow writes DONE first) or by logout.
       void client.idle().catch(() => undefined);
+      // Servers drop sessions idle for 30 minutes (RFC 9051) and NAT boxes sooner: renew IDLE well before.
+      ms = Math.min(ms, 5 * 60_000);
     }
-    await this.sleep(this.config.IMAP_POLL_SECONDS * 1000);
+    await this.sleep(ms);
   }
 
   // --- fetching ------------------------------------------------------------------------------
