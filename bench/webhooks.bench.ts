@@ -189,7 +189,7 @@ try {
   const entry = args.workers === 'same' ? 'workers/tipdesk.ts' : 'workers/api.ts';
   const svc = await startChild('tipdesk', entry, env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   children.push(svc.child);
-  if (args.workers === 'split') children.push((await startChild('worker', 'workers/worker.ts', env, /worker (started)/)).child);
+  if (args.workers === 'split') children.push((await startChild('worker', 'workers/worker.ts', env, /(Outbound email)/)).child);
   const ceil = await startChild('ceiling', 'bench/webhook-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { Prisma, type Tx } from '../../db/prisma.js';
 import { detectLanguage, resolveMerged, searchTextOf } from '../../tips/intake-tips.service.js';
 import { nextReference, REFERENCE_RE, referenceDay } from '../../tips/reference.js';
-import { storeSubmission } from '../submissions.service.js';
+import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.service.js';
 import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
 
@@ -28,11 +28,22 @@ export interface SmsAccepted {
   reply: SmsReply;
 }
 
+/**
+ * storeSubmission with a webhook's patience: Twilio does not redeliver an SMS answered with
+ * an error, so under load the transaction waits for a connection (up to 10 s, inside
+ * Twilio's 15 s budget) rather than failing fast with a 500 and losing the text.
+ */
+export function storeWebhookSubmission(deps: Deps, input: NewSubmission, then?: (tx: Tx, stored: Stored) => Promise<void>): Promise<Stored> {
+  return deps.prisma.$transaction((tx) => storeSubmissionIn(tx, input, then), { maxWait: 10_000, timeout: 12_000 });
+}
+
 const isControl = (k: SmsKeyword | null): k is 'stop' | 'start' | 'help' => k === 'stop' || k === 'start' || k === 'help';
+
+const LEADING_REFERENCE_RE = new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i');
 
 /** Leading reference code ("T-260321-0042 楼下还在漏") addressing an existing tip. */
 export function leadingReference(text: string): string | null {
-  const m = text.trimStart().match(new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i'));
+  const m = text.trimStart().match(LEADING_REFERENCE_RE);
   return m ? `T-${m[1]}-${m[2]}`.toUpperCase() : null;
 }
 
@@ -42,8 +53,8 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   let reply: SmsReply = { kind: 'none' };
   const meta: SmsMeta = { keyword: kw.keyword, ...(idempotencyToken ? { idempotencyToken } : {}) };
   const reserved = control ? null : await preallocateReference(deps, p.MessageSid, p.From, p.Body, kw.keyword);
-  const stored = await storeSubmission(
-    deps.prisma,
+  const stored = await storeWebhookSubmission(
+    deps,
     {
       channel: 'SMS',
       externalId: p.MessageSid,

@@ -4,9 +4,8 @@ import { twilioEnabled } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import { AppError, zodToAppError } from '../../errors.js';
 import type { Channel } from '../../generated/prisma/enums.js';
-import { storeSubmission } from '../submissions.service.js';
 import { IntakeCounters } from './intake-counters.js';
-import { acceptSms } from './sms-intake.service.js';
+import { acceptSms, storeWebhookSubmission } from './sms-intake.service.js';
 import { messagingTwiml, smsReplyText } from './sms-replies.js';
 import { checkSignature } from './twilio-signature.js';
 import {
@@ -81,7 +80,7 @@ export function twilioRoutes(deps: Deps): Router {
 
   /** Stores one voice callback as a submission (idempotent on its key) and counts it. */
   const storeVoice = async (req: Request, externalId: string, opts: { sender?: string | null; anchor?: boolean } = {}) => {
-    const stored = await storeSubmission(deps.prisma, {
+    const stored = await storeWebhookSubmission(deps, {
       channel: 'VOICE',
       externalId,
       params: { ...req.body },
