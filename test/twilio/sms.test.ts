@@ -163,6 +163,19 @@ describe('inbound SMS', () => {
     expect(fetches.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('retries a media download that fails at first', async () => {
+    const path = `/2010-04-01/Accounts/x/Media/${sid('ME')}`;
+    const gif = Buffer.from('GIF89a-楼道照片');
+    const url = stub.serve(path, 'image/gif', gif);
+    stub.state.failMedia.add(path);
+    const p = smsParams({ body: '照片补发', media: [{ url, type: 'image/gif' }] });
+    await sms(p);
+    const sub = await processed(p.MessageSid);
+    const att = await waitFor(() => h.deps.prisma.attachment.findFirst({ where: { tipId: sub.tipId!, state: 'STORED' }, include: { blob: true } }));
+    expect(Buffer.from(att.blob!.data).equals(gif)).toBe(true);
+    expect(stub.requests.filter((r) => r.path === path)).toHaveLength(2);
+  });
+
   it('marks media over ATTACHMENT_MAX_BYTES as TOO_LARGE', async () => {
     const big = Buffer.alloc(h.deps.config.ATTACHMENT_MAX_BYTES + 1, 7);
     const url = stub.serve(`/2010-04-01/Accounts/x/Media/${sid('ME')}`, 'video/mp4', big);

@@ -87,7 +87,7 @@ export interface Recorded {
 export async function startTwilioStub() {
   const requests: Recorded[] = [];
   const media = new Map<string, { type: string; data: Buffer }>();
-  const state = { failMessages: 0 };
+  const state = { failMessages: 0, failMedia: new Set<string>() };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -113,6 +113,11 @@ export async function startTwilioStub() {
         return;
       }
       const m = media.get(req.url!);
+      if (req.method === 'GET' && m && state.failMedia.delete(req.url!)) {
+        // Twilio sometimes answers 404 for a recording that is still being processed.
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not yet', status: 404 }));
+        return;
+      }
       if (req.method === 'GET' && m) {
         res.writeHead(200, { 'content-type': m.type, 'content-length': m.data.length }).end(m.data);
         return;
