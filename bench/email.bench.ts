@@ -218,12 +218,17 @@ try {
   const imap = new ImapWorker({ deps });
   const t0 = performance.now();
   await imap.start();
+  let firstStoredAt = 0;
   for (;;) {
-    if ((await counts(deps)).total >= N) break;
+    const total = (await counts(deps)).total;
+    if (total > 0 && !firstStoredAt) firstStoredAt = performance.now();
+    if (total >= N) break;
     if (performance.now() - t0 > 600_000) throw new Error('intake stuck');
-    await sleep(50);
+    await sleep(20);
   }
   const storedSeconds = (performance.now() - t0) / 1000;
+  // Without the start-up (database lock, IMAP login, SELECT, first SEARCH): the rate the mailbox drains at.
+  const steadySeconds = (performance.now() - firstStoredAt) / 1000;
   // 1b. Normalization of the stored backlog (the mailbox worker stays on, idling).
   const jobs = new Worker({ prisma: deps.prisma, databaseUrl: db.url, deps, definitions: allJobs, logger: deps.logger, concurrency: config.WORKER_CONCURRENCY, pollSeconds: 1 });
   const t1 = performance.now();
@@ -290,7 +295,7 @@ try {
     at: new Date().toISOString(),
     postgres: db.version,
     database: db.label,
-    throughput: { messages: N, appendSeconds, storedSeconds, storedPerSecond: N / storedSeconds, normalizeSeconds, normalizedPerSecond: N / normalizeSeconds, endToEndSeconds: endToEnd, endToEndPerSecond: N / endToEnd, tips, skipped, acknowledgementsSent: acksSent, acknowledgementsDrainedSecondsAfter: ackSeconds },
+    throughput: { messages: N, appendSeconds, storedSeconds, startupSeconds: storedSeconds - steadySeconds, storedPerSecond: N / steadySeconds, storedWithStartupPerSecond: N / storedSeconds, normalizeSeconds, normalizedPerSecond: N / normalizeSeconds, endToEndSeconds: endToEnd, endToEndPerSecond: N / endToEnd, tips, skipped, acknowledgementsSent: acksSent, acknowledgementsDrainedSecondsAfter: ackSeconds },
     baseline: { label: 'one FETCH + one Prisma store per message', storedPerSecond: base.naivePerSecond },
     databaseOnly: { label: 'no IMAP: raw INSERTs in batches of 100', storedPerSecond: base.databaseOnlyPerSecond },
     latency: { messages: LATENCY_N, ratePerSecond: RATE, processed: delays.length, p50Ms: percentile(delays, 50), p90Ms: percentile(delays, 90), p99Ms: percentile(delays, 99), maxMs: delays[delays.length - 1] },
@@ -305,7 +310,7 @@ try {
 const r = results as {
   baseline: { storedPerSecond: number };
   databaseOnly: { storedPerSecond: number };
-  throughput: { messages: number; storedPerSecond: number; normalizedPerSecond: number; normalizeSeconds: number; endToEndPerSecond: number; storedSeconds: number; endToEndSeconds: number; tips: number; skipped: number };
+  throughput: { messages: number; storedPerSecond: number; storedWithStartupPerSecond: number; startupSeconds: number; normalizedPerSecond: number; normalizeSeconds: number; endToEndPerSecond: number; storedSeconds: number; endToEndSeconds: number; tips: number; skipped: number };
   latency: { p50Ms: number; p90Ms: number; p99Ms: number; processed: number; messages: number };
   memory: { ingestOnly: { messageBytes: number; idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number }; ingestAndNormalize: { idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number } };
 };
@@ -316,7 +321,7 @@ console.log(
     '',
     '| measure | result | goal / baseline |',
     '|---|---:|---|',
-    `| ${f(r.throughput.messages)} varied messages: stored (IMAP → Submission) | ${f(r.throughput.storedPerSecond)} msgs/s (${f(r.throughput.storedSeconds, 1)} s) | baseline (one FETCH + one Prisma store per message) ${f(r.baseline.storedPerSecond)} msgs/s; database alone (no IMAP) ${f(r.databaseOnly.storedPerSecond)} msgs/s |`,
+    `| ${f(r.throughput.messages)} varied messages: stored (IMAP → Submission), after ${f(r.throughput.startupSeconds, 1)} s of start-up | ${f(r.throughput.storedPerSecond)} msgs/s (${f(r.throughput.storedWithStartupPerSecond)} msgs/s with start-up) | baseline (one FETCH + one Prisma store per message) ${f(r.baseline.storedPerSecond)} msgs/s; database alone (no IMAP) ${f(r.databaseOnly.storedPerSecond)} msgs/s |`,
     `| then normalized by 4 job workers (→ ${f(r.throughput.tips)} tips, ${f(r.throughput.skipped)} skipped) | ${f(r.throughput.normalizedPerSecond)} msgs/s (${f(r.throughput.normalizeSeconds, 1)} s) | |`,
     `| end to end, mailbox → tips | ${f(r.throughput.endToEndPerSecond)} msgs/s (${f(r.throughput.endToEndSeconds, 1)} s) | limited by the database (normalization), not by IMAP |`,
     `| APPEND → tip exists, with IDLE (${r.latency.processed}/${r.latency.messages} at ${RATE}/s) p50 / p90 / p99 | ${f(r.latency.p50Ms)} / ${f(r.latency.p90Ms)} / ${f(r.latency.p99Ms)} ms | p50 < 2,000 ms |`,
