@@ -23,6 +23,12 @@ export class ServiceProcess {
   private output = '';
   starts = 0;
   kills = 0;
+  /** Exits nobody asked for (a crash): each with the last lines the process wrote. */
+  readonly crashes: { at: string; code: string; tail: string }[] = [];
+  private expectExit = false;
+  /** Bookkeeping for the soak's supervisor. */
+  restarting = false;
+  crashesHandled = 0;
 
   constructor(spec: ProcessSpec) {
     this.spec = spec;
@@ -42,6 +48,7 @@ export class ServiceProcess {
     if (this.child) return;
     this.starts++;
     this.output = '';
+    this.expectExit = false;
     this.log.write(`\n=== soak: start #${this.starts} of ${this.spec.name} at ${new Date().toISOString()} ===\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, this.spec.entry)], {
       cwd: ROOT,
@@ -51,13 +58,14 @@ export class ServiceProcess {
     this.child = child;
     const take = (d: Buffer) => {
       this.log.write(d);
-      this.output = (this.output + d.toString('utf8')).slice(-8000);
+      this.output = (this.output + d.toString('utf8')).slice(-64_000);
     };
     child.stdout!.on('data', take);
     child.stderr!.on('data', take);
     this.exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         this.log.write(`=== soak: ${this.spec.name} exited (${signal ?? code}) at ${new Date().toISOString()} ===\n`);
+        if (!this.expectExit) this.crashes.push({ at: new Date().toISOString(), code: String(signal ?? code), tail: this.output.slice(-1500) });
         if (this.child === child) this.child = null;
         resolve();
       }),
@@ -80,6 +88,7 @@ export class ServiceProcess {
   async kill9(): Promise<void> {
     if (!this.child) return;
     this.kills++;
+    this.expectExit = true;
     this.child.kill('SIGKILL');
     await this.exited;
   }
@@ -88,6 +97,7 @@ export class ServiceProcess {
   async stop(graceMs = 20_000): Promise<void> {
     const child = this.child;
     if (!child) return;
+    this.expectExit = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;

@@ -188,7 +188,23 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       faults.push({ at: t0 - start, fault: name, ms: Date.now() - t0, ...(note ? { note } : {}) });
       say(`  fault @${((t0 - start) / 1000).toFixed(0)}s: ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
     };
-    const restart = async (p: ServiceProcess) => p.start(p === api ? apiReady : workerReady(p));
+    const restart = async (p: ServiceProcess) => {
+      p.restarting = true;
+      try {
+        // A start can fail while the database is down (migrations check): try again, like a supervisor.
+        for (let i = 1; ; i++) {
+          try {
+            return await p.start(p === api ? apiReady : workerReady(p));
+          } catch (e) {
+            if (i >= 5) throw e;
+            say(`  ${p.spec.name} did not start (${(e as Error).message.split('\n')[0]}); retrying`);
+            await sleep(2000);
+          }
+        }
+      } finally {
+        p.restarting = false;
+      }
+    };
     const at = async (ms: number) => {
       const wait = start + ms - Date.now();
       if (wait > 0) await sleep(wait);
@@ -275,6 +291,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           faults.push({ at: Date.now() - start, fault: 'Dovecot died unexpectedly; restarted by the soak', ms: 0 });
           await dovecot!.start().catch((e) => say(`could not restart Dovecot: ${(e as Error).message}`));
         }
+        // A service process that crashed is restarted, as systemd or Kubernetes would; the crash
+        // itself fails the run (see the check below).
+        for (const p of procs) {
+          if (p.running || p.restarting || p.crashes.length === p.crashesHandled) continue;
+          p.crashesHandled = p.crashes.length;
+          say(`  ${p.spec.name} crashed (${p.crashes.at(-1)!.code}); restarting it`);
+          faults.push({ at: Date.now() - start, fault: `${p.spec.name} CRASHED on its own; restarted by the soak`, ms: 0 });
+          await restart(p).catch((e) => say(`could not restart ${p.spec.name}: ${(e as Error).message}`));
+        }
       }
     };
 
@@ -314,7 +339,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     for (const p of procs) await p.close();
     checks.push(grepLogs(logDir, ledger.phones, ledger.emailAddresses));
     checks.push(grepServerLog(path.join(logDir, 'postgres.log'), ledger.phones, ledger.emailAddresses));
+    const crashes = procs.flatMap((p) => p.crashes.map((c) => `${p.spec.name} exited ${c.code} at ${c.at}: …${c.tail.slice(-600).replace(/\s+/g, ' ')}`));
+    checks.push({ name: 'Service processes that crashed on their own', expected: 0, actual: crashes.length, ok: crashes.length === 0, problems: crashes });
     checks.push({ name: 'Test infrastructure: Dovecot deaths not caused by the soak (restarted)', expected: 0, actual: dovecotDeaths, ok: true, info: true });
+    checks.push({
+      name: `Newsroom API calls by answer (${Object.entries(ledger.api.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+      expected: '-',
+      actual: ledger.api.calls,
+      ok: true,
+      info: true,
+    });
     checks.push({
       name: `Process restarts (${procs.map((p) => `${p.spec.name} ${p.kills}x kill -9`).join(', ')})`,
       expected: '-',
@@ -344,10 +378,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     writeFileSync(path.join(dir, 'summary.txt'), table);
     return { ok, checks, dead, faults, table, dir, counts };
   } finally {
-    await db?.end().catch(() => {});
-    for (const p of procs) await p.close().catch(() => {});
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    await pgServer?.stop().catch(() => {});
+    // Tearing down must not hang the run, whatever state a fault left things in.
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), sleep(20_000)]);
+    await bounded(db?.end() ?? Promise.resolve());
+    for (const p of procs) await bounded(p.close());
+    for (const c of cleanups.reverse()) await bounded(c());
+    await bounded(pgServer?.stop() ?? Promise.resolve());
     rmSync(path.join(dir, 'pg'), { recursive: true, force: true });
     rmSync(path.join(dir, 'pg.json'), { force: true });
     if (!opts.keep && readdirSync(dir).includes('summary.json') && JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).ok) {

@@ -98,6 +98,17 @@ export async function sendSms(ctx: TrafficContext, item: SmsItem, params: Record
 export async function smsTraffic(ctx: TrafficContext, meanGapMs: number): Promise<void> {
   const followups = new Map<string, number>();
   while (Date.now() < ctx.trafficEnds) {
+    try {
+      smsStep(ctx, followups);
+    } catch (e) {
+      ctx.note(`SMS traffic error: ${(e as Error).message}`);
+    }
+    await sleep(meanGapMs * (0.5 + ctx.r.next()));
+  }
+}
+
+function smsStep(ctx: TrafficContext, followups: Map<string, number>): void {
+  {
     const roll = ctx.r.next();
     const openers = ctx.ledger.sms.filter((s) => s.expect === 'tip' && s.accepted && s.reference && (followups.get(s.from) ?? 0) < 2);
     if (roll < 0.2 && openers.length) {
@@ -118,7 +129,6 @@ export async function smsTraffic(ctx: TrafficContext, meanGapMs: number): Promis
     } else {
       void ctx.track(newSmsTip(ctx, ctx.r.chance(0.15) ? ctx.r.int(1, 2) : 0));
     }
-    await sleep(meanGapMs * (0.5 + ctx.r.next()));
   }
 }
 
@@ -282,15 +292,19 @@ export async function emailTraffic(ctx: TrafficContext, meanGapMs: number): Prom
   const answered = new Set<string>();
   while (Date.now() < ctx.trafficEnds) {
     n++;
-    const acks = ctx.smtpReceived.filter((m) => /^<?ack\./.test(m.parsed.messageId ?? '') && !answered.has(m.parsed.messageId!));
-    if (acks.length && ctx.r.chance(0.3)) {
-      const ack = ctx.r.pick(acks);
-      answered.add(ack.parsed.messageId!);
-      await ctx.track(replyToAck(ctx, ack));
-    } else {
-      const roll = ctx.r.next();
-      const kind: EmailItem['kind'] = roll < 0.35 ? 'utf8' : roll < 0.52 ? 'gbk' : roll < 0.64 ? 'big5' : roll < 0.82 ? 'attachment' : roll < 0.92 ? 'auto-reply' : 'poison';
-      await ctx.track(sendEmail(ctx, kind, n));
+    try {
+      const acks = ctx.smtpReceived.filter((m) => /^<?ack\./.test(m.parsed.messageId ?? '') && !answered.has(m.parsed.messageId!));
+      if (acks.length && ctx.r.chance(0.3)) {
+        const ack = ctx.r.pick(acks);
+        answered.add(ack.parsed.messageId!);
+        await ctx.track(replyToAck(ctx, ack));
+      } else {
+        const roll = ctx.r.next();
+        const kind: EmailItem['kind'] = roll < 0.35 ? 'utf8' : roll < 0.52 ? 'gbk' : roll < 0.64 ? 'big5' : roll < 0.82 ? 'attachment' : roll < 0.92 ? 'auto-reply' : 'poison';
+        await ctx.track(sendEmail(ctx, kind, n));
+      }
+    } catch (e) {
+      ctx.note(`email traffic error: ${(e as Error).message}`);
     }
     await sleep(meanGapMs * (0.5 + ctx.r.next()));
   }
