@@ -68,7 +68,7 @@ export async function startRig(
 }
 
 /** The inbound message (with its tip) made from the mail with this Message-ID. */
-export function messageFor(deps: Deps, messageId: string, timeoutMs = 20_000) {
+export function messageFor(deps: Deps, messageId: string, timeoutMs = 45_000) {
   return waitFor(
     () =>
       deps.prisma.message.findFirst({
@@ -80,7 +80,7 @@ export function messageFor(deps: Deps, messageId: string, timeoutMs = 20_000) {
   );
 }
 
-export function submissionFor(deps: Deps, externalId: string, states: string[] = ['PROCESSED', 'SKIPPED', 'QUARANTINED'], timeoutMs = 20_000) {
+export function submissionFor(deps: Deps, externalId: string, states: string[] = ['PROCESSED', 'SKIPPED', 'QUARANTINED'], timeoutMs = 45_000) {
   return waitFor(
     async () => {
       const s = await deps.prisma.submission.findUnique({ where: { channel_externalId: { channel: 'EMAIL', externalId } }, omit: { raw: false } });
