@@ -77,13 +77,15 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
     },
 
     async authenticate(token: string): Promise<AuthUser | null> {
-      const row = await prisma.authToken.findUnique({
-        where: { tokenHash: hashToken(token) },
-        select: { expiresAt: true, revokedAt: true, user: { select: { id: true, email: true, displayName: true, role: true, active: true } } },
-      });
-      if (!row || row.revokedAt || row.expiresAt <= clock.now() || !row.user.active) return null;
-      const { active: _active, ...user } = row.user;
-      return user;
+      // One round trip: this runs before every API request.
+      const rows = await prisma.$queryRaw<(AuthUser & { expiresAt: Date; revokedAt: Date | null; active: boolean })[]>`
+        SELECT u.id::text AS id, u.email, u.display_name AS "displayName", u.role::text AS role, u.active,
+               t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt"
+        FROM auth_token t JOIN app_user u ON u.id = t.user_id
+        WHERE t.token_hash = ${hashToken(token)}`;
+      const row = rows[0];
+      if (!row || row.revokedAt || row.expiresAt <= clock.now() || !row.active) return null;
+      return { id: row.id, email: row.email, displayName: row.displayName, role: row.role };
     },
 
     /** First start: make sure someone can log in. Returns the generated password when one was made up. */
