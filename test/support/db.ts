@@ -12,7 +12,9 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const template = inject('templateDb');
-  const name = `tipdesk_test_${randomBytes(5).toString('hex')}`;
+  // Named after this run's template so that a run's teardown drops only its own databases
+  // (several runs may share one server, e.g. TEST_DATABASE_URL on a developer's machine).
+  const name = `${template.replace('tipdesk_tpl_', 'tipdesk_test_')}_${randomBytes(5).toString('hex')}`;
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   await c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
