@@ -48,6 +48,18 @@ function isValidUtf8(buf: Buffer): boolean {
   }
 }
 
+const NEEDS_LOOK = /gb2312|gbk|cp936|ms936|windows-936|chinese|euc-cn|iso-ir-58|[\x80-\xff]/i;
+
+/** Whether a GB label or an 8-bit byte appears anywhere, read in 1 MB slices (a 25 MB mail is never one string). */
+function mayNeedRewrite(raw: Buffer): boolean {
+  const SLICE = 1024 * 1024;
+  for (let at = 0; at < raw.length; at += SLICE) {
+    // A little overlap, so that a label cut by a slice boundary is still seen.
+    if (NEEDS_LOOK.test(raw.toString('latin1', Math.max(0, at - 16), at + SLICE))) return true;
+  }
+  return false;
+}
+
 interface SplitNode {
   type: 'node';
   root: boolean;
@@ -57,9 +69,7 @@ interface SplitNode {
 
 /** The message with GB-family charset labels rewritten to GB18030; the bytes of every body stay as they were. */
 export async function withGb18030Labels(raw: Buffer): Promise<Buffer> {
-  // Fast path: nothing to rewrite unless a GB label or an 8-bit byte appears somewhere.
-  const head = raw.toString('latin1');
-  if (!/gb2312|gbk|cp936|ms936|windows-936|chinese|euc-cn|iso-ir-58|[\x80-\xff]/i.test(head)) return raw;
+  if (!mayNeedRewrite(raw)) return raw;
 
   let rootCharset = 'gb18030';
   const rewrite = new Transform({

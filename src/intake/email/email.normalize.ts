@@ -114,7 +114,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
             error: a.content ? null : `larger than ATTACHMENT_MAX_BYTES (${a.size} > ${deps.config.ATTACHMENT_MAX_BYTES} bytes); kept in the raw message only`,
           },
         });
-        if (a.content) await writeBlob(tx, att.id, a.content);
+        if (a.content) await writeBlob(tx, att.id, a.content, a.size);
       }
       await markProcessed(tx, submission.id, tipId, 'PROCESSED', mail.parseError ?? undefined);
       return { kind, tipId };
@@ -128,18 +128,33 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
   );
 };
 
-const BLOB_CHUNK = 2 * 1024 * 1024;
+const BLOB_PIECE = 2 * 1024 * 1024;
 
 /**
  * Attachment bytes in pieces of 2 MB: a bytea parameter costs the Prisma client about ten times
  * its size in memory, so an 18 MB video sent whole would take some 200 MB, in pieces about 25 MB.
  */
-async function writeBlob(tx: Tx, attachmentId: string, content: Buffer) {
-  await tx.attachmentBlob.create({ data: { attachmentId, data: content.subarray(0, BLOB_CHUNK) as Uint8Array<ArrayBuffer> } });
-  for (let at = BLOB_CHUNK; at < content.length; at += BLOB_CHUNK) {
-    const piece = content.subarray(at, at + BLOB_CHUNK);
-    await tx.$executeRaw`UPDATE attachment_blob SET data = data || ${piece} WHERE attachment_id = ${attachmentId}::uuid`;
+async function writeBlob(tx: Tx, attachmentId: string, chunks: Buffer[], size: number) {
+  let written = 0;
+  let piece = Buffer.allocUnsafe(Math.min(BLOB_PIECE, size));
+  let fill = 0;
+  const flush = async () => {
+    const data = piece.subarray(0, fill);
+    if (written === 0) await tx.attachmentBlob.create({ data: { attachmentId, data: data as Uint8Array<ArrayBuffer> } });
+    else await tx.$executeRaw`UPDATE attachment_blob SET data = data || ${data} WHERE attachment_id = ${attachmentId}::uuid`;
+    written += fill;
+    piece = Buffer.allocUnsafe(Math.min(BLOB_PIECE, size - written));
+    fill = 0;
+  };
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length && piece.length > 0; ) {
+      const n = chunk.copy(piece, fill, at, at + Math.min(chunk.length - at, piece.length - fill));
+      fill += n;
+      at += n;
+      if (fill === piece.length) await flush();
+    }
   }
+  if (written === 0 || fill > 0) await flush();
 }
 
 async function queueAcknowledgement(deps: Deps, tx: Tx, tip: { id: string; reference: string }, mail: ParsedEmail, to: string) {

@@ -12,8 +12,11 @@ export interface ParsedAttachment {
   contentType: string;
   size: number;
   sha256: string;
-  /** null when the file is larger than the limit (recorded, not stored). */
-  content: Buffer | null;
+  /**
+   * The bytes in the pieces the parser produced them in (joining them would hold a large file
+   * twice); null when the file is larger than the limit (recorded, not stored).
+   */
+  content: Buffer[] | null;
   inline: boolean;
   contentId: string | null;
   dangerous: boolean;
@@ -196,7 +199,7 @@ function runMailParser(raw: Buffer, maxAttachmentBytes: number): Promise<RawPars
           contentType,
           size,
           sha256: hash.digest('hex'),
-          content: size <= maxAttachmentBytes ? Buffer.concat(chunks, size) : null,
+          content: size <= maxAttachmentBytes ? chunks : null,
           inline: att.contentDisposition === 'inline' || Boolean(att.related),
           contentId: att.contentId ? cleanText(att.contentId, 300) : null,
           dangerous: isDangerous(filename, contentType),
