@@ -219,16 +219,21 @@ try {
   const t0 = performance.now();
   await imap.start();
   let firstStoredAt = 0;
+  let firstCount = 0;
   for (;;) {
     const total = (await counts(deps)).total;
-    if (total > 0 && !firstStoredAt) firstStoredAt = performance.now();
+    if (total > 0 && !firstStoredAt) {
+      firstStoredAt = performance.now();
+      firstCount = total;
+    }
     if (total >= N) break;
     if (performance.now() - t0 > 600_000) throw new Error('intake stuck');
     await sleep(20);
   }
   const storedSeconds = (performance.now() - t0) / 1000;
-  // Without the start-up (database lock, IMAP login, SELECT, first SEARCH): the rate the mailbox drains at.
-  const steadySeconds = (performance.now() - firstStoredAt) / 1000;
+  // Without the start-up (database lock, IMAP login, SELECT, first SEARCH, first batch): the rate
+  // the mailbox drains at. A mailbox that fits in one batch has no such rate: the whole time counts.
+  const steady = firstCount < N ? { seconds: (performance.now() - firstStoredAt) / 1000, messages: N - firstCount } : { seconds: storedSeconds, messages: N };
   // 1b. Normalization of the stored backlog (the mailbox worker stays on, idling).
   const jobs = new Worker({ prisma: deps.prisma, databaseUrl: db.url, deps, definitions: allJobs, logger: deps.logger, concurrency: config.WORKER_CONCURRENCY, pollSeconds: 1 });
   const t1 = performance.now();
@@ -295,7 +300,7 @@ try {
     at: new Date().toISOString(),
     postgres: db.version,
     database: db.label,
-    throughput: { messages: N, appendSeconds, storedSeconds, startupSeconds: storedSeconds - steadySeconds, storedPerSecond: N / steadySeconds, storedWithStartupPerSecond: N / storedSeconds, normalizeSeconds, normalizedPerSecond: N / normalizeSeconds, endToEndSeconds: endToEnd, endToEndPerSecond: N / endToEnd, tips, skipped, acknowledgementsSent: acksSent, acknowledgementsDrainedSecondsAfter: ackSeconds },
+    throughput: { messages: N, appendSeconds, storedSeconds, startupSeconds: storedSeconds - steady.seconds, storedPerSecond: steady.messages / steady.seconds, storedWithStartupPerSecond: N / storedSeconds, normalizeSeconds, normalizedPerSecond: N / normalizeSeconds, endToEndSeconds: endToEnd, endToEndPerSecond: N / endToEnd, tips, skipped, acknowledgementsSent: acksSent, acknowledgementsDrainedSecondsAfter: ackSeconds },
     baseline: { label: 'one FETCH + one Prisma store per message', storedPerSecond: base.naivePerSecond },
     databaseOnly: { label: 'no IMAP: raw INSERTs in batches of 100', storedPerSecond: base.databaseOnlyPerSecond },
     latency: { messages: LATENCY_N, ratePerSecond: RATE, processed: delays.length, p50Ms: percentile(delays, 50), p90Ms: percentile(delays, 90), p99Ms: percentile(delays, 99), maxMs: delays[delays.length - 1] },
@@ -321,7 +326,7 @@ console.log(
     '',
     '| measure | result | goal / baseline |',
     '|---|---:|---|',
-    `| ${f(r.throughput.messages)} varied messages: stored (IMAP → Submission), after ${f(r.throughput.startupSeconds, 1)} s of start-up | ${f(r.throughput.storedPerSecond)} msgs/s (${f(r.throughput.storedWithStartupPerSecond)} msgs/s with start-up) | baseline (one FETCH + one Prisma store per message) ${f(r.baseline.storedPerSecond)} msgs/s; database alone (no IMAP) ${f(r.databaseOnly.storedPerSecond)} msgs/s |`,
+    `| ${f(r.throughput.messages)} varied messages: stored (IMAP → Submission), after ${f(r.throughput.startupSeconds, 1)} s of start-up and first batch | ${f(r.throughput.storedPerSecond)} msgs/s (${f(r.throughput.storedWithStartupPerSecond)} msgs/s with start-up) | baseline (one FETCH + one Prisma store per message) ${f(r.baseline.storedPerSecond)} msgs/s; database alone (no IMAP) ${f(r.databaseOnly.storedPerSecond)} msgs/s |`,
     `| then normalized by 4 job workers (→ ${f(r.throughput.tips)} tips, ${f(r.throughput.skipped)} skipped) | ${f(r.throughput.normalizedPerSecond)} msgs/s (${f(r.throughput.normalizeSeconds, 1)} s) | |`,
     `| end to end, mailbox → tips | ${f(r.throughput.endToEndPerSecond)} msgs/s (${f(r.throughput.endToEndSeconds, 1)} s) | limited by the database (normalization), not by IMAP |`,
     `| APPEND → tip exists, with IDLE (${r.latency.processed}/${r.latency.messages} at ${RATE}/s) p50 / p90 / p99 | ${f(r.latency.p50Ms)} / ${f(r.latency.p90Ms)} / ${f(r.latency.p99Ms)} ms | p50 < 2,000 ms |`,
