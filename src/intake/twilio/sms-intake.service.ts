@@ -103,7 +103,11 @@ interface SenderRow {
   openReference: string | null;
 }
 
-/** The tipster's most recently active open tip within SMS_FOLLOWUP_DAYS (a LATERAL subquery on `ts`). */
+/**
+ * The tipster's newest open tip active within SMS_FOLLOWUP_DAYS (a LATERAL subquery on `ts`).
+ * Newest by creation, not by last activity: activity is bumped by the normalize job, so
+ * ordering on it would make the choice depend on how far the queue has got.
+ */
 function openTipOf(deps: Deps) {
   const days = deps.config.SMS_FOLLOWUP_DAYS;
   const cutoff = new Date(deps.clock.now().getTime() - days * 86_400_000);
@@ -113,12 +117,12 @@ function openTipOf(deps: Deps) {
         AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
         AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
         AND t.last_activity_at >= ${cutoff}::timestamptz
-      ORDER BY t.last_activity_at DESC LIMIT 1)`;
+      ORDER BY t.created_at DESC LIMIT 1)`;
 }
 
 /**
  * One round trip: the sender's tipster row (made on first contact), texts in the last hour
- * (for the rate limit; includes this one) and their most recently active open tip.
+ * (for the rate limit; includes this one) and their newest open tip.
  */
 async function senderState(tx: Tx, deps: Deps, from: string): Promise<SenderRow> {
   const rows = await tx.$queryRaw<SenderRow[]>`
