@@ -13,7 +13,13 @@ export function createPrisma(databaseUrl: string, poolSize = 10) {
   pool.on('connect', (client) => client.on('error', () => {}));
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   // Raw mail bytes can be megabytes: nobody loads them by accident.
-  return new PrismaClient({ adapter, omit: { submission: { raw: true }, attachmentBlob: { data: false } } });
+  return new PrismaClient({
+    adapter,
+    omit: { submission: { raw: true }, attachmentBlob: { data: false } },
+    // Prisma's defaults (2 s to get a connection, 5 s per transaction) fail a normalization that
+    // writes megabytes of attachments on a busy server; a failed job retries, but needlessly.
+    transactionOptions: { maxWait: 10_000, timeout: 60_000 },
+  });
 }
 
 export type Db = ReturnType<typeof createPrisma>;
