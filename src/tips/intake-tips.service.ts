@@ -83,33 +83,18 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   if (input.tipsterId) {
     await tx.tipTipster.upsert({ where: { tipId_tipsterId: { tipId: tip.id, tipsterId: input.tipsterId } }, create: { tipId: tip.id, tipsterId: input.tipsterId }, update: {} });
   }
-  const message = await tx.message.create({
-    data: {
-      tipId: tip.id,
-      submissionId: input.submissionId,
-      direction: 'INBOUND',
-      channel: input.channel,
-      subject: input.subject ?? null,
-      body: input.body,
-      fullBody: input.fullBody ?? null,
-      emailMessageId: input.emailMessageId ?? null,
-      kind: input.messageKind ?? 'message',
-      externalId: input.externalId ?? null,
-      createdAt: input.receivedAt,
-    },
-  });
+  const message = await createInboundMessage(tx, tip.id, input);
   await tx.auditEvent.create({
     data: { tipId: tip.id, action: 'tip.created', after: { reference, channel: input.channel, suggestedCategory: suggestion?.category ?? null } },
   });
   return { tip, message };
 }
 
-export async function addInboundMessage(
-  tx: Tx,
-  tipId: string,
-  input: Omit<NewTipInput, 'timeZone' | 'language' | 'tipsterId'> & { tipsterId?: string | null },
-) {
-  const message = await tx.message.create({
+type InboundMessageInput = Pick<NewTipInput, 'submissionId' | 'channel' | 'subject' | 'body' | 'fullBody' | 'emailMessageId' | 'messageKind' | 'externalId' | 'receivedAt'>;
+
+/** The inbound Message row of a submission, whether it opens a tip or joins one. */
+function createInboundMessage(tx: Tx, tipId: string, input: InboundMessageInput) {
+  return tx.message.create({
     data: {
       tipId,
       submissionId: input.submissionId,
@@ -124,6 +109,14 @@ export async function addInboundMessage(
       createdAt: input.receivedAt,
     },
   });
+}
+
+export async function addInboundMessage(
+  tx: Tx,
+  tipId: string,
+  input: Omit<NewTipInput, 'timeZone' | 'language' | 'tipsterId'> & { tipsterId?: string | null },
+) {
+  const message = await createInboundMessage(tx, tipId, input);
   const tip = await tx.tip.findUniqueOrThrow({ where: { id: tipId } });
   // Follow-up text joins the searchable text so a search finds the whole story.
   await tx.tip.update({
