@@ -67,30 +67,98 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const arr = (xs: string[]) => `ARRAY[${xs.map(q).join(',')}]`;
 const PLACES = [
-  '永泰街道柳航里小区', '永泰街道桥北社区', '迎宾街道理想城社区', '迎宾街道绿园社区', '新旺街道和信社区', '新旺街道工农路社区', '清远街道大齿社区',
-  '武定街道西马路社区', '白登山街道桐府社区', '文兴社区', '惠达社区龙港苑小区', '新泉东街社区', '北馨园社区', '永安社区', '星茂汇购物中心附近',
-  '平城区南关', '平城区北街', '御河东路', '魏都大道', '古城墙下',
+  '永泰街道柳航里小区',
+  '永泰街道桥北社区',
+  '迎宾街道理想城社区',
+  '迎宾街道绿园社区',
+  '新旺街道和信社区',
+  '新旺街道工农路社区',
+  '清远街道大齿社区',
+  '武定街道西马路社区',
+  '白登山街道桐府社区',
+  '文兴社区',
+  '惠达社区龙港苑小区',
+  '新泉东街社区',
+  '北馨园社区',
+  '永安社区',
+  '星茂汇购物中心附近',
+  '平城区南关',
+  '平城区北街',
+  '御河东路',
+  '魏都大道',
+  '古城墙下',
 ];
 const PROBLEMS = [
-  '楼上漏水，天花板都泡了', '暖气一直不热，屋里才十二度', '楼道里堆满了杂物，消防通道被堵', '邻居家的狗天天叫，晚上睡不着', '家里燃气有味道，怀疑漏气',
-  '楼上半夜拖椅子，噪音太大', '路灯坏了一个多月，晚上很黑', '修路挖的坑没人填', '社区卫生服务站周六免费体检', '招募志愿者清理绿化带',
-  '广场舞音响太吵', '下水道堵了好几天', '电表老跳闸，电线老化', '车位被僵尸车占了半年', '家里老人独居没人照顾', '公交站牌移走了没有通知',
-  '高空抛物差点砸到人', '热水器打不着火', '猫走丢了，橘色的', '小区门禁坏了陌生人随便进', '节水宣传活动', '义诊测血压血糖', '屋顶渗水墙皮脱落',
-  '孩子生病医药费交不上', '电梯经常坏，老人上不去楼', '防诈骗讲座', '井盖丢了很危险', '装修公司跑路了', '邻居私搭乱建占绿地', '老年食堂开业了',
-  'radiator is cold and the boiler is broken', 'noisy neighbours upstairs every night', 'water leaking through the ceiling', 'free health check at the community centre',
-  'lost dog near the park', 'road works blocking the bus stop', 'volunteers needed for a clean-up', 'gas smell in the kitchen', 'stairwell full of rubbish', 'street lights are off',
+  '楼上漏水，天花板都泡了',
+  '暖气一直不热，屋里才十二度',
+  '楼道里堆满了杂物，消防通道被堵',
+  '邻居家的狗天天叫，晚上睡不着',
+  '家里燃气有味道，怀疑漏气',
+  '楼上半夜拖椅子，噪音太大',
+  '路灯坏了一个多月，晚上很黑',
+  '修路挖的坑没人填',
+  '社区卫生服务站周六免费体检',
+  '招募志愿者清理绿化带',
+  '广场舞音响太吵',
+  '下水道堵了好几天',
+  '电表老跳闸，电线老化',
+  '车位被僵尸车占了半年',
+  '家里老人独居没人照顾',
+  '公交站牌移走了没有通知',
+  '高空抛物差点砸到人',
+  '热水器打不着火',
+  '猫走丢了，橘色的',
+  '小区门禁坏了陌生人随便进',
+  '节水宣传活动',
+  '义诊测血压血糖',
+  '屋顶渗水墙皮脱落',
+  '孩子生病医药费交不上',
+  '电梯经常坏，老人上不去楼',
+  '防诈骗讲座',
+  '井盖丢了很危险',
+  '装修公司跑路了',
+  '邻居私搭乱建占绿地',
+  '老年食堂开业了',
+  'radiator is cold and the boiler is broken',
+  'noisy neighbours upstairs every night',
+  'water leaking through the ceiling',
+  'free health check at the community centre',
+  'lost dog near the park',
+  'road works blocking the bus stop',
+  'volunteers needed for a clean-up',
+  'gas smell in the kitchen',
+  'stairwell full of rubbish',
+  'street lights are off',
 ];
-const TAILS = ['，已经三天了', '，希望记者来看看', '，物业不管', '，找了好几次都没人管', '，请帮忙反映一下', '，谢谢', '。', '，太危险了', '，大家意见很大', ''];
+const TAILS = [
+  '，已经三天了',
+  '，希望记者来看看',
+  '，物业不管',
+  '，找了好几次都没人管',
+  '，请帮忙反映一下',
+  '，谢谢',
+  '。',
+  '，太危险了',
+  '，大家意见很大',
+  '',
+];
 const DETAILS = [
-  '我们几户人家都找过物业和社区，每次都说会处理，可一直没有下文。', '家里有老人和孩子，实在等不起了。', '附上几张照片，希望能引起有关部门的重视。',
-  '这种情况已经持续了很久，周围的居民都很着急。', '听说其他小区也有类似的问题，希望晚报能关注一下。', '我们不想把事情闹大，只希望能尽快解决。',
-  'We have called the hotline several times without any answer.', 'Many older residents live here and they are worried.',
+  '我们几户人家都找过物业和社区，每次都说会处理，可一直没有下文。',
+  '家里有老人和孩子，实在等不起了。',
+  '附上几张照片，希望能引起有关部门的重视。',
+  '这种情况已经持续了很久，周围的居民都很着急。',
+  '听说其他小区也有类似的问题，希望晚报能关注一下。',
+  '我们不想把事情闹大，只希望能尽快解决。',
+  'We have called the hotline several times without any answer.',
+  'Many older residents live here and they are worried.',
 ];
 
 async function seed(c: pg.Client) {
   const t0 = performance.now();
   say(`Seeding ${N.toLocaleString()} tips into ${DB} (a few minutes)...`);
-  await c.query('TRUNCATE tip, tipster, message, tip_tipster, audit_event, note, attachment, app_user, auth_token, rate_limit, job, submission CASCADE');
+  await c.query(
+    'TRUNCATE tip, tipster, message, tip_tipster, audit_event, note, attachment, app_user, auth_token, rate_limit, job, submission CASCADE',
+  );
   await c.query('DROP TABLE IF EXISTS bench_meta');
   // Bulk load without secondary indexes, then build them once.
   const { rows: idx } = await c.query<{ indexname: string; indexdef: string }>(
@@ -102,13 +170,18 @@ async function seed(c: pg.Client) {
   await c.query(`CREATE OR REPLACE FUNCTION bench_uuid(t text) RETURNS uuid IMMUTABLE LANGUAGE sql AS $$
     SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12))::uuid FROM md5(t) h $$`);
   const hash = await hashPassword(PASSWORD);
-  await c.query(`INSERT INTO app_user (id, email, display_name, role, password_hash) VALUES (bench_uuid('bench-editor'), 'editor@bench.local', '王编辑', 'EDITOR', $1)`, [hash]);
+  await c.query(
+    `INSERT INTO app_user (id, email, display_name, role, password_hash) VALUES (bench_uuid('bench-editor'), 'editor@bench.local', '王编辑', 'EDITOR', $1)`,
+    [hash],
+  );
   await c.query(
     `INSERT INTO app_user (id, email, display_name, role, password_hash)
      SELECT bench_uuid('reporter' || k), 'reporter' || k || '@bench.local', '记者' || k, 'REPORTER', $1 FROM generate_series(0, ${REPORTERS - 1}) k`,
     [hash],
   );
-  await c.query(`INSERT INTO tipster (id, phone, created_at) SELECT bench_uuid('tipster' || n), '+86186' || lpad(n::text, 8, '0'), now() FROM generate_series(0, 199999) n`);
+  await c.query(
+    `INSERT INTO tipster (id, phone, created_at) SELECT bench_uuid('tipster' || n), '+86186' || lpad(n::text, 8, '0'), now() FROM generate_series(0, 199999) n`,
+  );
 
   const span = 3 * 365 * 86400; // three years of tips, oldest first
   const BATCH = 100_000;
@@ -214,14 +287,23 @@ async function main() {
   });
   await migrate(dbUrl);
   const seeded = await withClient(dbUrl, async (c) => {
-    const { rows } = await c.query<{ tips: number; version: number }>(`SELECT * FROM bench_meta`).catch(() => ({ rows: [] as { tips: number; version: number }[] }));
+    const { rows } = await c
+      .query<{ tips: number; version: number }>(`SELECT * FROM bench_meta`)
+      .catch(() => ({ rows: [] as { tips: number; version: number }[] }));
     return rows[0]?.tips === N && rows[0]?.version === SEED_VERSION;
   });
   if (!seeded || values.reseed) await withClient(dbUrl, seed);
   else say(`Reusing the seeded database ${DB} (${N.toLocaleString()} tips); --reseed to start over.`);
   if (values['seed-only']) return;
 
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, TIMEZONE: TZ, LOGIN_MAX_ATTEMPTS: '1000', DATABASE_POOL_SIZE: '10' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: dbUrl,
+    TIMEZONE: TZ,
+    LOGIN_MAX_ATTEMPTS: '1000',
+    DATABASE_POOL_SIZE: '10',
+  });
   const deps = createDeps(config, dbUrl, { logger: createLogger('warn'), mailer: null, twilio: null });
   await seedRules(deps.prisma);
   const server = await new Promise<Server>((resolve) => {
@@ -229,7 +311,11 @@ async function main() {
   });
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const login = async (email: string) => {
-    const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+    const r = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
     if (r.status !== 200) throw new Error(`login ${email}: ${r.status}`);
     return { authorization: `Bearer ${((await r.json()) as { token: string }).token}` };
   };
@@ -238,8 +324,10 @@ async function main() {
   const sqlPool = new pg.Pool({ connectionString: dbUrl, max: 4 });
 
   const reporterId = (await sqlPool.query<{ id: string }>(`SELECT bench_uuid('reporter3')::text AS id`)).rows[0].id;
-  const weekFrom = (await sqlPool.query<{ d: string }>(`SELECT to_char((now() - interval '400 days') AT TIME ZONE '${TZ}', 'YYYY-MM-DD') AS d`)).rows[0].d;
-  const weekTo = (await sqlPool.query<{ d: string }>(`SELECT to_char((now() - interval '394 days') AT TIME ZONE '${TZ}', 'YYYY-MM-DD') AS d`)).rows[0].d;
+  const weekFrom = (await sqlPool.query<{ d: string }>(`SELECT to_char((now() - interval '400 days') AT TIME ZONE '${TZ}', 'YYYY-MM-DD') AS d`))
+    .rows[0].d;
+  const weekTo = (await sqlPool.query<{ d: string }>(`SELECT to_char((now() - interval '394 days') AT TIME ZONE '${TZ}', 'YYYY-MM-DD') AS d`)).rows[0]
+    .d;
   // A cursor five pages deep, for "next page" requests.
   let deepCursor = '';
   {
@@ -293,8 +381,24 @@ async function main() {
     const raw = stats(await timed(REQUESTS, 1, runSql));
     const plan = (await sqlPool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.text}`, sql.values as unknown[])).rows.map((r) => r['QUERY PLAN']);
     plans[sc.name] = plan.join('\n');
-    const indexes = [...new Set(plan.join('\n').match(/(?:using|on) (tip_[a-z_]+|tip_pkey)/gi)?.map((m) => m.split(' ')[1]) ?? [])];
-    results.push({ scenario: sc.name, kind: sc.kind, query: sc.qs, rows, api, sql: raw, ratioP50: Math.round((api.p50 / raw.p50) * 10) / 10, indexes });
+    const indexes = [
+      ...new Set(
+        plan
+          .join('\n')
+          .match(/(?:using|on) (tip_[a-z_]+|tip_pkey)/gi)
+          ?.map((m) => m.split(' ')[1]) ?? [],
+      ),
+    ];
+    results.push({
+      scenario: sc.name,
+      kind: sc.kind,
+      query: sc.qs,
+      rows,
+      api,
+      sql: raw,
+      ratioP50: Math.round((api.p50 / raw.p50) * 10) / 10,
+      indexes,
+    });
     say(`  ${sc.name}: api p50 ${api.p50} ms p99 ${api.p99} ms | sql p50 ${raw.p50} ms | ${indexes.join(', ')}`);
     if (values.explain) {
       const an = await sqlPool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values as unknown[]);
@@ -316,7 +420,9 @@ async function main() {
   // Claims: 20 reporters claim the same pool lead at once, round after round.
   const ROUNDS = 50;
   const pool = (
-    await sqlPool.query<{ id: string }>(`SELECT id::text FROM tip WHERE status = 'TRIAGED' AND assignee_id IS NULL ORDER BY created_at DESC LIMIT ${ROUNDS}`)
+    await sqlPool.query<{ id: string }>(
+      `SELECT id::text FROM tip WHERE status = 'TRIAGED' AND assignee_id IS NULL ORDER BY created_at DESC LIMIT ${ROUNDS}`,
+    )
   ).rows.map((r) => r.id);
   const claimMs: number[] = [];
   const roundMs: number[] = [];
@@ -336,13 +442,20 @@ async function main() {
     if (statuses.filter((s) => s === 200).length !== 1 || statuses.filter((s) => s === 409).length !== REPORTERS - 1) wrongRounds++;
   }
   // Put the leads back so the next run finds the same pool.
-  await sqlPool.query(
-    `UPDATE tip SET status = 'TRIAGED', assignee_id = NULL, claimed_at = NULL, version = version + 1 WHERE id = ANY($1::uuid[])`,
-    [pool],
-  );
+  await sqlPool.query(`UPDATE tip SET status = 'TRIAGED', assignee_id = NULL, claimed_at = NULL, version = version + 1 WHERE id = ANY($1::uuid[])`, [
+    pool,
+  ]);
   await sqlPool.query(`DELETE FROM audit_event WHERE tip_id = ANY($1::uuid[]) AND action = 'tip.claimed'`, [pool]);
-  const claim = { requests: stats(claimMs), rounds: stats(roundMs), rounds_n: pool.length, concurrentReporters: REPORTERS, roundsWithoutExactlyOneWinner: wrongRounds };
-  say(`  claim x${REPORTERS} concurrent: per request p50 ${claim.requests.p50} ms p99 ${claim.requests.p99} ms; rounds without exactly one winner: ${wrongRounds}`);
+  const claim = {
+    requests: stats(claimMs),
+    rounds: stats(roundMs),
+    rounds_n: pool.length,
+    concurrentReporters: REPORTERS,
+    roundsWithoutExactlyOneWinner: wrongRounds,
+  };
+  say(
+    `  claim x${REPORTERS} concurrent: per request p50 ${claim.requests.p50} ms p99 ${claim.requests.p99} ms; rounds without exactly one winner: ${wrongRounds}`,
+  );
 
   const count = (await sqlPool.query<{ n: string }>('SELECT count(*) AS n FROM tip')).rows[0].n;
   const agg = (kind: string, key: 'api' | 'sql') => {

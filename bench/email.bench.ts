@@ -56,22 +56,49 @@ function variedMail(i: number, earlier: string[]): Buffer {
   const id = uniqueId(`b${i}`);
   earlier.push(id);
   const kind = i % 20;
-  const base: MailSpec = { messageId: id, from: `resident${i % 400}@${i % 3 ? '163.com' : 'qq.com'}`, fromName: `居民${i % 400}`, nameCharset: 'gb2312' };
+  const base: MailSpec = {
+    messageId: id,
+    from: `resident${i % 400}@${i % 3 ? '163.com' : 'qq.com'}`,
+    fromName: `居民${i % 400}`,
+    nameCharset: 'gb2312',
+  };
   if (kind < 8) return buildMail({ ...base, subject: `楼道漏水 ${i}`, subjectCharset: 'gb2312', text: `${TEXT.leak}（${i}）`, textCharset: 'GBK' });
-  if (kind < 11) return buildMail({ ...base, subject: `社區義診 ${i}`, subjectCharset: 'big5', text: '永泰街道義診很好，謝謝報社報導。', textCharset: 'big5', textTransfer: 'quoted-printable' });
+  if (kind < 11)
+    return buildMail({
+      ...base,
+      subject: `社區義診 ${i}`,
+      subjectCharset: 'big5',
+      text: '永泰街道義診很好，謝謝報社報導。',
+      textCharset: 'big5',
+      textTransfer: 'quoted-printable',
+    });
   if (kind < 14) return buildMail({ ...base, subject: `共享单车 ${i}`, html: `<html><body><p>${TEXT.parking}</p><p>编号 ${i}</p></body></html>` });
   if (kind < 17) {
     return buildMail({
       ...base,
       subject: `现场照片 ${i}`,
-      parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '照片见附件。\n\n发自我的iPhone' }, { contentType: 'image/jpeg', body: Buffer.concat([tinyJpeg(String(i)), Buffer.alloc(20_000 + (i % 5) * 10_000, i % 251)]), filename: `IMG_${i}.jpg` }],
+      parts: [
+        { contentType: 'text/plain', charset: 'utf-8', body: '照片见附件。\n\n发自我的iPhone' },
+        {
+          contentType: 'image/jpeg',
+          body: Buffer.concat([tinyJpeg(String(i)), Buffer.alloc(20_000 + (i % 5) * 10_000, i % 251)]),
+          filename: `IMG_${i}.jpg`,
+        },
+      ],
     });
   }
   if (kind === 17 && earlier.length > 20) {
     const to = earlier[earlier.length - 20];
-    return buildMail({ ...base, subject: `Re: 补充 ${i}`, inReplyTo: to, references: [to], text: `补充情况 ${i}\n\n在 2026年3月21日 15:05，居民 写道：\n> 原文` });
+    return buildMail({
+      ...base,
+      subject: `Re: 补充 ${i}`,
+      inReplyTo: to,
+      references: [to],
+      text: `补充情况 ${i}\n\n在 2026年3月21日 15:05，居民 写道：\n> 原文`,
+    });
   }
-  if (kind === 18) return buildMail({ ...base, subject: `自动回复: 楼道漏水 ${i}`, headers: { 'Auto-Submitted': 'auto-replied' }, text: '我现在不在办公室。' });
+  if (kind === 18)
+    return buildMail({ ...base, subject: `自动回复: 楼道漏水 ${i}`, headers: { 'Auto-Submitted': 'auto-replied' }, text: '我现在不在办公室。' });
   return buildMail({ ...base, messageId: null, subject: `没有编号 ${i}`, text: `${TEXT.clinic} ${i}` });
 }
 
@@ -120,7 +147,14 @@ async function memoryRun(env: Record<string, string>, dovecot: Dovecot, deps: De
   const idle = idleSamples.sort((a, b) => a - b)[10];
   const id = uniqueId('big');
   const payload = Buffer.alloc(Math.floor(((BIG_BYTES - 4000) * 3) / 4 / 1.027), 0x5a);
-  const raw = buildMail({ messageId: id, subject: '大视频', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '视频见附件。' }, { contentType: 'video/mp4', body: payload, filename: 'video.mp4' }] });
+  const raw = buildMail({
+    messageId: id,
+    subject: '大视频',
+    parts: [
+      { contentType: 'text/plain', charset: 'utf-8', body: '视频见附件。' },
+      { contentType: 'video/mp4', body: payload, filename: 'video.mp4' },
+    ],
+  });
   let peak = idle;
   let sampling = true;
   const sampler = (async () => {
@@ -133,7 +167,10 @@ async function memoryRun(env: Record<string, string>, dovecot: Dovecot, deps: De
   await appendAll(dovecot, [raw]);
   const want = withJobs ? ['PROCESSED'] : ['RECEIVED', 'PROCESSED'];
   for (;;) {
-    const s = await deps.prisma.submission.findUnique({ where: { channel_externalId: { channel: 'EMAIL', externalId: id } }, select: { state: true } });
+    const s = await deps.prisma.submission.findUnique({
+      where: { channel_externalId: { channel: 'EMAIL', externalId: id } },
+      select: { state: true },
+    });
     if (s && want.includes(s.state)) break;
     if (performance.now() - t0 > 180_000) throw new Error('the big message was not ingested in 3 minutes');
     await sleep(50);
@@ -233,9 +270,18 @@ try {
   const storedSeconds = (performance.now() - t0) / 1000;
   // Without the start-up (database lock, IMAP login, SELECT, first SEARCH, first batch): the rate
   // the mailbox drains at. A mailbox that fits in one batch has no such rate: the whole time counts.
-  const steady = firstCount < N ? { seconds: (performance.now() - firstStoredAt) / 1000, messages: N - firstCount } : { seconds: storedSeconds, messages: N };
+  const steady =
+    firstCount < N ? { seconds: (performance.now() - firstStoredAt) / 1000, messages: N - firstCount } : { seconds: storedSeconds, messages: N };
   // 1b. Normalization of the stored backlog (the mailbox worker stays on, idling).
-  const jobs = new Worker({ prisma: deps.prisma, databaseUrl: db.url, deps, definitions: allJobs, logger: deps.logger, concurrency: config.WORKER_CONCURRENCY, pollSeconds: 1 });
+  const jobs = new Worker({
+    prisma: deps.prisma,
+    databaseUrl: db.url,
+    deps,
+    definitions: allJobs,
+    logger: deps.logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    pollSeconds: 1,
+  });
   const t1 = performance.now();
   await jobs.start();
   for (;;) {
@@ -281,7 +327,10 @@ try {
   const ids = [...appended.keys()];
   let rows: { externalId: string; processedAt: Date | null }[] = [];
   for (const end = Date.now() + 120_000; Date.now() < end; await sleep(200)) {
-    rows = await deps.prisma.submission.findMany({ where: { externalId: { in: ids }, state: 'PROCESSED' }, select: { externalId: true, processedAt: true } });
+    rows = await deps.prisma.submission.findMany({
+      where: { externalId: { in: ids }, state: 'PROCESSED' },
+      select: { externalId: true, processedAt: true },
+    });
     if (rows.length === ids.length) break;
   }
   const delays = rows.map((r) => r.processedAt!.getTime() - appended.get(r.externalId)!).sort((a, b) => a - b);
@@ -300,10 +349,33 @@ try {
     at: new Date().toISOString(),
     postgres: db.version,
     database: db.label,
-    throughput: { messages: N, appendSeconds, storedSeconds, startupSeconds: storedSeconds - steady.seconds, storedPerSecond: steady.messages / steady.seconds, storedWithStartupPerSecond: N / storedSeconds, normalizeSeconds, normalizedPerSecond: N / normalizeSeconds, endToEndSeconds: endToEnd, endToEndPerSecond: N / endToEnd, tips, skipped, acknowledgementsSent: acksSent, acknowledgementsDrainedSecondsAfter: ackSeconds },
+    throughput: {
+      messages: N,
+      appendSeconds,
+      storedSeconds,
+      startupSeconds: storedSeconds - steady.seconds,
+      storedPerSecond: steady.messages / steady.seconds,
+      storedWithStartupPerSecond: N / storedSeconds,
+      normalizeSeconds,
+      normalizedPerSecond: N / normalizeSeconds,
+      endToEndSeconds: endToEnd,
+      endToEndPerSecond: N / endToEnd,
+      tips,
+      skipped,
+      acknowledgementsSent: acksSent,
+      acknowledgementsDrainedSecondsAfter: ackSeconds,
+    },
     baseline: { label: 'one FETCH + one Prisma store per message', storedPerSecond: base.naivePerSecond },
     databaseOnly: { label: 'no IMAP: raw INSERTs in batches of 100', storedPerSecond: base.databaseOnlyPerSecond },
-    latency: { messages: LATENCY_N, ratePerSecond: RATE, processed: delays.length, p50Ms: percentile(delays, 50), p90Ms: percentile(delays, 90), p99Ms: percentile(delays, 99), maxMs: delays[delays.length - 1] },
+    latency: {
+      messages: LATENCY_N,
+      ratePerSecond: RATE,
+      processed: delays.length,
+      p50Ms: percentile(delays, 50),
+      p90Ms: percentile(delays, 90),
+      p99Ms: percentile(delays, 99),
+      maxMs: delays[delays.length - 1],
+    },
     memory: { ingestOnly: ingest, ingestAndNormalize: full },
   };
 } finally {
@@ -315,9 +387,24 @@ try {
 const r = results as {
   baseline: { storedPerSecond: number };
   databaseOnly: { storedPerSecond: number };
-  throughput: { messages: number; storedPerSecond: number; storedWithStartupPerSecond: number; startupSeconds: number; normalizedPerSecond: number; normalizeSeconds: number; endToEndPerSecond: number; storedSeconds: number; endToEndSeconds: number; tips: number; skipped: number };
+  throughput: {
+    messages: number;
+    storedPerSecond: number;
+    storedWithStartupPerSecond: number;
+    startupSeconds: number;
+    normalizedPerSecond: number;
+    normalizeSeconds: number;
+    endToEndPerSecond: number;
+    storedSeconds: number;
+    endToEndSeconds: number;
+    tips: number;
+    skipped: number;
+  };
   latency: { p50Ms: number; p90Ms: number; p99Ms: number; processed: number; messages: number };
-  memory: { ingestOnly: { messageBytes: number; idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number }; ingestAndNormalize: { idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number } };
+  memory: {
+    ingestOnly: { messageBytes: number; idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number };
+    ingestAndNormalize: { idleMb: number; peakMb: number; aboveIdleMb: number; seconds: number };
+  };
 };
 const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(

@@ -145,7 +145,10 @@ async function bossRun(boss: PgBoss, prisma: Db, concurrency: number, mode: Boss
             continue;
           }
           await Promise.all(jobs.map(() => handler()));
-          await boss.complete(name, jobs.map((j) => j.id));
+          await boss.complete(
+            name,
+            jobs.map((j) => j.id),
+          );
           completed += jobs.length;
           if (completed === JOBS) drainedAt = performance.now();
         }
@@ -171,7 +174,10 @@ async function bossRun(boss: PgBoss, prisma: Db, concurrency: number, mode: Boss
             await sleep(500);
             continue;
           }
-          await boss.complete(lname, jobs.map((j) => j.id));
+          await boss.complete(
+            lname,
+            jobs.map((j) => j.id),
+          );
           completed += jobs.length;
         }
       })(),
@@ -186,7 +192,14 @@ async function bossRun(boss: PgBoss, prisma: Db, concurrency: number, mode: Boss
     lname,
   );
   const ms = rows.map((r) => r.ms);
-  return { queue: `pg-boss (${mode})`, concurrency, jobsPerSecond: JOBS / drainSeconds, drainSeconds, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99) };
+  return {
+    queue: `pg-boss (${mode})`,
+    concurrency,
+    jobsPerSecond: JOBS / drainSeconds,
+    drainSeconds,
+    p50Ms: percentile(ms, 50),
+    p99Ms: percentile(ms, 99),
+  };
 }
 
 // ---- main ----------------------------------------------------------------------------------
@@ -243,6 +256,18 @@ const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   path.join(outDir, 'queue.json'),
-  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: db.label, jobs: JOBS, latencyJobs: LATENCY_JOBS, ratePerSecond: RATE, results: rowsOut }, null, 2),
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      postgres: version,
+      database: db.label,
+      jobs: JOBS,
+      latencyJobs: LATENCY_JOBS,
+      ratePerSecond: RATE,
+      results: rowsOut,
+    },
+    null,
+    2,
+  ),
 );
 process.exit(0);

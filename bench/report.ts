@@ -44,7 +44,7 @@ export const BENCHES = [
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -85,7 +85,14 @@ function queueRows(d: Json): BenchRow[] {
       baselineLabel: bestTp?.queue ?? 'pg-boss',
       better: 'higher',
     });
-    rows.push(pairRow(`enqueue→start p50 / p99, concurrency ${r.concurrency}`, [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms], [bestLat?.p50Ms, bestLat?.p99Ms], bestLat?.queue ?? 'pg-boss'));
+    rows.push(
+      pairRow(
+        `enqueue→start p50 / p99, concurrency ${r.concurrency}`,
+        [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms],
+        [bestLat?.p50Ms, bestLat?.p99Ms],
+        bestLat?.queue ?? 'pg-boss',
+      ),
+    );
   }
   return rows;
 }
@@ -95,7 +102,14 @@ function webhookRows(d: Json): BenchRow[] {
   for (const r of (d.results ?? []) as Json[]) {
     const ours = r.tipdesk ?? r.ours;
     const ceil = r.ceiling ?? r.baseline;
-    rows.push({ metric: `signed SMS webhook, concurrency ${r.concurrency}`, unit: 'req/s', ours: num(ours?.rps), baseline: num(ceil?.rps), baselineLabel: 'bare pg INSERT route', better: 'higher' });
+    rows.push({
+      metric: `signed SMS webhook, concurrency ${r.concurrency}`,
+      unit: 'req/s',
+      ours: num(ours?.rps),
+      baseline: num(ceil?.rps),
+      baselineLabel: 'bare pg INSERT route',
+      better: 'higher',
+    });
     rows.push(pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], 'bare pg INSERT route'));
   }
   return rows;
@@ -108,10 +122,25 @@ function apiRows(d: Json): BenchRow[] {
   }
   for (const kind of ['list', 'search']) {
     const s = d.summary?.[kind];
-    if (s) rows.push({ metric: `${kind}: worst p99 over its scenarios`, unit: 'ms', ours: num(s.api?.worstP99), baseline: num(s.sql?.worstP99), baselineLabel: 'raw SQL', better: 'lower' });
+    if (s)
+      rows.push({
+        metric: `${kind}: worst p99 over its scenarios`,
+        unit: 'ms',
+        ours: num(s.api?.worstP99),
+        baseline: num(s.sql?.worstP99),
+        baselineLabel: 'raw SQL',
+        better: 'lower',
+      });
   }
   if (d.claim?.requests) {
-    rows.push(pairRow(`claim race (${d.claim.concurrentReporters ?? '?'} reporters at once) p50 / p99`, [d.claim.requests.p50, d.claim.requests.p99], null, '—'));
+    rows.push(
+      pairRow(
+        `claim race (${d.claim.concurrentReporters ?? '?'} reporters at once) p50 / p99`,
+        [d.claim.requests.p50, d.claim.requests.p99],
+        null,
+        '—',
+      ),
+    );
   }
   return rows;
 }
@@ -122,18 +151,54 @@ function emailRows(d: Json): BenchRow[] {
   const m = d.memory ?? {};
   const stored = `mailbox → stored submissions (${t.messages ?? '?'} messages)`;
   const rows: BenchRow[] = [
-    { metric: stored, unit: 'msg/s', ours: num(t.storedPerSecond), baseline: num(d.baseline?.storedPerSecond), baselineLabel: d.baseline?.label ?? '—', better: 'higher' },
+    {
+      metric: stored,
+      unit: 'msg/s',
+      ours: num(t.storedPerSecond),
+      baseline: num(d.baseline?.storedPerSecond),
+      baselineLabel: d.baseline?.label ?? '—',
+      better: 'higher',
+    },
   ];
   if (d.databaseOnly) {
-    rows.push({ metric: `${stored}, against the database alone`, unit: 'msg/s', ours: num(t.storedPerSecond), baseline: num(d.databaseOnly.storedPerSecond), baselineLabel: d.databaseOnly.label ?? 'database alone', better: 'higher' });
+    rows.push({
+      metric: `${stored}, against the database alone`,
+      unit: 'msg/s',
+      ours: num(t.storedPerSecond),
+      baseline: num(d.databaseOnly.storedPerSecond),
+      baselineLabel: d.databaseOnly.label ?? 'database alone',
+      better: 'higher',
+    });
   }
-  if (t.normalizedPerSecond !== undefined) rows.push({ metric: 'stored → tips (normalization)', unit: 'msg/s', ours: num(t.normalizedPerSecond), baseline: null, baselineLabel: '—', better: 'higher' });
-  rows.push({ metric: 'mailbox → tips (end to end)', unit: 'msg/s', ours: num(t.endToEndPerSecond), baseline: null, baselineLabel: '—', better: 'higher' });
+  if (t.normalizedPerSecond !== undefined)
+    rows.push({
+      metric: 'stored → tips (normalization)',
+      unit: 'msg/s',
+      ours: num(t.normalizedPerSecond),
+      baseline: null,
+      baselineLabel: '—',
+      better: 'higher',
+    });
+  rows.push({
+    metric: 'mailbox → tips (end to end)',
+    unit: 'msg/s',
+    ours: num(t.endToEndPerSecond),
+    baseline: null,
+    baselineLabel: '—',
+    better: 'higher',
+  });
   if (l.p50Ms !== undefined) {
     rows.push(pairRow(`arrival → tip p50 / p99 at ${l.ratePerSecond ?? '?'}/s`, [l.p50Ms, l.p99Ms], null, '—'));
   }
   for (const [k, v] of Object.entries(m) as [string, Json][]) {
-    rows.push({ metric: `memory above idle, ${k} (${((v.messageBytes ?? 0) / 1e6).toFixed(0)} MB of mail)`, unit: 'MB', ours: num(v.aboveIdleMb), baseline: null, baselineLabel: '—', better: 'lower' });
+    rows.push({
+      metric: `memory above idle, ${k} (${((v.messageBytes ?? 0) / 1e6).toFixed(0)} MB of mail)`,
+      unit: 'MB',
+      ours: num(v.aboveIdleMb),
+      baseline: null,
+      baselineLabel: '—',
+      better: 'lower',
+    });
   }
   return rows;
 }
@@ -154,7 +219,11 @@ export function readSection(b: { name: string; title: string; script: string }, 
   const d = JSON.parse(readFileSync(file, 'utf8')) as Json;
   const at = (d.at ?? d.date ?? statSync(file).mtime.toISOString()) as string;
   const rows = Array.isArray(d.rows) ? (d.rows as BenchRow[]) : (ADAPTERS[b.name]?.(d) ?? []);
-  const context = [d.postgres ? `PostgreSQL ${d.postgres}${d.database ? ` (${d.database})` : ''}` : null, d.tips ? `${Number(d.tips).toLocaleString('en-US')} tips` : null, d.jobs ? `${Number(d.jobs).toLocaleString('en-US')} jobs per run` : null]
+  const context = [
+    d.postgres ? `PostgreSQL ${d.postgres}${d.database ? ` (${d.database})` : ''}` : null,
+    d.tips ? `${Number(d.tips).toLocaleString('en-US')} tips` : null,
+    d.jobs ? `${Number(d.jobs).toLocaleString('en-US')} jobs per run` : null,
+  ]
     .filter(Boolean)
     .join(', ');
   const stale = since !== undefined && statSync(file).mtimeMs < since;
@@ -181,19 +250,33 @@ export function renderReport(sections: BenchSection[], meta: { seconds?: number 
   ];
   for (const s of sections) {
     if (!s.rows.length) {
-      out.push(`| ${s.title} | _${s.status === 'missing' ? `not run: no \`${s.script}\` script in package.json` : s.note ?? s.status}_ | | | | | | |`);
+      out.push(
+        `| ${s.title} | _${s.status === 'missing' ? `not run: no \`${s.script}\` script in package.json` : (s.note ?? s.status)}_ | | | | | | |`,
+      );
       continue;
     }
     for (const r of s.rows) {
-      out.push(`| ${s.title}${s.status === 'stale' ? ' (stale)' : ''} | ${r.metric} | ${r.unit} | ${r.oursText ?? fmt(r.ours)} | ${r.baselineLabel} | ${r.baselineText ?? fmt(r.baseline)} | ${ratioCell(r)} | ${r.better} |`);
+      out.push(
+        `| ${s.title}${s.status === 'stale' ? ' (stale)' : ''} | ${r.metric} | ${r.unit} | ${r.oursText ?? fmt(r.ours)} | ${r.baselineLabel} | ${r.baselineText ?? fmt(r.baseline)} | ${ratioCell(r)} | ${r.better} |`,
+      );
     }
   }
   out.push('', '## Runs', '');
   for (const s of sections) {
-    const what = s.status === 'ok' ? `ran ${s.at ?? ''}` : s.status === 'missing' ? `skipped: no \`${s.script}\` script in package.json` : `${s.status}${s.note ? `: ${s.note}` : ''}`;
+    const what =
+      s.status === 'ok'
+        ? `ran ${s.at ?? ''}`
+        : s.status === 'missing'
+          ? `skipped: no \`${s.script}\` script in package.json`
+          : `${s.status}${s.note ? `: ${s.note}` : ''}`;
     out.push(`- **${s.name}** (\`npm run ${s.script}\`): ${what}${s.context ? ` — ${s.context}` : ''}`);
   }
-  out.push('', 'Raw figures: `bench/results/<name>.json`. A bench may add its own rows to this table by writing a `rows` array', '(`{metric, unit, ours, baseline, baselineLabel, better}`) in its JSON.', '');
+  out.push(
+    '',
+    'Raw figures: `bench/results/<name>.json`. A bench may add its own rows to this table by writing a `rows` array',
+    '(`{metric, unit, ours, baseline, baselineLabel, better}`) in its JSON.',
+    '',
+  );
   return out.join('\n');
 }
 

@@ -28,7 +28,11 @@ for (const b of BENCHES) {
     failed++;
     console.log(`== ${b.script} failed (exit ${r.status ?? r.signal}) after ${seconds} s`);
     const s = readSection(b, t0);
-    sections.push({ ...s, status: 'failed', note: `exit ${r.status ?? r.signal}${s.status === 'stale' ? '; the figures shown are from an earlier run' : ''}` });
+    sections.push({
+      ...s,
+      status: 'failed',
+      note: `exit ${r.status ?? r.signal}${s.status === 'stale' ? '; the figures shown are from an earlier run' : ''}`,
+    });
     continue;
   }
   console.log(`== ${b.script} done in ${seconds} s`);

@@ -61,7 +61,11 @@ async function sql(url: string, text: string) {
 /** Starts a child process and resolves with the port it prints once it is ready. */
 function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -172,7 +176,10 @@ let tips = 0;
 let submissions = 0;
 let sentByService = 0;
 try {
-  await sql(dbUrl, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE NOT NULL, params jsonb, received_at timestamptz DEFAULT now())');
+  await sql(
+    dbUrl,
+    'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE NOT NULL, params jsonb, received_at timestamptz DEFAULT now())',
+  );
   const env = {
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
@@ -210,7 +217,9 @@ try {
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     results.push(ours, ceiling);
-    console.error(`concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req`);
+    console.error(
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req`,
+    );
   }
 
   // Let the workers normalize everything, then reconcile.
@@ -218,7 +227,9 @@ try {
   await c.connect();
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const { rows } = await c.query<{ n: string }>(`SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`);
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
+    );
     if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -249,13 +260,31 @@ const rowsOut = LEVELS.map((c) => {
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push('');
-lines.push(`Unique MessageSids sent to tipdesk: ${sentByService}; SMS submissions stored: ${submissions}; tips created: ${tips} ${tips === sentByService ? '(equal ✓)' : '(MISMATCH ✗)'}`);
-if (at50) lines.push(`Goal at 50 concurrent: ≥60% of ceiling (${at50.ratioPercent}%) ${at50.ratioPercent >= 60 ? '✓' : '✗'}; p99 < 50 ms (${at50.tipdesk.p99} ms) ${at50.tipdesk.p99 < 50 ? '✓' : '✗'}`);
+lines.push(
+  `Unique MessageSids sent to tipdesk: ${sentByService}; SMS submissions stored: ${submissions}; tips created: ${tips} ${tips === sentByService ? '(equal ✓)' : '(MISMATCH ✗)'}`,
+);
+if (at50)
+  lines.push(
+    `Goal at 50 concurrent: ≥60% of ceiling (${at50.ratioPercent}%) ${at50.ratioPercent >= 60 ? '✓' : '✗'}; p99 < 50 ms (${at50.tipdesk.p99} ms) ${at50.tipdesk.p99 < 50 ? '✓' : '✗'}`,
+  );
 console.log(lines.join('\n'));
 const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   path.join(outDir, 'webhooks.json'),
-  JSON.stringify({ at: new Date().toISOString(), postgres: version, database: db.label, pool: POOL, uniqueMessageSids: sentByService, submissions, tipsCreated: tips, results: rowsOut }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      postgres: version,
+      database: db.label,
+      pool: POOL,
+      uniqueMessageSids: sentByService,
+      submissions,
+      tipsCreated: tips,
+      results: rowsOut,
+    },
+    null,
+    2,
+  ) + '\n',
 );
 if (tips !== sentByService) process.exitCode = 1;

@@ -21,7 +21,9 @@ interface Labelled {
   text: string;
 }
 
-const { values } = parseArgs({ options: { errors: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, file: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { errors: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, file: { type: 'string' } },
+});
 const file = values.file ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'test', 'fixtures', 'categories.labelled.json');
 const items = JSON.parse(readFileSync(file, 'utf8')) as Labelled[];
 const CATS: CategoryName[] = ['HOUSEHOLD', 'NEIGHBORHOOD', 'COMMUNITY'];
@@ -58,7 +60,11 @@ console.log('| split              |    n | correct | accuracy | no answer | answ
 console.log('|--------------------|------|---------|----------|-----------|-------------------|');
 for (const [n, rs] of groups) console.log(row(n, rs));
 
-for (const [name, rs] of [['dev', results.filter((r) => r.split === 'dev')], ['held-out', results.filter((r) => r.split === 'heldout')], ['all', results]] as const) {
+for (const [name, rs] of [
+  ['dev', results.filter((r) => r.split === 'dev')],
+  ['held-out', results.filter((r) => r.split === 'heldout')],
+  ['all', results],
+] as const) {
   console.log(`\nConfusion matrix (${name}; rows = label, columns = suggestion)\n`);
   console.log(`| label \\ suggested | ${CATS.map((c) => c.padEnd(12)).join(' | ')} | none |`);
   console.log(`|-------------------|${CATS.map(() => '-'.repeat(14)).join('|')}|------|`);
@@ -75,7 +81,9 @@ console.log('| confidence  |    n | accuracy |');
 console.log('|-------------|------|----------|');
 for (let i = 0; i < buckets.length - 1; i++) {
   const rs = results.filter((r) => r.predicted && r.confidence >= buckets[i] && r.confidence < buckets[i + 1]);
-  console.log(`| ${`${buckets[i].toFixed(2)}–${Math.min(1, buckets[i + 1]).toFixed(2)}`.padEnd(11)} | ${String(rs.length).padStart(4)} | ${pct(rs.filter((r) => r.predicted === r.label).length, rs.length).padStart(8)} |`);
+  console.log(
+    `| ${`${buckets[i].toFixed(2)}–${Math.min(1, buckets[i + 1]).toFixed(2)}`.padEnd(11)} | ${String(rs.length).padStart(4)} | ${pct(rs.filter((r) => r.predicted === r.label).length, rs.length).padStart(8)} |`,
+  );
 }
 
 if (values.errors) {

@@ -10,7 +10,9 @@ import { systemClock } from '../src/clock.js';
 import { usersService } from '../src/users/users.service.js';
 import { CreateUserSchema } from '../src/users/users.schema.js';
 
-const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+});
 try {
   const config = loadConfig();
   const password = values.password ?? randomBytes(12).toString('base64url');

@@ -96,7 +96,14 @@ export async function apiTraffic(o: {
   }
 }
 
-async function newsroomStep(client: ApiClient, editor: StaffUser, reporters: StaffUser[], r: Rng, stats: ApiStats, deadline: () => number): Promise<void> {
+async function newsroomStep(
+  client: ApiClient,
+  editor: StaffUser,
+  reporters: StaffUser[],
+  r: Rng,
+  stats: ApiStats,
+  deadline: () => number,
+): Promise<void> {
   {
     const list = await client.read('/api/tips?status=NEW&sort=oldest&limit=20', editor.token, deadline());
     if (list.status !== 200) return;
@@ -119,7 +126,8 @@ async function newsroomStep(client: ApiClient, editor: StaffUser, reporters: Sta
       const a = await client.call('POST', `/api/tips/${tip.id}/assign`, editor.token, { reporterId: reporter.id, version: after.version });
       if (a.status === 200) stats.assigned++;
       // The assignee and a colleague both reach for it: only the assignee may have it.
-      if (a.status === 200 && r.chance(0.5)) await claimRace(client, tip.id, [reporter, r.pick(reporters.filter((x) => x.id !== reporter.id))], stats, reporter.id);
+      if (a.status === 200 && r.chance(0.5))
+        await claimRace(client, tip.id, [reporter, r.pick(reporters.filter((x) => x.id !== reporter.id))], stats, reporter.id);
     } else {
       await claimRace(client, tip.id, reporters, stats);
     }

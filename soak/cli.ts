@@ -33,5 +33,7 @@ for (const f of result.faults) console.log(`  @${(f.at / 1000).toFixed(0).padSta
 console.log('');
 console.log(result.table);
 console.log('');
-console.log(`${result.ok ? 'SOAK PASSED' : 'SOAK FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s${result.ok && !values.keep ? '' : `; logs and summary in ${result.dir}`}`);
+console.log(
+  `${result.ok ? 'SOAK PASSED' : 'SOAK FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s${result.ok && !values.keep ? '' : `; logs and summary in ${result.dir}`}`,
+);
 process.exit(result.ok ? 0 : 1);

@@ -103,7 +103,13 @@ export function buildRawMail(m: RawMail): Buffer {
       ? {
           parts: [
             { contentType: 'text/plain', charset, transferEncoding: 'base64' as const, body: m.text },
-            ...m.attachments.map((a) => ({ contentType: a.contentType, transferEncoding: 'base64' as const, body: a.data, filename: a.filename, disposition: 'attachment' as const })),
+            ...m.attachments.map((a) => ({
+              contentType: a.contentType,
+              transferEncoding: 'base64' as const,
+              body: a.data,
+              filename: a.filename,
+              disposition: 'attachment' as const,
+            })),
           ],
         }
       : { text: m.text, textCharset: charset }),
@@ -120,7 +126,9 @@ export function poisonMail(kind: number, o: { from: string; to: string; token: s
   switch (kind % 3) {
     case 0:
       return Buffer.concat([
-        Buffer.from(`From: <${o.from}>\r\nTo: ${o.to}\r\nSubject: broken ${o.token}\r\n${id}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-closed"\r\n\r\n--never-closed\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n`),
+        Buffer.from(
+          `From: <${o.from}>\r\nTo: ${o.to}\r\nSubject: broken ${o.token}\r\n${id}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-closed"\r\n\r\n--never-closed\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n`,
+        ),
         Buffer.from('!!!not*base64***\r\n%%%%\r\n'),
         Buffer.from(`--never-closed\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQSkZJRg${o.token}`),
       ]);
@@ -128,12 +136,16 @@ export function poisonMail(kind: number, o: { from: string; to: string; token: s
       return Buffer.concat([
         Buffer.from(`From: <${o.from}>\r\nTo: ${o.to}\r\nSubject: `),
         Buffer.from([0xc2, 0xa5, 0xb3, 0xf5, 0x00, 0xff, 0xfe]),
-        Buffer.from(` ${o.token}\r\n${id}Content-Type: text/plain; charset=x-unknown-charset\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E6=BC=8F=E6=B0=B4 =ZZ =\r\n`),
+        Buffer.from(
+          ` ${o.token}\r\n${id}Content-Type: text/plain; charset=x-unknown-charset\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E6=BC=8F=E6=B0=B4 =ZZ =\r\n`,
+        ),
         Buffer.from([0x00, 0x01, 0x02, 0xe6, 0xbc]),
         Buffer.from(` ${o.token}\r\n`),
       ]);
     default:
       // Headers only, folded oddly, no body at all.
-      return Buffer.from(`From: <${o.from}>\r\nTo: ${o.to}\r\n${id}Subject: ${o.token}\r\n\tcontinued\r\n  \r\nContent-Type: text/html; charset="utf-8\r\n`);
+      return Buffer.from(
+        `From: <${o.from}>\r\nTo: ${o.to}\r\n${id}Subject: ${o.token}\r\n\tcontinued\r\n  \r\nContent-Type: text/html; charset="utf-8\r\n`,
+      );
   }
 }

@@ -69,11 +69,15 @@ export async function reconcile(o: {
     if (m.direction !== 'INBOUND' || !m.submission_id) continue;
     inboundBySub.set(m.submission_id, [...(inboundBySub.get(m.submission_id) ?? []), m]);
   }
-  const tips = (await db.query<{ id: string; reference: string; body: string; channel: string }>(`SELECT id::text, reference, body, channel::text FROM tip`)).rows;
+  const tips = (
+    await db.query<{ id: string; reference: string; body: string; channel: string }>(`SELECT id::text, reference, body, channel::text FROM tip`)
+  ).rows;
   const tipById = new Map(tips.map((t) => [t.id, t]));
-  const attachments = (await db.query<{ submission_id: string | null; tip_id: string | null; source_key: string | null; state: string }>(
-    `SELECT submission_id::text, tip_id::text, source_key, state::text FROM attachment`,
-  )).rows;
+  const attachments = (
+    await db.query<{ submission_id: string | null; tip_id: string | null; source_key: string | null; state: string }>(
+      `SELECT submission_id::text, tip_id::text, source_key, state::text FROM attachment`,
+    )
+  ).rows;
 
   // --- SMS -----------------------------------------------------------------------------------
   {
@@ -98,7 +102,9 @@ export async function reconcile(o: {
         continue;
       }
       if (sub.state !== 'PROCESSED' || !sub.tip_id || m.length !== 1 || m[0].tip_id !== sub.tip_id) {
-        wrong.push(`${s.sid} (${s.expect}): state ${sub.state}, tip ${sub.tip_id ?? '-'}, ${m.length} messages${sub.last_error ? `, ${sub.last_error.slice(0, 80)}` : ''}`);
+        wrong.push(
+          `${s.sid} (${s.expect}): state ${sub.state}, tip ${sub.tip_id ?? '-'}, ${m.length} messages${sub.last_error ? `, ${sub.last_error.slice(0, 80)}` : ''}`,
+        );
         continue;
       }
       if (s.token && !m[0].body.includes(s.token)) wrong.push(`${s.sid}: message text lost its token`);
@@ -116,11 +122,22 @@ export async function reconcile(o: {
     const distinct = new Set(tipItems.map((s) => tipOf.get(s.sid)).filter(Boolean)).size;
     if (distinct !== tipItems.length) wrong.push(`${tipItems.length} first texts made ${distinct} distinct tips`);
     const redeliveries = ledger.sms.reduce((n, s) => n + s.redeliveries, 0);
-    checks.push(check(`SMS/MMS: one submission per MessageSid (${redeliveries} redeliveries)`, ledger.sms.length, ledger.sms.length - missing.length, missing));
+    checks.push(
+      check(`SMS/MMS: one submission per MessageSid (${redeliveries} redeliveries)`, ledger.sms.length, ledger.sms.length - missing.length, missing),
+    );
     checks.push(check('SMS/MMS: tip, thread message or keyword as sent', ledger.sms.length, ledger.sms.length - wrong.length, wrong));
     const redelivered = ledger.sms.filter((s) => s.answers.length > 1);
-    const differing = redelivered.filter((s) => new Set(s.answers).size > 1).map((s) => `${s.sid}: ${s.answers.length} answers, ${new Set(s.answers).size} different`);
-    checks.push(check('SMS redeliveries answered exactly like the first delivery (same reply, same reference)', redelivered.length, redelivered.length - differing.length, differing));
+    const differing = redelivered
+      .filter((s) => new Set(s.answers).size > 1)
+      .map((s) => `${s.sid}: ${s.answers.length} answers, ${new Set(s.answers).size} different`);
+    checks.push(
+      check(
+        'SMS redeliveries answered exactly like the first delivery (same reply, same reference)',
+        redelivered.length,
+        redelivered.length - differing.length,
+        differing,
+      ),
+    );
     void madeTips;
   }
 
@@ -150,7 +167,9 @@ export async function reconcile(o: {
         const audio = attachments.filter((a) => a.tip_id === tipId && a.source_key === `recording:${c.recordingSid}`);
         const transcript = inbound.filter((m) => m.body.includes(c.token));
         if (audio.length !== 1 || audio[0].state !== 'STORED' || transcript.length !== 1) {
-          problems.push(`${c.callSid} (${c.order.join('>')}): ${audio.length} recordings (${audio.map((a) => a.state).join('/')}), ${transcript.length} transcripts`);
+          problems.push(
+            `${c.callSid} (${c.order.join('>')}): ${audio.length} recordings (${audio.map((a) => a.state).join('/')}), ${transcript.length} transcripts`,
+          );
           continue;
         }
       } else if (inbound.length !== 1 || inbound[0].kind !== 'missed-call') {
@@ -165,12 +184,14 @@ export async function reconcile(o: {
   // --- email ---------------------------------------------------------------------------------
   const emailTips = new Map<string, string>();
   {
-    const emailSubs = (await db.query<{ id: string; token: string }>(
-      `SELECT s.id::text, t.token FROM submission s, unnest($1::text[]) AS t(token)
+    const emailSubs = (
+      await db.query<{ id: string; token: string }>(
+        `SELECT s.id::text, t.token FROM submission s, unnest($1::text[]) AS t(token)
        WHERE s.channel = 'EMAIL' AND s.raw IS NOT NULL
          AND (position(convert_to(t.token, 'UTF8') in s.raw) > 0 OR position(convert_to(lower(t.token), 'UTF8') in s.raw) > 0)`,
-      [ledger.emails.map((e) => e.token)],
-    )).rows;
+        [ledger.emails.map((e) => e.token)],
+      )
+    ).rows;
     const subsByToken = new Map<string, string[]>();
     for (const r of emailSubs) subsByToken.set(r.token, [...(subsByToken.get(r.token) ?? []), r.id]);
     const subById = new Map(subs.map((s) => [s.id, s]));
@@ -212,29 +233,64 @@ export async function reconcile(o: {
     }
     const kinds = [...new Set(ledger.emails.map((e) => e.kind))].map((k) => `${ledger.emails.filter((e) => e.kind === k).length} ${k}`).join(', ');
     checks.push(check(`Email: one submission per message (${kinds})`, ledger.emails.length, ledger.emails.length - missing.length, missing));
-    checks.push(check('Email: tip, thread reply, skipped or quarantined as sent; text decoded', ledger.emails.length, ledger.emails.length - wrong.length, wrong));
+    checks.push(
+      check(
+        'Email: tip, thread reply, skipped or quarantined as sent; text decoded',
+        ledger.emails.length,
+        ledger.emails.length - wrong.length,
+        wrong,
+      ),
+    );
   }
 
   // --- totals --------------------------------------------------------------------------------
   {
     const expectedTips =
-      ledger.sms.filter((s) => s.expect === 'tip').length + ledger.calls.length + ledger.emails.filter((e) => e.expect === 'tip').length + ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
+      ledger.sms.filter((s) => s.expect === 'tip').length +
+      ledger.calls.length +
+      ledger.emails.filter((e) => e.expect === 'tip').length +
+      ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
     checks.push(check('Tips in the database (no stray or duplicate tips)', expectedTips, tips.length, [], tips.length === expectedTips));
     const stuck = subs.filter((s) => s.state === 'RECEIVED');
-    checks.push(check('Submissions still waiting (RECEIVED) after the drain', 0, stuck.length, stuck.map((s) => `${s.channel} ${s.external_id}`)));
-    const unknown = subs.filter((s) => s.state === 'QUARANTINED' && !ledger.emails.some((e) => e.expect === 'poison' && (e.messageId === s.external_id || s.external_id.startsWith('sha256:'))));
-    checks.push(check('Quarantined submissions other than poison mail', 0, unknown.length, unknown.map((s) => `${s.channel} ${s.external_id}: ${s.last_error?.slice(0, 100)}`)));
+    checks.push(
+      check(
+        'Submissions still waiting (RECEIVED) after the drain',
+        0,
+        stuck.length,
+        stuck.map((s) => `${s.channel} ${s.external_id}`),
+      ),
+    );
+    const unknown = subs.filter(
+      (s) =>
+        s.state === 'QUARANTINED' &&
+        !ledger.emails.some((e) => e.expect === 'poison' && (e.messageId === s.external_id || s.external_id.startsWith('sha256:'))),
+    );
+    checks.push(
+      check(
+        'Quarantined submissions other than poison mail',
+        0,
+        unknown.length,
+        unknown.map((s) => `${s.channel} ${s.external_id}: ${s.last_error?.slice(0, 100)}`),
+      ),
+    );
   }
 
   // --- owners --------------------------------------------------------------------------------
   {
     const races = ledger.api.claimRaces;
     const problems = races.filter((r) => r.winners.length > 1).map((r) => `tip ${r.tipId}: ${r.winners.length} reporters got 200`);
-    const doubles = (await db.query<{ tip_id: string; n: number }>(
-      `SELECT tip_id::text, count(DISTINCT actor_id)::int AS n FROM audit_event WHERE action = 'tip.claimed' GROUP BY tip_id HAVING count(DISTINCT actor_id) > 1`,
-    )).rows;
+    const doubles = (
+      await db.query<{ tip_id: string; n: number }>(
+        `SELECT tip_id::text, count(DISTINCT actor_id)::int AS n FROM audit_event WHERE action = 'tip.claimed' GROUP BY tip_id HAVING count(DISTINCT actor_id) > 1`,
+      )
+    ).rows;
     problems.push(...doubles.map((d) => `tip ${d.tip_id}: claimed by ${d.n} reporters in the audit trail`));
-    const held = (await db.query<{ id: string; assignee_id: string | null; status: string }>(`SELECT id::text, assignee_id::text, status::text FROM tip WHERE id = ANY($1::uuid[])`, [races.map((r) => r.tipId)])).rows;
+    const held = (
+      await db.query<{ id: string; assignee_id: string | null; status: string }>(
+        `SELECT id::text, assignee_id::text, status::text FROM tip WHERE id = ANY($1::uuid[])`,
+        [races.map((r) => r.tipId)],
+      )
+    ).rows;
     for (const r of races) {
       const t = held.find((h) => h.id === r.tipId);
       if (r.winners.length === 1 && t?.assignee_id !== r.winners[0]) problems.push(`tip ${r.tipId}: the winner is not the owner`);
@@ -270,16 +326,41 @@ export async function reconcile(o: {
       staffMail.set(k, (staffMail.get(k) ?? 0) + 1);
     }
     const staffTwice = [...staffMail].filter(([, n]) => n > 1);
-    checks.push(check(`Email acknowledgements: at most one per tip, by Message-ID (${acksPerTip.size} tips acknowledged, ${o.smtp.length} mails in all)`, 0, twice.length, twice));
-    checks.push({ name: 'Email acknowledgements delivered again under the same Message-ID (SMTP retry after a crash)', expected: '-', actual: sameIdAgain.length, ok: true, info: true, problems: sameIdAgain.map(([id, n]) => `${id} x${n}`) });
-    checks.push({ name: 'Staff emails (assignments) delivered more than once', expected: 0, actual: staffTwice.length, ok: true, info: true, problems: staffTwice.map(([k, n]) => `"${k.split('|')[1]}" x${n}`) });
+    checks.push(
+      check(
+        `Email acknowledgements: at most one per tip, by Message-ID (${acksPerTip.size} tips acknowledged, ${o.smtp.length} mails in all)`,
+        0,
+        twice.length,
+        twice,
+      ),
+    );
+    checks.push({
+      name: 'Email acknowledgements delivered again under the same Message-ID (SMTP retry after a crash)',
+      expected: '-',
+      actual: sameIdAgain.length,
+      ok: true,
+      info: true,
+      problems: sameIdAgain.map(([id, n]) => `${id} x${n}`),
+    });
+    checks.push({
+      name: 'Staff emails (assignments) delivered more than once',
+      expected: 0,
+      actual: staffTwice.length,
+      ok: true,
+      info: true,
+      problems: staffTwice.map(([k, n]) => `"${k.split('|')[1]}" x${n}`),
+    });
     const ackable = [...emailTips.entries()].filter(([token]) => ledger.emails.find((e) => e.token === token)?.expect === 'tip');
     const noAck = ackable.filter(([, tip]) => !acksPerTip.has(tip)).map(([token, tip]) => `${token} (tip ${tip})`);
-    checks.push(check('Email acknowledgements: every new email tip got one (after the outage)', ackable.length, ackable.length - noAck.length, noAck));
+    checks.push(
+      check('Email acknowledgements: every new email tip got one (after the outage)', ackable.length, ackable.length - noAck.length, noAck),
+    );
 
     const smsCount = new Map<string, number>();
     for (const s of o.sms) smsCount.set(`${s.to}|${s.body}`, (smsCount.get(`${s.to}|${s.body}`) ?? 0) + 1);
-    const smsTwice = [...smsCount].filter(([, n]) => n > 1).map(([k, n]) => `${k.split('|')[1].match(/T-\d{6}-\d{4}/)?.[0] ?? 'sms'} sent ${n} times`);
+    const smsTwice = [...smsCount]
+      .filter(([, n]) => n > 1)
+      .map(([k, n]) => `${k.split('|')[1].match(/T-\d{6}-\d{4}/)?.[0] ?? 'sms'} sent ${n} times`);
     const recorded = ledger.calls.filter((c) => c.recorded);
     const voiceTipRefs = new Map<string, string>();
     for (const c of recorded) {
@@ -292,7 +373,14 @@ export async function reconcile(o: {
       return !ref || !o.sms.some((s) => s.to === c.from && s.body.includes(ref));
     });
     checks.push(check(`SMS acknowledgements (Twilio REST): none sent twice (${o.sms.length} sent)`, 0, smsTwice.length, smsTwice));
-    checks.push(check('SMS acknowledgements: every voicemail caller got one', recorded.length, recorded.length - ackMissing.length, ackMissing.map((c) => c.callSid)));
+    checks.push(
+      check(
+        'SMS acknowledgements: every voicemail caller got one',
+        recorded.length,
+        recorded.length - ackMissing.length,
+        ackMissing.map((c) => c.callSid),
+      ),
+    );
   }
 
   // --- webhook answers ------------------------------------------------------------------------
@@ -312,19 +400,32 @@ export async function reconcile(o: {
         if (!byKey.has(`${channel}|${a.key}`)) lies.push(`${a.path} ${a.key} answered ${a.outcome.status} but nothing is stored`);
       }
     }
-    checks.push(check(`Webhooks: every 2xx stored its data (${byOutcome.ok} 2xx, ${byOutcome.s5xx} 5xx, ${byOutcome.error} connection errors/timeouts)`, 0, lies.length, lies));
+    checks.push(
+      check(
+        `Webhooks: every 2xx stored its data (${byOutcome.ok} 2xx, ${byOutcome.s5xx} 5xx, ${byOutcome.error} connection errors/timeouts)`,
+        0,
+        lies.length,
+        lies,
+      ),
+    );
     checks.push(check('Webhooks: no signed, valid delivery refused with a 4xx', 0, rejected.length, rejected));
     const undelivered = [
       ...ledger.sms.filter((s) => !s.accepted).map((s) => `SMS ${s.sid}`),
-      ...ledger.calls.flatMap((c) => Object.entries(c.keys).filter(([, ok]) => !ok).map(([k]) => `voice ${k}`)),
+      ...ledger.calls.flatMap((c) =>
+        Object.entries(c.keys)
+          .filter(([, ok]) => !ok)
+          .map(([k]) => `voice ${k}`),
+      ),
       ...ledger.emails.filter((e) => !e.via).map((e) => `email ${e.token}`),
     ];
     checks.push(check('Deliveries the senders gave up on (never accepted)', 0, undelivered.length, undelivered));
   }
 
-  const dead = (await db.query<{ kind: string; count: number; reason: string }>(
-    `SELECT kind, count(*)::int AS count, left(coalesce(last_error, ''), 160) AS reason FROM job WHERE state = 'DEAD' GROUP BY kind, left(coalesce(last_error, ''), 160) ORDER BY count DESC`,
-  )).rows;
+  const dead = (
+    await db.query<{ kind: string; count: number; reason: string }>(
+      `SELECT kind, count(*)::int AS count, left(coalesce(last_error, ''), 160) AS reason FROM job WHERE state = 'DEAD' GROUP BY kind, left(coalesce(last_error, ''), 160) ORDER BY count DESC`,
+    )
+  ).rows;
   checks.push({ name: 'Dead jobs (listed below with reasons)', expected: '-', actual: dead.reduce((n, d) => n + d.count, 0), ok: true, info: true });
   return { checks, dead };
 }
@@ -332,10 +433,15 @@ export async function reconcile(o: {
 /** A plain-text table: one row per check, failures marked, the first problems listed under it. */
 export function formatChecks(checks: Check[], dead: DeadJob[]): string {
   const rows = checks.map((c) => [c.info ? 'info' : c.ok ? 'PASS' : 'FAIL', c.name, String(c.expected), String(c.actual)]);
-  const widths = [4, Math.max(5, ...rows.map((r) => r[1].length)), Math.max(8, ...rows.map((r) => r[2].length)), Math.max(6, ...rows.map((r) => r[3].length))];
+  const widths = [
+    4,
+    Math.max(5, ...rows.map((r) => r[1].length)),
+    Math.max(8, ...rows.map((r) => r[2].length)),
+    Math.max(6, ...rows.map((r) => r[3].length)),
+  ];
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const out = [line(['', 'Check', 'Expected', 'Actual']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`];
-  for (const [i, c] of checks.entries()) {
+  for (const i of checks.keys()) {
     out.push(line(rows[i]));
   }
   const problems = checks.filter((c) => (!c.ok || c.info) && c.problems?.length);
@@ -344,7 +450,13 @@ export function formatChecks(checks: Check[], dead: DeadJob[]): string {
     for (const p of c.problems!) out.push(`  - ${p}`);
   }
   if (dead.length) {
-    out.push('', plural(dead.reduce((n, d) => n + d.count, 0), 'dead job(s):'));
+    out.push(
+      '',
+      plural(
+        dead.reduce((n, d) => n + d.count, 0),
+        'dead job(s):',
+      ),
+    );
     for (const d of dead) out.push(`  - ${d.kind} x${d.count}: ${d.reason}`);
   }
   return out.join('\n');

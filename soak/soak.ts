@@ -123,10 +123,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_FROM_NUMBER: HOTLINE,
       TWILIO_API_BASE_URL: twilio.base,
     };
-    const api = new ServiceProcess({ name: 'api', entry: 'workers/api.ts', env: { ...env, PORT: String(apiPort) }, logFile: path.join(logDir, 'api.log') });
+    const api = new ServiceProcess({
+      name: 'api',
+      entry: 'workers/api.ts',
+      env: { ...env, PORT: String(apiPort) },
+      logFile: path.join(logDir, 'api.log'),
+    });
     const workers = Array.from(
       { length: nWorkers },
-      (_, i) => new ServiceProcess({ name: `worker-${i + 1}`, entry: 'workers/worker.ts', env: { ...env, PORT: '0' }, logFile: path.join(logDir, `worker-${i + 1}.log`) }),
+      (_, i) =>
+        new ServiceProcess({
+          name: `worker-${i + 1}`,
+          entry: 'workers/worker.ts',
+          env: { ...env, PORT: '0' },
+          logFile: path.join(logDir, `worker-${i + 1}.log`),
+        }),
     );
     procs.push(api, ...workers);
     const apiReady = async () => (await fetch(`${apiBase}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
@@ -150,13 +161,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       return { id, email, role, token: await client.login(email, STAFF_PASSWORD, setupDeadline) };
     };
     const editor = await mkUser('EDITOR', 'shangli', '尚丽');
-    const reporters = [await mkUser('REPORTER', 'zhenglin', '郑林'), await mkUser('REPORTER', 'wangxiao', '王晓'), await mkUser('REPORTER', 'liming', '李明')];
+    const reporters = [
+      await mkUser('REPORTER', 'zhenglin', '郑林'),
+      await mkUser('REPORTER', 'wangxiao', '王晓'),
+      await mkUser('REPORTER', 'liming', '李明'),
+    ];
 
     // --- traffic and faults ----------------------------------------------------------------
     const start = Date.now();
     const trafficEnds = start + trafficMs;
     const deliveryDeadline = trafficEnds + drainMs;
-    const sender = new WebhookSender({ baseUrl: apiBase, publicBaseUrl: PUBLIC_BASE_URL, authToken: SOAK_AUTH_TOKEN, deadline: () => deliveryDeadline });
+    const sender = new WebhookSender({
+      baseUrl: apiBase,
+      publicBaseUrl: PUBLIC_BASE_URL,
+      authToken: SOAK_AUTH_TOKEN,
+      deadline: () => deliveryDeadline,
+    });
     const pending = new Set<Promise<unknown>>();
     const ctx: TrafficContext = {
       r,
@@ -313,7 +333,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     ];
     const watched = watchdog();
     await Promise.all(loops);
-    say(`traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`);
+    say(
+      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`,
+    );
 
     // --- drain -----------------------------------------------------------------------------
     const drainEnd = Date.now() + drainMs;
@@ -333,17 +355,40 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await watched;
 
     // --- reconcile -------------------------------------------------------------------------
-    const { checks, dead } = await reconcile({ db, ledger, attempts: sender.attempts, smtp: smtp.received, sms: twilio.sent, ackDomain: MAIL_DOMAIN });
+    const { checks, dead } = await reconcile({
+      db,
+      ledger,
+      attempts: sender.attempts,
+      smtp: smtp.received,
+      sms: twilio.sent,
+      ackDomain: MAIL_DOMAIN,
+    });
     await db.end();
     db = undefined;
     for (const p of procs) await p.close();
     checks.push(grepLogs(logDir, ledger.phones, ledger.emailAddresses));
     checks.push(grepServerLog(path.join(logDir, 'postgres.log'), ledger.phones, ledger.emailAddresses));
-    const crashes = procs.flatMap((p) => p.crashes.map((c) => `${p.spec.name} exited ${c.code} at ${c.at}: …${c.tail.slice(-600).replace(/\s+/g, ' ')}`));
-    checks.push({ name: 'Service processes that crashed on their own', expected: 0, actual: crashes.length, ok: crashes.length === 0, problems: crashes });
-    checks.push({ name: 'Test infrastructure: Dovecot deaths not caused by the soak (restarted)', expected: 0, actual: dovecotDeaths, ok: true, info: true });
+    const crashes = procs.flatMap((p) =>
+      p.crashes.map((c) => `${p.spec.name} exited ${c.code} at ${c.at}: …${c.tail.slice(-600).replace(/\s+/g, ' ')}`),
+    );
     checks.push({
-      name: `Newsroom API calls by answer (${Object.entries(ledger.api.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+      name: 'Service processes that crashed on their own',
+      expected: 0,
+      actual: crashes.length,
+      ok: crashes.length === 0,
+      problems: crashes,
+    });
+    checks.push({
+      name: 'Test infrastructure: Dovecot deaths not caused by the soak (restarted)',
+      expected: 0,
+      actual: dovecotDeaths,
+      ok: true,
+      info: true,
+    });
+    checks.push({
+      name: `Newsroom API calls by answer (${Object.entries(ledger.api.byStatus)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')})`,
       expected: '-',
       actual: ledger.api.calls,
       ok: true,
@@ -374,7 +419,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       email: smtp.received.map((m) => ({ messageId: m.parsed.messageId ?? null, subject: m.parsed.subject ?? null })),
       twilioCounts: twilio.counts,
     };
-    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ok, seed, runId, minutes: opts.minutes, counts, faults, checks, dead, outbound }, null, 2));
+    writeFileSync(
+      path.join(dir, 'summary.json'),
+      JSON.stringify({ ok, seed, runId, minutes: opts.minutes, counts, faults, checks, dead, outbound }, null, 2),
+    );
     writeFileSync(path.join(dir, 'summary.txt'), table);
     return { ok, checks, dead, faults, table, dir, counts };
   } finally {

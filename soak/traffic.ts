@@ -1,16 +1,6 @@
 import type { Dovecot } from '../test/support/dovecot.js';
 import type { ReceivedMail } from '../test/support/smtp.js';
-import {
-  buildRawMail,
-  EMAIL_TEXTS,
-  FOLLOWUP_TEXTS,
-  poisonMail,
-  SMS_TEXTS,
-  tinyJpeg,
-  TRANSCRIPTS,
-  uniqueSid,
-  type Rng,
-} from './fixtures.js';
+import { buildRawMail, EMAIL_TEXTS, FOLLOWUP_TEXTS, poisonMail, SMS_TEXTS, tinyJpeg, TRANSCRIPTS, uniqueSid, type Rng } from './fixtures.js';
 import type { CallItem, EmailItem, Ledger, SmsItem } from './ledger.js';
 import type { TwilioFake } from './twilio-fake.js';
 import { twimlMessage, type WebhookSender } from './webhooks.js';
@@ -115,16 +105,45 @@ function smsStep(ctx: TrafficContext, followups: Map<string, number>): void {
       // A follow-up from the same number joins the tip its first text opened.
       const first = ctx.r.pick(openers);
       followups.set(first.from, (followups.get(first.from) ?? 0) + 1);
-      const item: SmsItem = { sid: uniqueSid('SM'), from: first.from, token: nextToken(ctx.runId, 'f'), expect: 'thread', threadOf: first.sid, media: 0, redeliveries: 0, accepted: false, answers: [] };
+      const item: SmsItem = {
+        sid: uniqueSid('SM'),
+        from: first.from,
+        token: nextToken(ctx.runId, 'f'),
+        expect: 'thread',
+        threadOf: first.sid,
+        media: 0,
+        redeliveries: 0,
+        accepted: false,
+        answers: [],
+      };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, `${ctx.r.pick(FOLLOWUP_TEXTS)} ${item.token}`)));
     } else if (roll < 0.28 && openers.length) {
       // Someone else writes about the same tip, quoting its reference code.
       const target = ctx.r.pick(openers);
-      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: nextToken(ctx.runId, 'r'), expect: 'thread', threadOf: target.sid, media: 0, redeliveries: 0, accepted: false, answers: [] };
+      const item: SmsItem = {
+        sid: uniqueSid('SM'),
+        from: ctx.newPhone(),
+        token: nextToken(ctx.runId, 'r'),
+        expect: 'thread',
+        threadOf: target.sid,
+        media: 0,
+        redeliveries: 0,
+        accepted: false,
+        answers: [],
+      };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, `${target.reference} 我也是这栋楼的，情况属实。${item.token}`)));
     } else if (roll < 0.32) {
       // A keyword is recorded but makes no tip.
-      const item: SmsItem = { sid: uniqueSid('SM'), from: ctx.newPhone(), token: '', expect: 'skip', media: 0, redeliveries: 0, accepted: false, answers: [] };
+      const item: SmsItem = {
+        sid: uniqueSid('SM'),
+        from: ctx.newPhone(),
+        token: '',
+        expect: 'skip',
+        media: 0,
+        redeliveries: 0,
+        accepted: false,
+        answers: [],
+      };
       void ctx.track(sendSms(ctx, item, smsParams(ctx, item, ctx.r.pick(['HELP', '帮助']))));
     } else {
       void ctx.track(newSmsTip(ctx, ctx.r.chance(0.15) ? ctx.r.int(1, 2) : 0));
@@ -135,10 +154,24 @@ function smsStep(ctx: TrafficContext, followups: Map<string, number>): void {
 /** A first text (or MMS with pictures served by the Twilio fake) from a new number. */
 export function newSmsTip(ctx: TrafficContext, media: number): Promise<void> {
   const sid = uniqueSid(media ? 'MM' : 'SM');
-  const item: SmsItem = { sid, from: ctx.newPhone(), token: nextToken(ctx.runId, 's'), expect: 'tip', media, redeliveries: 0, accepted: false, answers: [] };
-  const urls = Array.from({ length: media }, (_, i) =>
-    ({ url: ctx.twilio.serve(`/2010-04-01/Accounts/${ctx.accountSid}/Messages/${sid}/Media/ME${sid.slice(2, 34)}${i}`, 'image/jpeg', tinyJpeg(`${item.token}-${i}`)), type: 'image/jpeg' }),
-  );
+  const item: SmsItem = {
+    sid,
+    from: ctx.newPhone(),
+    token: nextToken(ctx.runId, 's'),
+    expect: 'tip',
+    media,
+    redeliveries: 0,
+    accepted: false,
+    answers: [],
+  };
+  const urls = Array.from({ length: media }, (_, i) => ({
+    url: ctx.twilio.serve(
+      `/2010-04-01/Accounts/${ctx.accountSid}/Messages/${sid}/Media/ME${sid.slice(2, 34)}${i}`,
+      'image/jpeg',
+      tinyJpeg(`${item.token}-${i}`),
+    ),
+    type: 'image/jpeg',
+  }));
   return sendSms(ctx, item, smsParams(ctx, item, `${ctx.r.pick(SMS_TEXTS)} ${item.token}`, urls));
 }
 
@@ -153,7 +186,16 @@ export async function voiceCall(ctx: TrafficContext): Promise<void> {
   const item: CallItem = { callSid, from, recorded, token, keys: {}, order: [] };
   ctx.ledger.calls.push(item);
   ctx.ledger.phones.add(from);
-  const base = { AccountSid: ctx.accountSid, CallSid: callSid, From: from, Caller: from, To: ctx.hotlineNumber, Called: ctx.hotlineNumber, Direction: 'inbound', ApiVersion: '2010-04-01' };
+  const base = {
+    AccountSid: ctx.accountSid,
+    CallSid: callSid,
+    From: from,
+    Caller: from,
+    To: ctx.hotlineNumber,
+    Called: ctx.hotlineNumber,
+    Direction: 'inbound',
+    ApiVersion: '2010-04-01',
+  };
   const post = async (name: string, key: string, path: string, params: Record<string, string>) => {
     item.keys[key] ??= false;
     const res = await ctx.sender.deliver(`/webhooks/twilio${path}`, key, params);
@@ -173,8 +215,26 @@ export async function voiceCall(ctx: TrafficContext): Promise<void> {
     const rec = { RecordingSid: recordingSid, RecordingUrl: url, RecordingDuration: String(ctx.r.int(5, 90)) };
     callbacks.push(
       ['after-record', `end:${callSid}`, '/voice/after-record', { ...base, CallStatus: 'in-progress', ...rec, Digits: 'hangup' }],
-      ['recording', `rec:${recordingSid}`, '/recording', { AccountSid: ctx.accountSid, CallSid: callSid, ...rec, RecordingStatus: 'completed', RecordingChannels: '1', RecordingSource: 'RecordVerb' }],
-      ['transcription', `tr:${transcriptionSid}`, '/transcription', { ...base, TranscriptionSid: transcriptionSid, TranscriptionText: `${ctx.r.pick(TRANSCRIPTS)} ${token}`, TranscriptionStatus: 'completed', RecordingSid: recordingSid, RecordingUrl: url, TranscriptionType: 'fast' }],
+      [
+        'recording',
+        `rec:${recordingSid}`,
+        '/recording',
+        { AccountSid: ctx.accountSid, CallSid: callSid, ...rec, RecordingStatus: 'completed', RecordingChannels: '1', RecordingSource: 'RecordVerb' },
+      ],
+      [
+        'transcription',
+        `tr:${transcriptionSid}`,
+        '/transcription',
+        {
+          ...base,
+          TranscriptionSid: transcriptionSid,
+          TranscriptionText: `${ctx.r.pick(TRANSCRIPTS)} ${token}`,
+          TranscriptionStatus: 'completed',
+          RecordingSid: recordingSid,
+          RecordingUrl: url,
+          TranscriptionType: 'fast',
+        },
+      ],
       ['call-status', `end:${callSid}`, '/call-status', { ...base, CallStatus: 'completed', CallDuration: rec.RecordingDuration }],
     );
   } else {
@@ -246,7 +306,9 @@ export async function sendEmail(ctx: TrafficContext, kind: EmailItem['kind'], n:
       item.expectText = t.body;
       const files = [
         { filename: '漏水照片.jpg', contentType: 'image/jpeg', data: tinyJpeg(token) },
-        ...(ctx.r.chance(0.5) ? [{ filename: '物业通知.pdf', contentType: 'application/pdf', data: Buffer.from(`%PDF-1.4\n% ${token}\n%%EOF\n`) }] : []),
+        ...(ctx.r.chance(0.5)
+          ? [{ filename: '物业通知.pdf', contentType: 'application/pdf', data: Buffer.from(`%PDF-1.4\n% ${token}\n%%EOF\n`) }]
+          : []),
       ];
       item.attachments = files.length;
       raw = buildRawMail({ ...common, subject: `${t.subject} ${token}`, text: `${t.body}\n${token}`, attachments: files });
@@ -254,7 +316,12 @@ export async function sendEmail(ctx: TrafficContext, kind: EmailItem['kind'], n:
     }
     case 'auto-reply':
       item.expect = 'skip';
-      raw = buildRawMail({ ...common, subject: `自动回复: 我正在休假 ${token}`, text: `您好，我这周在外地，回来后回复您。${token}`, headers: { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' } });
+      raw = buildRawMail({
+        ...common,
+        subject: `自动回复: 我正在休假 ${token}`,
+        text: `您好，我这周在外地，回来后回复您。${token}`,
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' },
+      });
       break;
     case 'poison':
       item.expect = 'poison';
@@ -273,8 +340,21 @@ export async function replyToAck(ctx: TrafficContext, ack: ReceivedMail): Promis
   const to = ack.envelopeTo[0];
   if (!ackId || !tipId || !to) return;
   const token = nextToken(ctx.runId, 'y');
-  const item: EmailItem = { kind: 'reply', messageId: messageIdFor(token), from: to, token, expect: 'thread', threadTipId: tipId, expectText: EMAIL_TEXTS.reply.body, attachments: 0, via: null };
-  const quoted = (ack.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\n');
+  const item: EmailItem = {
+    kind: 'reply',
+    messageId: messageIdFor(token),
+    from: to,
+    token,
+    expect: 'thread',
+    threadTipId: tipId,
+    expectText: EMAIL_TEXTS.reply.body,
+    attachments: 0,
+    via: null,
+  };
+  const quoted = (ack.parsed.text ?? '')
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
   const raw = buildRawMail({
     from: to,
     to: ctx.mailbox,
@@ -300,7 +380,8 @@ export async function emailTraffic(ctx: TrafficContext, meanGapMs: number): Prom
         await ctx.track(replyToAck(ctx, ack));
       } else {
         const roll = ctx.r.next();
-        const kind: EmailItem['kind'] = roll < 0.35 ? 'utf8' : roll < 0.52 ? 'gbk' : roll < 0.64 ? 'big5' : roll < 0.82 ? 'attachment' : roll < 0.92 ? 'auto-reply' : 'poison';
+        const kind: EmailItem['kind'] =
+          roll < 0.35 ? 'utf8' : roll < 0.52 ? 'gbk' : roll < 0.64 ? 'big5' : roll < 0.82 ? 'attachment' : roll < 0.92 ? 'auto-reply' : 'poison';
         await ctx.track(sendEmail(ctx, kind, n));
       }
     } catch (e) {

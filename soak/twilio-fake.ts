@@ -58,7 +58,9 @@ export async function startTwilioFake(accountSid: string, authToken: string) {
             req.socket.destroy();
             return;
           }
-          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20500, message: 'Service unavailable', status: 503 }));
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ code: 20500, message: 'Service unavailable', status: 503 }));
           return;
         }
       }
@@ -68,13 +70,29 @@ export async function startTwilioFake(accountSid: string, authToken: string) {
         const rows = sent.filter((m) => (!q.get('To') || m.to === q.get('To')) && (!q.get('From') || m.from === q.get('From'))).reverse();
         const size = Number(q.get('PageSize') ?? 50);
         res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ messages: rows.slice(0, size).map(messageJson), page: 0, page_size: size, start: 0, end: Math.min(size, rows.length) - 1, uri: url, first_page_uri: url, next_page_uri: null, previous_page_uri: null }),
+          JSON.stringify({
+            messages: rows.slice(0, size).map(messageJson),
+            page: 0,
+            page_size: size,
+            start: 0,
+            end: Math.min(size, rows.length) - 1,
+            uri: url,
+            first_page_uri: url,
+            next_page_uri: null,
+            previous_page_uri: null,
+          }),
         );
         return;
       }
       if (isMessages) {
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-        const m: SentSms = { sid: `SM${randomBytes(16).toString('hex')}`, to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', at: Date.now() };
+        const m: SentSms = {
+          sid: `SM${randomBytes(16).toString('hex')}`,
+          to: form.get('To') ?? '',
+          from: form.get('From') ?? '',
+          body: form.get('Body') ?? '',
+          at: Date.now(),
+        };
         sent.push(m);
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(messageJson(m)));
         return;

@@ -51,7 +51,11 @@ export class WebhookSender {
     try {
       const res = await fetch(`${this.o.baseUrl}${urlPath}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'i-twilio-idempotency-token': `${key}-${started}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signature,
+          'i-twilio-idempotency-token': `${key}-${started}`,
+        },
         body: new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(this.o.timeoutMs),
       });
@@ -83,5 +87,12 @@ export class WebhookSender {
 /** TwiML <Message> text, unescaped. */
 export function twimlMessage(xml: string): string | null {
   const m = xml.match(/<Message>([\s\S]*?)<\/Message>/);
-  return m ? m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&') : null;
+  return m
+    ? m[1]
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&')
+    : null;
 }

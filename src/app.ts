@@ -49,7 +49,6 @@ export function createApp(deps: Deps) {
 
 /** The one place errors become HTTP responses. A 500 says nothing about internals. */
 export function errorMiddleware(deps: Pick<Deps, 'logger'>) {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let e: AppError;
     if (err instanceof AppError) e = err;

@@ -30,7 +30,11 @@ export const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000),
     HOST: z.string().default('127.0.0.1'),
-    PUBLIC_BASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+    PUBLIC_BASE_URL: z
+      .string()
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
     TRUST_PROXY: z.string().default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -39,7 +43,11 @@ export const ConfigSchema = z
     EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
     EMBEDDED_PG_PORT: int(54329, 1),
 
-    ADMIN_EMAIL: z.string().email().optional().or(z.literal('').transform(() => undefined)),
+    ADMIN_EMAIL: z
+      .string()
+      .email()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
     ADMIN_PASSWORD: optionalString,
     TOKEN_TTL_HOURS: int(12, 1),
     LOGIN_MAX_ATTEMPTS: int(10, 1),
@@ -74,7 +82,12 @@ export const ConfigSchema = z
     TWILIO_WEBHOOK_BASE_URLS: z
       .string()
       .optional()
-      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().url())),
     SMS_FOLLOWUP_DAYS: int(14, 0),
     SMS_RATE_LIMIT_PER_HOUR: int(20, 1),

@@ -34,8 +34,7 @@ export function createDeps(config: Config, databaseUrl: string, overrides: DepsO
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const prisma = createPrisma(databaseUrl, config.DATABASE_POOL_SIZE);
   const mailer = overrides.mailer !== undefined ? overrides.mailer : smtpEnabled(config) ? nodemailer.createTransport(config.SMTP_URL!) : null;
-  const twilioClient =
-    overrides.twilio !== undefined ? overrides.twilio : twilioEnabled(config) ? createTwilioClient(config) : null;
+  const twilioClient = overrides.twilio !== undefined ? overrides.twilio : twilioEnabled(config) ? createTwilioClient(config) : null;
   return {
     config,
     databaseUrl,

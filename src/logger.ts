@@ -5,16 +5,36 @@ export type { Logger };
 // Tipsters' contact details and message bodies never reach the logs: these keys are
 // censored wherever they appear in a log object, and code logs ids instead of values.
 const redactPaths = [
-  'phone', 'email', 'from', 'to', 'body', 'text', 'Body', 'From', 'To', 'sender', 'address', 'password',
-  '*.phone', '*.email', '*.from', '*.to', '*.body', '*.text', '*.Body', '*.From', '*.To', '*.sender', '*.address', '*.password',
-  'req.headers.authorization', 'req.headers.cookie',
+  'phone',
+  'email',
+  'from',
+  'to',
+  'body',
+  'text',
+  'Body',
+  'From',
+  'To',
+  'sender',
+  'address',
+  'password',
+  '*.phone',
+  '*.email',
+  '*.from',
+  '*.to',
+  '*.body',
+  '*.text',
+  '*.Body',
+  '*.From',
+  '*.To',
+  '*.sender',
+  '*.address',
+  '*.password',
+  'req.headers.authorization',
+  'req.headers.cookie',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    { level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: '[redacted]' } },
-    destination as never,
-  );
+  return pino({ level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: '[redacted]' } }, destination as never);
 }
 
 /** For logs that must refer to a contact: keeps the shape, hides the value. */

@@ -67,16 +67,20 @@ export async function run(opts: RunOptions): Promise<Running> {
 
   const admin = await usersService(deps).ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   if (admin) {
-    say(admin.password
-      ? `Created the first admin user. Log in as ${admin.email} with password ${admin.password} (change it after logging in).`
-      : `Created the first admin user ${admin.email} with the password from ADMIN_PASSWORD.`);
+    say(
+      admin.password
+        ? `Created the first admin user. Log in as ${admin.email} with password ${admin.password} (change it after logging in).`
+        : `Created the first admin user ${admin.email} with the password from ADMIN_PASSWORD.`,
+    );
   }
 
   const services: Service[] = [];
   let server: Server | undefined;
   let url: string | undefined;
   if (opts.worker) {
-    say(`Email intake: ${imapEnabled(config) ? `on (${config.IMAP_USER}@${config.IMAP_HOST}/${config.IMAP_MAILBOX})` : 'off (set IMAP_HOST, IMAP_USER and IMAP_PASSWORD to turn it on)'}`);
+    say(
+      `Email intake: ${imapEnabled(config) ? `on (${config.IMAP_USER}@${config.IMAP_HOST}/${config.IMAP_MAILBOX})` : 'off (set IMAP_HOST, IMAP_USER and IMAP_PASSWORD to turn it on)'}`,
+    );
     say(`Outbound email: ${smtpEnabled(config) ? 'on' : 'off (set SMTP_URL and MAIL_FROM to send acknowledgements)'}`);
     for (const s of workerServices(deps)) {
       await s.start();
@@ -84,7 +88,9 @@ export async function run(opts: RunOptions): Promise<Running> {
     }
   }
   if (opts.api) {
-    say(`SMS and voice: ${twilioEnabled(config) ? twilioStatus(config) : 'off (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; webhooks answer 503 until then)'}`);
+    say(
+      `SMS and voice: ${twilioEnabled(config) ? twilioStatus(config) : 'off (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; webhooks answer 503 until then)'}`,
+    );
     const app = createApp(deps);
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -127,6 +133,8 @@ function twilioStatus(config: Config): string {
 export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
   // Signals are handled from the first moment: a SIGTERM while the service is still starting
   // (services already running, API not yet listening) waits for start-up, then stops cleanly.
+  // Assigned below, after the handlers that read it are installed.
+  // eslint-disable-next-line prefer-const
   let starting: Promise<Running | null> | undefined;
   let signals = 0;
   const onSignal = (sig: string) => {

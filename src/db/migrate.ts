@@ -70,7 +70,11 @@ export async function migrate(databaseUrl: string, opts: { dir?: string; log?: (
         throw new MigrationError(`migration ${m.name} failed earlier and needs attention (see _prisma_migrations.logs)`);
       }
       const id = randomUUID();
-      await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [id, m.checksum, m.name]);
+      await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [
+        id,
+        m.checksum,
+        m.name,
+      ]);
       try {
         await client.query('BEGIN');
         await client.query(m.sql);
@@ -96,6 +100,8 @@ export async function migrate(databaseUrl: string, opts: { dir?: string; log?: (
 export async function migrationsApplied(query: (sql: string) => Promise<{ migration_name: string }[]>, dir?: string) {
   const rows = await query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
   const have = new Set(rows.map((r) => r.migration_name));
-  const missing = listMigrations(dir).filter((m) => !have.has(m.name)).map((m) => m.name);
+  const missing = listMigrations(dir)
+    .filter((m) => !have.has(m.name))
+    .map((m) => m.name);
   return { ok: missing.length === 0, missing };
 }

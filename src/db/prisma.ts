@@ -26,5 +26,4 @@ export type Db = ReturnType<typeof createPrisma>;
 /** Repositories accept the client or an interactive transaction. */
 export type Tx = Prisma.TransactionClient | Db;
 
-export const isUniqueViolation = (e: unknown) =>
-  e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
+export const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';

@@ -15,7 +15,8 @@ export function rawSqlOn(client: pg.ClientBase): RawSql {
   };
   return {
     $queryRaw: ((query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => run(query, values).then((r) => r.rows)) as RawSql['$queryRaw'],
-    $executeRaw: ((query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => run(query, values).then((r) => r.rowCount ?? 0)) as RawSql['$executeRaw'],
+    $executeRaw: ((query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) =>
+      run(query, values).then((r) => r.rowCount ?? 0)) as RawSql['$executeRaw'],
   };
 }
 

@@ -11,8 +11,18 @@ export interface Metrics {
 export function createMetrics(prisma: Db): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tipdesk_process_' });
-  const jobs = new Counter({ name: 'tipdesk_jobs_total', help: 'Jobs finished by this process', labelNames: ['kind', 'outcome'] as const, registers: [registry] });
-  const webhooks = new Counter({ name: 'tipdesk_webhooks_total', help: 'Webhook requests handled by this process', labelNames: ['route', 'outcome'] as const, registers: [registry] });
+  const jobs = new Counter({
+    name: 'tipdesk_jobs_total',
+    help: 'Jobs finished by this process',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhooks = new Counter({
+    name: 'tipdesk_webhooks_total',
+    help: 'Webhook requests handled by this process',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'tipdesk_queue_jobs',
     help: 'Jobs in the queue by state',

@@ -78,7 +78,9 @@ export interface IntakeHealth {
 export async function intakeHealth(db: Db, now: Date, staleAfterMs: number): Promise<IntakeHealth> {
   const [sources, states, waiting, jobs] = await Promise.all([
     db.intakeSource.findMany({ orderBy: { id: 'asc' } }),
-    db.$queryRaw<{ channel: Channel; state: string; n: bigint }[]>`SELECT channel, state::text, count(*) AS n FROM submission GROUP BY channel, state`,
+    db.$queryRaw<
+      { channel: Channel; state: string; n: bigint }[]
+    >`SELECT channel, state::text, count(*) AS n FROM submission GROUP BY channel, state`,
     db.$queryRaw<{ channel: Channel; waiting: bigint; stalled: bigint }[]>`
       SELECT channel, count(*) AS waiting, count(*) FILTER (WHERE received_at < ${now}::timestamptz - interval '1 minute') AS stalled
       FROM submission WHERE state = 'RECEIVED' GROUP BY channel`,

@@ -18,13 +18,25 @@ export function intakeRoutes(deps: Deps): Router {
       where: q.state ? { state: q.state } : {},
       orderBy: { receivedAt: 'desc' },
       take: q.limit,
-      select: { id: true, channel: true, externalId: true, state: true, lastError: true, sizeBytes: true, rateLimited: true, receivedAt: true, processedAt: true, tipId: true },
+      select: {
+        id: true,
+        channel: true,
+        externalId: true,
+        state: true,
+        lastError: true,
+        sizeBytes: true,
+        rateLimited: true,
+        receivedAt: true,
+        processedAt: true,
+        tipId: true,
+      },
     });
     res.json({ submissions: rows });
   });
   r.post('/submissions/:id/retry', requireRole('ADMIN', 'EDITOR'), async (req, res) => {
     const { id } = parse(z.object({ id: z.string().uuid() }), req.params, 'path');
-    if (!(await retrySubmission(deps.prisma, id))) throw new AppError('CONFLICT', 'Only a quarantined submission can be retried (or no such submission)');
+    if (!(await retrySubmission(deps.prisma, id)))
+      throw new AppError('CONFLICT', 'Only a quarantined submission can be retried (or no such submission)');
     res.json({ ok: true });
   });
   // Reconciliation per channel: counts, last success, backlog — a silent stall shows here.

@@ -37,7 +37,11 @@ export async function storeSubmission(db: Db, input: NewSubmission, then?: (tx: 
  * storeSubmission's work inside a transaction the caller runs: a Prisma one, or a plain pg
  * connection's (src/db/raw-tx.ts) for raw bytes too large to pass through Prisma.
  */
-export async function storeSubmissionIn<T extends RawSql>(tx: T, input: NewSubmission, then?: (tx: T, stored: Stored) => Promise<void>): Promise<Stored> {
+export async function storeSubmissionIn<T extends RawSql>(
+  tx: T,
+  input: NewSubmission,
+  then?: (tx: T, stored: Stored) => Promise<void>,
+): Promise<Stored> {
   const state = input.state ?? 'RECEIVED';
   const rows = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO submission (channel, external_id, raw, params, meta, sender, size_bytes, state, last_error, rate_limited)
@@ -93,7 +97,10 @@ export async function quarantine(db: Tx, id: string, reason: string) {
 
 export async function retrySubmission(db: Db, id: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
-    const n = await tx.submission.updateMany({ where: { id, state: { in: ['QUARANTINED', 'RECEIVED'] } }, data: { state: 'RECEIVED', lastError: null } });
+    const n = await tx.submission.updateMany({
+      where: { id, state: { in: ['QUARANTINED', 'RECEIVED'] } },
+      data: { state: 'RECEIVED', lastError: null },
+    });
     if (n.count === 0) return false;
     await enqueue(tx, NORMALIZE_JOB, { submissionId: id }, { maxAttempts: 5 });
     return true;

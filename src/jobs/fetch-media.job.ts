@@ -88,7 +88,11 @@ export const fetchMediaJob: JobDefinition<FetchMediaPayload, Deps> = {
       deps.logger.info({ attachment: attachmentId, size }, 'attachment stored');
     } catch (err) {
       if (ctx.attempt >= ctx.maxAttempts) await fail('FAILED', (err as Error).message);
-      else await deps.prisma.attachment.update({ where: { id: attachmentId }, data: { error: `attempt ${ctx.attempt}: ${(err as Error).message}`.slice(0, 500) } });
+      else
+        await deps.prisma.attachment.update({
+          where: { id: attachmentId },
+          data: { error: `attempt ${ctx.attempt}: ${(err as Error).message}`.slice(0, 500) },
+        });
       throw err;
     }
   },

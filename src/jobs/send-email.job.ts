@@ -30,7 +30,11 @@ export const sendEmailJob: JobDefinition<SendEmailPayload, Deps> = {
       if (m?.deliveryState === 'SENT') return;
     }
     if (!deps.mailer) {
-      if (p.threadMessageId) await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryState: 'FAILED', deliveryError: 'SMTP is not configured' } });
+      if (p.threadMessageId)
+        await deps.prisma.message.update({
+          where: { id: p.threadMessageId },
+          data: { deliveryState: 'FAILED', deliveryError: 'SMTP is not configured' },
+        });
       throw new PermanentJobError('SMTP is not configured (SMTP_URL)');
     }
     try {
@@ -46,13 +50,18 @@ export const sendEmailJob: JobDefinition<SendEmailPayload, Deps> = {
         headers: p.headers,
       });
     } catch (err) {
-      if (p.threadMessageId) await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryError: (err as Error).message.slice(0, 500) } });
+      if (p.threadMessageId)
+        await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryError: (err as Error).message.slice(0, 500) } });
       throw err;
     }
     if (p.threadMessageId) {
       const threadMessageId = p.threadMessageId;
       await recordAfterSend(
-        () => deps.prisma.message.update({ where: { id: threadMessageId }, data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null } }),
+        () =>
+          deps.prisma.message.update({
+            where: { id: threadMessageId },
+            data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null },
+          }),
         { logger: deps.logger, what: { message: threadMessageId }, signal: ctx.signal },
       );
     }

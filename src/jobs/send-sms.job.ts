@@ -21,12 +21,19 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
   payload: SendSmsPayloadSchema,
   maxAttempts: 6,
   async handler(deps, { messageId }, ctx) {
-    const m = await deps.prisma.message.findUnique({ where: { id: messageId }, select: { deliveryState: true, toAddress: true, body: true, direction: true, channel: true, createdAt: true } });
+    const m = await deps.prisma.message.findUnique({
+      where: { id: messageId },
+      select: { deliveryState: true, toAddress: true, body: true, direction: true, channel: true, createdAt: true },
+    });
     if (!m) throw new PermanentJobError(`message ${messageId} does not exist`);
     if (m.direction !== 'OUTBOUND' || m.channel !== 'SMS' || !m.toAddress) throw new PermanentJobError(`message ${messageId} is not an outbound SMS`);
     if (m.deliveryState === 'SENT' || m.deliveryState === 'SUPPRESSED') return;
-    const mark = (data: { deliveryState?: 'SENT' | 'FAILED' | 'SUPPRESSED' | 'QUEUED'; deliveryError?: string | null; externalId?: string; sentAt?: Date }) =>
-      deps.prisma.message.update({ where: { id: messageId }, data });
+    const mark = (data: {
+      deliveryState?: 'SENT' | 'FAILED' | 'SUPPRESSED' | 'QUEUED';
+      deliveryError?: string | null;
+      externalId?: string;
+      sentAt?: Date;
+    }) => deps.prisma.message.update({ where: { id: messageId }, data });
 
     const tipster = await deps.prisma.tipster.findUnique({ where: { phone: m.toAddress }, select: { smsOptOut: true, optOutAt: true } });
     if (tipster?.smsOptOut) {
@@ -36,7 +43,10 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
       return;
     }
     if (!deps.twilio || !deps.config.TWILIO_FROM_NUMBER) {
-      await mark({ deliveryState: 'FAILED', deliveryError: 'SMS sending is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)' });
+      await mark({
+        deliveryState: 'FAILED',
+        deliveryError: 'SMS sending is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)',
+      });
       throw new PermanentJobError('SMS sending is not configured');
     }
     // An earlier attempt may have been cut off after Twilio accepted the message (the worker was
@@ -44,7 +54,11 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
     if (ctx.attempt > 1) {
       const earlier = await sentEarlier(deps, messageId, { to: m.toAddress, body: m.body, createdAt: m.createdAt });
       if (earlier) {
-        await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: earlier.sid, sentAt: earlier.at, deliveryError: null }), { logger: deps.logger, what: { message: messageId, sid: earlier.sid }, signal: ctx.signal });
+        await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: earlier.sid, sentAt: earlier.at, deliveryError: null }), {
+          logger: deps.logger,
+          what: { message: messageId, sid: earlier.sid },
+          signal: ctx.signal,
+        });
         deps.logger.info({ message: messageId, sid: earlier.sid }, 'outbound SMS was already sent by an earlier attempt; not sending again');
         return;
       }
@@ -65,7 +79,10 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
       // 4xx (bad number, not a mobile, ...) will not get better by retrying; 429, 5xx and network errors may.
       const permanent = typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 429;
       const last = permanent || ctx.attempt >= ctx.maxAttempts;
-      await mark({ deliveryState: last ? 'FAILED' : 'QUEUED', deliveryError: last ? reason : `attempt ${ctx.attempt} failed, will retry: ${reason}` });
+      await mark({
+        deliveryState: last ? 'FAILED' : 'QUEUED',
+        deliveryError: last ? reason : `attempt ${ctx.attempt} failed, will retry: ${reason}`,
+      });
       if (permanent) throw new PermanentJobError(reason);
       throw err;
     }
@@ -83,7 +100,11 @@ export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
  * message was queued (found by the soak: a worker killed right after Twilio accepted an
  * acknowledgement sent it twice). If Twilio cannot be asked, sending again is the lesser evil.
  */
-async function sentEarlier(deps: Deps, messageId: string, m: { to: string; body: string; createdAt: Date }): Promise<{ sid: string; at: Date } | null> {
+async function sentEarlier(
+  deps: Deps,
+  messageId: string,
+  m: { to: string; body: string; createdAt: Date },
+): Promise<{ sid: string; at: Date } | null> {
   try {
     const recent = await deps.twilio!.messages.list({ to: m.to, from: deps.config.TWILIO_FROM_NUMBER, limit: 50 });
     const since = m.createdAt.getTime() - 60_000;

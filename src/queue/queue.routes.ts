@@ -9,7 +9,14 @@ import { JobStateSchema, listJobs, queueDepth, retryJob } from './queue.service.
 export function queueRoutes(deps: Deps): Router {
   const r = Router();
   r.get('/jobs', requireRole('ADMIN'), async (req, res) => {
-    const q = parse(z.object({ state: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), JobStateSchema).default('DEAD'), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    const q = parse(
+      z.object({
+        state: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), JobStateSchema).default('DEAD'),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      req.query,
+      'query',
+    );
     res.json({ jobs: await listJobs(deps.prisma, q.state, q.limit), depth: await queueDepth(deps.prisma) });
   });
   r.post('/jobs/:id/retry', requireRole('ADMIN'), async (req, res) => {

@@ -130,7 +130,12 @@ export class Worker<D> {
     // flush: that wait is most of a claim's cost. Only a crash of the database server can lose
     // such a commit, and then the job simply runs again (at-least-once; handlers are idempotent).
     // Enqueues stay in the caller's durable transaction; stop()'s hand-back is durable too.
-    this.pool = new pg.Pool({ connectionString: this.o.databaseUrl, max: 3, options: '-c synchronous_commit=off', application_name: 'tipdesk-queue' } as pg.PoolConfig);
+    this.pool = new pg.Pool({
+      connectionString: this.o.databaseUrl,
+      max: 3,
+      options: '-c synchronous_commit=off',
+      application_name: 'tipdesk-queue',
+    } as pg.PoolConfig);
     this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'queue connection lost'));
     await this.listen();
     this.loopDone = this.loop();
@@ -238,14 +243,13 @@ export class Worker<D> {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(t);
-        self.sleeper = undefined;
-        self.poked = false;
+        this.sleeper = undefined;
+        this.poked = false;
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
       this.sleeper = done;
     });
   }
@@ -320,17 +324,21 @@ export class Worker<D> {
     const def = this.defs.get(job.kind)!;
     const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
-    const renew = setInterval(() => {
-      void this.pool!.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
-        this.o.leaseSeconds,
-        job.id,
-        this.id,
-      ]).catch(() => {});
-    }, (this.o.leaseSeconds * 1000) / 3);
+    const renew = setInterval(
+      () => {
+        void this.pool!.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
+          this.o.leaseSeconds,
+          job.id,
+          this.id,
+        ]).catch(() => {});
+      },
+      (this.o.leaseSeconds * 1000) / 3,
+    );
     renew.unref();
     try {
       const parsed = def.payload.safeParse(job.payload);
-      if (!parsed.success) throw Object.assign(new Error(`invalid payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), { permanent: true });
+      if (!parsed.success)
+        throw Object.assign(new Error(`invalid payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), { permanent: true });
       await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
       // Recorded by the next claim, which the freed slot triggers at once (or by stop()). A crash
       // before that runs the job again after its lease: handlers are idempotent.

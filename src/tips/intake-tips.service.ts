@@ -81,7 +81,11 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   };
   const tip = reserved ? await tx.tip.update({ where: { id: input.reservedTipId! }, data }) : await tx.tip.create({ data: { reference, ...data } });
   if (input.tipsterId) {
-    await tx.tipTipster.upsert({ where: { tipId_tipsterId: { tipId: tip.id, tipsterId: input.tipsterId } }, create: { tipId: tip.id, tipsterId: input.tipsterId }, update: {} });
+    await tx.tipTipster.upsert({
+      where: { tipId_tipsterId: { tipId: tip.id, tipsterId: input.tipsterId } },
+      create: { tipId: tip.id, tipsterId: input.tipsterId },
+      update: {},
+    });
   }
   const message = await createInboundMessage(tx, tip.id, input);
   await tx.auditEvent.create({
@@ -90,7 +94,10 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   return { tip, message };
 }
 
-type InboundMessageInput = Pick<NewTipInput, 'submissionId' | 'channel' | 'subject' | 'body' | 'fullBody' | 'emailMessageId' | 'messageKind' | 'externalId' | 'receivedAt'>;
+type InboundMessageInput = Pick<
+  NewTipInput,
+  'submissionId' | 'channel' | 'subject' | 'body' | 'fullBody' | 'emailMessageId' | 'messageKind' | 'externalId' | 'receivedAt'
+>;
 
 /** The inbound Message row of a submission, whether it opens a tip or joins one. */
 function createInboundMessage(tx: Tx, tipId: string, input: InboundMessageInput) {
@@ -124,7 +131,11 @@ export async function addInboundMessage(
     data: { lastActivityAt: input.receivedAt, searchText: `${tip.searchText}\n${input.body}`.slice(0, 20_000) },
   });
   if (input.tipsterId) {
-    await tx.tipTipster.upsert({ where: { tipId_tipsterId: { tipId, tipsterId: input.tipsterId } }, create: { tipId, tipsterId: input.tipsterId }, update: {} });
+    await tx.tipTipster.upsert({
+      where: { tipId_tipsterId: { tipId, tipsterId: input.tipsterId } },
+      create: { tipId, tipsterId: input.tipsterId },
+      update: {},
+    });
   }
   await tx.auditEvent.create({ data: { tipId, action: 'message.received', after: { messageId: message.id, channel: input.channel } } });
   return { tip, message };

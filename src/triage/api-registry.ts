@@ -87,9 +87,7 @@ const STATUS_TEXT: Record<number, string> = {
   429: 'Too many attempts',
 };
 
-const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
-  .meta({ id: 'Error' });
+const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) }).meta({ id: 'Error' });
 
 /** OpenAPI 3.1 from the registry; zod's JSON Schema output is 2020-12, which 3.1 uses as is. */
 export function openApiDocument(specs: RouteSpec[], info: { title: string; version: string; description?: string }) {
@@ -110,15 +108,25 @@ export function openApiDocument(specs: RouteSpec[], info: { title: string; versi
   for (const spec of specs) {
     const path = `/api${spec.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`;
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', spec.params], ['query', spec.query]] as const) {
+    for (const [where, schema] of [
+      ['path', spec.params],
+      ['query', spec.query],
+    ] as const) {
       if (!schema) continue;
       const json = toSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
       for (const [name, prop] of Object.entries(json.properties ?? {})) {
         const { description, ...rest } = prop;
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: rest, ...(description ? { description } : {}) });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || (json.required ?? []).includes(name),
+          schema: rest,
+          ...(description ? { description } : {}),
+        });
       }
     }
-    for (const h of spec.headers ?? []) parameters.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } });
+    for (const h of spec.headers ?? [])
+      parameters.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } });
     const ok = spec.status ?? (spec.response || spec.produces ? 200 : 204);
     const responses: Record<string, unknown> = {
       [ok]: {
@@ -132,7 +140,8 @@ export function openApiDocument(specs: RouteSpec[], info: { title: string; versi
     };
     const errs = new Set<number>([...(spec.params || spec.query || spec.body ? [400] : []), ...(spec.errors ?? [])]);
     if (spec.access !== 'public') [401, 403].forEach((s) => errs.add(s));
-    for (const s of [...errs].sort()) responses[s] = { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
+    for (const s of [...errs].sort())
+      responses[s] = { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
     const roles = spec.access === 'public' ? 'anyone' : spec.access.join(', ');
     paths[path] ??= {};
     paths[path][spec.method] = {
@@ -153,6 +162,9 @@ export function openApiDocument(specs: RouteSpec[], info: { title: string; versi
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths,
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'token from POST /api/auth/login' } }, schemas: components },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'token from POST /api/auth/login' } },
+      schemas: components,
+    },
   };
 }

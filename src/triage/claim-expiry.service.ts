@@ -57,7 +57,15 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
     const n = await prisma.$transaction(async (tx) => {
       // Warned once per quiet spell: new activity after a warning makes the lead warnable again.
       const due = await tx.$queryRaw<
-        { id: string; reference: string; category: string | null; priority: string; title: string | null; assignee_id: string; last_activity_at: Date }[]
+        {
+          id: string;
+          reference: string;
+          category: string | null;
+          priority: string;
+          title: string | null;
+          assignee_id: string;
+          last_activity_at: Date;
+        }[]
       >`
         WITH due AS (
           SELECT id FROM tip
@@ -70,13 +78,19 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
         UPDATE tip t SET claim_warned_at = ${now} FROM due WHERE t.id = due.id
         RETURNING t.id::text, t.reference, t.category::text, t.priority::text, t.title, t.assignee_id::text, t.last_activity_at`;
       if (!due.length) return 0;
-      const users = await tx.user.findMany({ where: { id: { in: due.map((d) => d.assignee_id) } }, select: { id: true, email: true, displayName: true, active: true } });
+      const users = await tx.user.findMany({
+        where: { id: { in: due.map((d) => d.assignee_id) } },
+        select: { id: true, email: true, displayName: true, active: true },
+      });
       for (const d of due) {
         const expiresAt = new Date(d.last_activity_at.getTime() + expiryMs);
         const reporter = users.find((u) => u.id === d.assignee_id);
         if (reporter?.active) await queueClaimWarningEmail(tx, config, { tip: d, reporter, expiresAt, warnedAt: now });
         await audit(tx, {
-          tipId: d.id, actorId: null, action: 'claim.expiry_warned', at: now,
+          tipId: d.id,
+          actorId: null,
+          action: 'claim.expiry_warned',
+          at: now,
           after: { assigneeId: d.assignee_id, expiresAt: expiresAt.toISOString(), emailed: Boolean(reporter?.active) },
         });
       }

@@ -59,8 +59,18 @@ export async function queueReply(
     const text = `${o.body}\n\n--\n${config.HOTLINE_NAME}\n编号 Reference: ${tip.reference}\n热线 Hotline: ${config.HOTLINE_PHONE}\n`;
     await tx.message.create({
       data: {
-        id: o.messageId, tipId: tip.id, direction: 'OUTBOUND', channel: 'EMAIL', kind: 'reply', subject, body: o.body,
-        emailMessageId: messageIdHeader, toAddress: to, deliveryState: 'QUEUED', authorId: o.authorId, createdAt: o.now,
+        id: o.messageId,
+        tipId: tip.id,
+        direction: 'OUTBOUND',
+        channel: 'EMAIL',
+        kind: 'reply',
+        subject,
+        body: o.body,
+        emailMessageId: messageIdHeader,
+        toAddress: to,
+        deliveryState: 'QUEUED',
+        authorId: o.authorId,
+        createdAt: o.now,
       },
     });
     const payload: SendEmailPayload = {

@@ -53,14 +53,18 @@ export function filterConditions(f: TipFilter, opts: { timeZone: string; viewerI
   else if (f.assigneeId) c.push(Prisma.sql`t.assignee_id = ${f.assigneeId}::uuid`);
   // Date-only bounds are whole days on the newsroom's calendar.
   if (f.from) {
-    c.push(isDateOnly(f.from)
-      ? Prisma.sql`t.created_at >= (${f.from}::date)::timestamp AT TIME ZONE ${opts.timeZone}`
-      : Prisma.sql`t.created_at >= ${new Date(f.from)}`);
+    c.push(
+      isDateOnly(f.from)
+        ? Prisma.sql`t.created_at >= (${f.from}::date)::timestamp AT TIME ZONE ${opts.timeZone}`
+        : Prisma.sql`t.created_at >= ${new Date(f.from)}`,
+    );
   }
   if (f.to) {
-    c.push(isDateOnly(f.to)
-      ? Prisma.sql`t.created_at < (${f.to}::date + 1)::timestamp AT TIME ZONE ${opts.timeZone}`
-      : Prisma.sql`t.created_at < ${new Date(f.to)}`);
+    c.push(
+      isDateOnly(f.to)
+        ? Prisma.sql`t.created_at < (${f.to}::date + 1)::timestamp AT TIME ZONE ${opts.timeZone}`
+        : Prisma.sql`t.created_at < ${new Date(f.to)}`,
+    );
   }
   const q = f.q?.trim();
   if (q) {
@@ -92,7 +96,9 @@ export function decodeCursor(cursor: string, sort: Sort): CursorData {
     if (sort === 'priority' && !['LOW', 'NORMAL', 'HIGH', 'URGENT'].includes(d.p ?? '')) throw new Error('shape');
     return d;
   } catch {
-    throw new AppError('VALIDATION', 'Invalid query: cursor', { fields: [{ field: 'cursor', message: 'is not a cursor of this list and sort order' }] });
+    throw new AppError('VALIDATION', 'Invalid query: cursor', {
+      fields: [{ field: 'cursor', message: 'is not a cursor of this list and sort order' }],
+    });
   }
 }
 
@@ -162,7 +168,10 @@ export function summarySql(where: Prisma.Sql[], order: Prisma.Sql, limit: number
       ${limitSql}`;
   const inner =
     branches.length > 1 && limit !== null
-      ? Prisma.sql`SELECT * FROM (${Prisma.join(branches.map((b) => Prisma.sql`(${one([b, ...where])})`), ' UNION ALL ')}) t ORDER BY ${order} ${limitSql}`
+      ? Prisma.sql`SELECT * FROM (${Prisma.join(
+          branches.map((b) => Prisma.sql`(${one([b, ...where])})`),
+          ' UNION ALL ',
+        )}) t ORDER BY ${order} ${limitSql}`
       : one(branches.length === 1 ? [branches[0], ...where] : where);
   return Prisma.sql`
     SELECT t.id::text, t.reference, t.channel::text, t.status::text, t.category::text, t.suggested_category::text,

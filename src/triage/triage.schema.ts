@@ -1,12 +1,15 @@
 import { z } from 'zod';
+import { Channel, TipStatus as DbTipStatus } from '../generated/prisma/enums.js';
 
 // Request and response shapes of the triage API. The routes validate with these and
 // GET /api/openapi.json is generated from the same objects, so the two cannot drift.
 
 export const CATEGORIES = ['household', 'neighborhood', 'community'] as const;
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export const STATUSES = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'] as const;
-export const CHANNELS = ['EMAIL', 'SMS', 'VOICE', 'WEB'] as const;
+// Status and channel lists come from the database enums (Prisma's generated objects): one source of truth.
+const enumValues = <T extends Record<string, string>>(e: T) => Object.values(e) as [T[keyof T], ...T[keyof T][]];
+export const STATUSES = enumValues(DbTipStatus);
+export const CHANNELS = enumValues(Channel);
 
 export const CategorySchema = z.enum(CATEGORIES).meta({ id: 'Category', description: '居家事 household · 邻里事 neighborhood · 社区事 community' });
 export const PrioritySchema = z.enum(PRIORITIES).meta({ id: 'Priority' });
@@ -37,7 +40,10 @@ function listOf<T extends readonly [string, ...string[]]>(values: T, caseFn: (s:
   return z
     .union([z.string(), z.array(z.string())])
     .transform((v, ctx) => {
-      const items = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => caseFn(s.trim())).filter(Boolean);
+      const items = (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(','))
+        .map((s) => caseFn(s.trim()))
+        .filter(Boolean);
       const unknown = items.filter((i) => !values.includes(i));
       if (unknown.length || items.length === 0) {
         ctx.addIssue({ code: 'custom', message: `unknown value ${unknown.join(', ') || '(empty)'}; use one of ${values.join(', ')}` });
@@ -66,7 +72,12 @@ export const ListTipsQuerySchema = z.object({
     .meta({ description: 'a user id, `me`, or `none` for unassigned tips' }),
   from: DateOrDateTime.optional().meta({ description: 'created at or after (inclusive)' }),
   to: DateOrDateTime.optional().meta({ description: 'created before; a YYYY-MM-DD date includes that whole day' }),
-  q: z.string().trim().max(200).optional().meta({ description: 'substring of subject, body, title, location or reference (Chinese works without spaces)' }),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .meta({ description: 'substring of subject, body, title, location or reference (Chinese works without spaces)' }),
   sort: z.enum(['newest', 'oldest', 'priority']).default('newest'),
   cursor: z.string().max(500).optional().meta({ description: 'nextCursor of the previous page (opaque)' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -231,7 +242,9 @@ export const MessageResponseSchema = z.object({ message: MessageViewSchema });
 export const StatsResponseSchema = z.object({
   total: z.number().int(),
   byStatus: z.record(z.string(), z.number().int()),
-  byCategory: z.record(z.string(), z.number().int()).meta({ description: 'household, neighborhood, community and `none` (open tips without a category)' }),
+  byCategory: z
+    .record(z.string(), z.number().int())
+    .meta({ description: 'household, neighborhood, community and `none` (open tips without a category)' }),
   byChannel: z.record(z.string(), z.number().int()),
   returnedToPool: z.number().int().meta({ description: 'open tips that went back to the pool after a claim expired' }),
   oldestUntriaged: z
@@ -245,5 +258,14 @@ export const CategoryRuleViewSchema = z
 export const CategoryRulesResponseSchema = z.object({ rules: z.array(CategoryRuleViewSchema) });
 export const CategoryRuleResponseSchema = z.object({ rule: CategoryRuleViewSchema });
 export const UsersResponseSchema = z.object({
-  users: z.array(z.object({ id: Uuid, email: z.string(), displayName: z.string(), role: z.enum(['ADMIN', 'EDITOR', 'REPORTER']), active: z.boolean(), createdAt: DateTime })),
+  users: z.array(
+    z.object({
+      id: Uuid,
+      email: z.string(),
+      displayName: z.string(),
+      role: z.enum(['ADMIN', 'EDITOR', 'REPORTER']),
+      active: z.boolean(),
+      createdAt: DateTime,
+    }),
+  ),
 });

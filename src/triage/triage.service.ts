@@ -49,11 +49,14 @@ export function resolveVersion(bodyVersion: number | undefined, ifMatch: string 
   let header: number | undefined;
   if (ifMatch !== undefined && ifMatch !== '') {
     const m = ifMatch.trim().match(/^(?:W\/)?"?(\d+)"?$/);
-    if (!m) throw new AppError('VALIDATION', 'Invalid header: If-Match', { fields: [{ field: 'If-Match', message: 'must be the tip version, e.g. "3"' }] });
+    if (!m)
+      throw new AppError('VALIDATION', 'Invalid header: If-Match', { fields: [{ field: 'If-Match', message: 'must be the tip version, e.g. "3"' }] });
     header = Number(m[1]);
   }
   if (bodyVersion !== undefined && header !== undefined && bodyVersion !== header) {
-    throw new AppError('VALIDATION', 'Invalid request: version and If-Match disagree', { fields: [{ field: 'version', message: 'differs from If-Match' }] });
+    throw new AppError('VALIDATION', 'Invalid request: version and If-Match disagree', {
+      fields: [{ field: 'version', message: 'differs from If-Match' }],
+    });
   }
   const v = bodyVersion ?? header;
   if (v === undefined) throw new AppError('PRECONDITION_REQUIRED', 'Send the version you read: `version` in the body or an If-Match header');
@@ -111,8 +114,18 @@ export function triageService(deps: Deps) {
         where: { tipId: id },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         select: {
-          id: true, direction: true, channel: true, kind: true, subject: true, body: true, fullBody: true, createdAt: true, sentAt: true,
-          deliveryState: true, deliveryError: true, author: userRef,
+          id: true,
+          direction: true,
+          channel: true,
+          kind: true,
+          subject: true,
+          body: true,
+          fullBody: true,
+          createdAt: true,
+          sentAt: true,
+          deliveryState: true,
+          deliveryError: true,
+          author: userRef,
         },
       }),
       prisma.attachment.findMany({
@@ -120,9 +133,17 @@ export function triageService(deps: Deps) {
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         select: { id: true, messageId: true, filename: true, contentType: true, size: true, kind: true, dangerous: true, state: true },
       }),
-      prisma.note.findMany({ where: { tipId: id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, body: true, createdAt: true, author: userRef } }),
+      prisma.note.findMany({
+        where: { tipId: id },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        select: { id: true, body: true, createdAt: true, author: userRef },
+      }),
       eventsOf(id),
-      prisma.tip.findMany({ where: { mergedIntoId: id }, orderBy: { createdAt: 'asc' }, select: { id: true, reference: true, channel: true, createdAt: true } }),
+      prisma.tip.findMany({
+        where: { mergedIntoId: id },
+        orderBy: { createdAt: 'asc' },
+        select: { id: true, reference: true, channel: true, createdAt: true },
+      }),
     ]);
     const att = attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` }));
     const summary = toSummary(row, viewer);
@@ -185,7 +206,16 @@ export function triageService(deps: Deps) {
       const version = resolveVersion(input.version, ifMatch);
       const tip = await prisma.tip.findUnique({
         where: { id },
-        select: { status: true, assigneeId: true, version: true, category: true, suggestedCategory: true, priority: true, title: true, location: true },
+        select: {
+          status: true,
+          assigneeId: true,
+          version: true,
+          category: true,
+          suggestedCategory: true,
+          priority: true,
+          title: true,
+          location: true,
+        },
       });
       if (!tip) throw tipNotFound();
       const editor = isEditor(viewer);
@@ -260,9 +290,14 @@ export function triageService(deps: Deps) {
     },
 
     async assign(viewer: AuthUser, id: string, reporterId: string, version: number | undefined) {
-      const reporter = await prisma.user.findUnique({ where: { id: reporterId }, select: { id: true, email: true, displayName: true, role: true, active: true } });
+      const reporter = await prisma.user.findUnique({
+        where: { id: reporterId },
+        select: { id: true, email: true, displayName: true, role: true, active: true },
+      });
       if (!reporter || reporter.role !== 'REPORTER' || !reporter.active) {
-        throw new AppError('VALIDATION', 'Invalid request body: reporterId', { fields: [{ field: 'reporterId', message: 'is not an active reporter' }] });
+        throw new AppError('VALIDATION', 'Invalid request body: reporterId', {
+          fields: [{ field: 'reporterId', message: 'is not an active reporter' }],
+        });
       }
       const now = clock.now();
       await prisma.$transaction(async (tx) => {
@@ -274,12 +309,20 @@ export function triageService(deps: Deps) {
         await tx.tip.update({
           where: { id },
           data: {
-            status: 'ASSIGNED', assigneeId: reporterId, claimedAt: null, claimWarnedAt: null, returnedToPoolAt: null,
-            lastActivityAt: now, version: { increment: 1 },
+            status: 'ASSIGNED',
+            assigneeId: reporterId,
+            claimedAt: null,
+            claimWarnedAt: null,
+            returnedToPoolAt: null,
+            lastActivityAt: now,
+            version: { increment: 1 },
           },
         });
         await audit(tx, {
-          tipId: id, actorId: viewer.id, action: 'tip.assigned', at: now,
+          tipId: id,
+          actorId: viewer.id,
+          action: 'tip.assigned',
+          at: now,
           before: { status: t.status, assigneeId: t.assignee_id },
           after: { status: 'ASSIGNED', assigneeId: reporterId, assignee: reporter.displayName },
         });
@@ -337,14 +380,18 @@ export function triageService(deps: Deps) {
       await prisma.$transaction(async (tx) => {
         const [t] = await lockTips(tx, [id]);
         if (!t) throw tipNotFound();
-        if (!isEditor(viewer) && t.assignee_id !== viewer.id) throw new AppError('FORBIDDEN', 'Only the assigned reporter or an editor can release a lead');
+        if (!isEditor(viewer) && t.assignee_id !== viewer.id)
+          throw new AppError('FORBIDDEN', 'Only the assigned reporter or an editor can release a lead');
         if (!canTransition(t.status, 'TRIAGED', 'release')) throw illegal(t.status, 'TRIAGED', 'release');
         await tx.tip.update({
           where: { id },
           data: { status: 'TRIAGED', assigneeId: null, claimedAt: null, claimWarnedAt: null, lastActivityAt: now, version: { increment: 1 } },
         });
         await audit(tx, {
-          tipId: id, actorId: viewer.id, action: 'tip.released', at: now,
+          tipId: id,
+          actorId: viewer.id,
+          action: 'tip.released',
+          at: now,
           before: { status: t.status, assigneeId: t.assignee_id },
           after: { status: 'TRIAGED', assigneeId: null },
         });
@@ -367,7 +414,10 @@ export function triageService(deps: Deps) {
         if (!canTransition(src.status, 'MERGED', 'merge')) throw illegal(src.status, 'MERGED', 'merge');
         if (dst.status === 'MERGED') {
           const target = await tx.tip.findUnique({ where: { id: intoId }, select: { mergedIntoId: true } });
-          throw new AppError('CONFLICT', 'The target tip was itself merged; merge into its survivor', { reason: 'target_merged', mergedIntoId: target?.mergedIntoId });
+          throw new AppError('CONFLICT', 'The target tip was itself merged; merge into its survivor', {
+            reason: 'target_merged',
+            mergedIntoId: target?.mergedIntoId,
+          });
         }
         // Everything moves; nothing is deleted. The merged tip keeps its own audit trail.
         const moved = {
@@ -395,7 +445,10 @@ export function triageService(deps: Deps) {
           },
         });
         await audit(tx, {
-          tipId: intoId, actorId: viewer.id, action: 'tip.merged_from', at: now,
+          tipId: intoId,
+          actorId: viewer.id,
+          action: 'tip.merged_from',
+          at: now,
           after: { sourceId: id, sourceReference: src.reference, moved },
         });
         await tx.tip.update({
@@ -403,7 +456,10 @@ export function triageService(deps: Deps) {
           data: { status: 'MERGED', mergedIntoId: intoId, claimedAt: null, claimWarnedAt: null, lastActivityAt: now, version: { increment: 1 } },
         });
         await audit(tx, {
-          tipId: id, actorId: viewer.id, action: 'tip.merged_into', at: now,
+          tipId: id,
+          actorId: viewer.id,
+          action: 'tip.merged_into',
+          at: now,
           before: { status: src.status },
           after: { status: 'MERGED', mergedIntoId: intoId, intoReference: dst.reference, moved },
         });
@@ -418,7 +474,10 @@ export function triageService(deps: Deps) {
       if (!isEditor(viewer) && tip.assigneeId !== viewer.id) throw new AppError('FORBIDDEN', 'Reporters add notes only to their own leads');
       const now = clock.now();
       const note = await prisma.$transaction(async (tx) => {
-        const n = await tx.note.create({ data: { tipId: id, authorId: viewer.id, body, createdAt: now }, select: { id: true, body: true, createdAt: true, author: userRef } });
+        const n = await tx.note.create({
+          data: { tipId: id, authorId: viewer.id, body, createdAt: now },
+          select: { id: true, body: true, createdAt: true, author: userRef },
+        });
         // Activity keeps a claim alive; the version is for the tip's fields, so a note does not make an editor's form stale.
         await tx.tip.update({ where: { id }, data: { lastActivityAt: now } });
         await audit(tx, { tipId: id, actorId: viewer.id, action: 'note.added', after: { noteId: n.id }, at: now });
@@ -430,11 +489,20 @@ export function triageService(deps: Deps) {
     async reply(viewer: AuthUser, id: string, body: string) {
       const tip = await prisma.tip.findUnique({
         where: { id },
-        select: { id: true, reference: true, channel: true, status: true, subject: true, assigneeId: true, tipster: { select: { phone: true, email: true, smsOptOut: true } } },
+        select: {
+          id: true,
+          reference: true,
+          channel: true,
+          status: true,
+          subject: true,
+          assigneeId: true,
+          tipster: { select: { phone: true, email: true, smsOptOut: true } },
+        },
       });
       if (!tip) throw tipNotFound();
       const assignedToMe = tip.assigneeId === viewer.id && ['ASSIGNED', 'CLAIMED', 'IN_PROGRESS'].includes(tip.status);
-      if (!isEditor(viewer) && !assignedToMe) throw new AppError('FORBIDDEN', 'Only editors and the reporter holding the lead can reply to the tipster');
+      if (!isEditor(viewer) && !assignedToMe)
+        throw new AppError('FORBIDDEN', 'Only editors and the reporter holding the lead can reply to the tipster');
       if (tip.status === 'MERGED') throw new AppError('CONFLICT', 'This tip was merged; reply on the tip it was merged into', { reason: 'merged' });
       const now = clock.now();
       const message = await prisma.$transaction(async (tx) => {
@@ -447,8 +515,18 @@ export function triageService(deps: Deps) {
       const full = await prisma.message.findUniqueOrThrow({
         where: { id: message.id },
         select: {
-          id: true, direction: true, channel: true, kind: true, subject: true, body: true, fullBody: true, createdAt: true, sentAt: true,
-          deliveryState: true, deliveryError: true, author: userRef,
+          id: true,
+          direction: true,
+          channel: true,
+          kind: true,
+          subject: true,
+          body: true,
+          fullBody: true,
+          createdAt: true,
+          sentAt: true,
+          deliveryState: true,
+          deliveryError: true,
+          author: userRef,
         },
       });
       return { message: { ...full, createdAt: full.createdAt.toISOString(), sentAt: iso(full.sentAt), attachments: [] } };
@@ -487,7 +565,9 @@ export function triageService(deps: Deps) {
       for (const s of similar) reasons.set(s.id, { reason: 'similar_text', similarity: Math.round(s.sim * 1000) / 1000 });
       for (const s of sameTipster) reasons.set(s.id, { reason: 'same_tipster', similarity: reasons.get(s.id)?.similarity ?? null });
       if (reasons.size === 0) return { related: [] };
-      const rows = await prisma.$queryRaw<SummaryRow[]>(summarySql([Prisma.sql`t.id = ANY(${[...reasons.keys()]}::uuid[])`], orderBy('newest'), null));
+      const rows = await prisma.$queryRaw<SummaryRow[]>(
+        summarySql([Prisma.sql`t.id = ANY(${[...reasons.keys()]}::uuid[])`], orderBy('newest'), null),
+      );
       const related = rows.map((r) => ({ ...toSummary(r, viewer), ...reasons.get(r.id)! }));
       related.sort((a, b) => (a.reason === b.reason ? (b.similarity ?? 0) - (a.similarity ?? 0) : a.reason === 'same_tipster' ? -1 : 1));
       return { related };
@@ -519,7 +599,9 @@ export function triageService(deps: Deps) {
       const rows = await prisma.$queryRaw<{ status: string | null; category: string | null; channel: string | null; g: number; n: number }[]>`
         SELECT status::text, category::text, channel::text, GROUPING(status, category, channel)::int AS g, count(*)::int AS n
         FROM tip GROUP BY GROUPING SETS ((status), (category), (channel))`;
-      const byStatus: Record<string, number> = Object.fromEntries(['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'].map((s) => [s, 0]));
+      const byStatus: Record<string, number> = Object.fromEntries(
+        ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'].map((s) => [s, 0]),
+      );
       const byCategory: Record<string, number> = { household: 0, neighborhood: 0, community: 0, none: 0 };
       const byChannel: Record<string, number> = { EMAIL: 0, SMS: 0, VOICE: 0, WEB: 0 };
       let total = 0;
@@ -542,7 +624,11 @@ export function triageService(deps: Deps) {
         byChannel,
         returnedToPool: returned,
         oldestUntriaged: oldest
-          ? { ...oldest, createdAt: oldest.createdAt.toISOString(), ageSeconds: Math.max(0, Math.floor((now.getTime() - oldest.createdAt.getTime()) / 1000)) }
+          ? {
+              ...oldest,
+              createdAt: oldest.createdAt.toISOString(),
+              ageSeconds: Math.max(0, Math.floor((now.getTime() - oldest.createdAt.getTime()) / 1000)),
+            }
           : null,
       };
     },
@@ -550,7 +636,14 @@ export function triageService(deps: Deps) {
     async attachment(viewer: AuthUser, id: string) {
       const a = await prisma.attachment.findUnique({
         where: { id },
-        select: { filename: true, contentType: true, dangerous: true, state: true, tip: { select: { assigneeId: true } }, blob: { select: { data: true } } },
+        select: {
+          filename: true,
+          contentType: true,
+          dangerous: true,
+          state: true,
+          tip: { select: { assigneeId: true } },
+          blob: { select: { data: true } },
+        },
       });
       if (!a) throw AppError.notFound('Attachment');
       if (!isEditor(viewer) && (!a.tip || a.tip.assigneeId !== viewer.id)) {

@@ -60,7 +60,10 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
     async login(email: string, password: string, ip: string) {
       const window = config.LOGIN_WINDOW_SECONDS;
       const max = config.LOGIN_MAX_ATTEMPTS;
-      const [byAccount, byIp] = [await overLimit(prisma, `login:acct:${email}`, max, window), await overLimit(prisma, `login:ip:${ip}`, max * 5, window)];
+      const [byAccount, byIp] = [
+        await overLimit(prisma, `login:acct:${email}`, max, window),
+        await overLimit(prisma, `login:ip:${ip}`, max * 5, window),
+      ];
       if (byAccount || byIp) throw new AppError('RATE_LIMITED', 'Too many login attempts; try again later');
       const user = await prisma.user.findUnique({ where: { email } });
       const ok = user && user.active && (await verifyPassword(password, user.passwordHash));

@@ -8,7 +8,14 @@ import type { Role } from '../../src/users/users.schema.js';
 import { PASSWORD } from '../support/builders.js';
 
 // Debian's chromium, driven headless by playwright-core (no bundled browser download).
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 

@@ -41,7 +41,12 @@ export function png(width = 64, height = 48, rgb: [number, number, number] = [46
   ihdr.set([8, 2, 0, 0, 0], 8);
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
   const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Half a second of a quiet 440 Hz tone as 8 kHz 16-bit mono WAV (what a voicemail recording is, in miniature). */
@@ -84,6 +89,15 @@ export async function attach(deps: Deps, tipId: string, messageId: string, a: { 
 /** A further inbound message on a tip (a resident writing again on another channel). */
 export async function inboundMessage(deps: Deps, tipId: string, m: { channel: Channel; body: string; subject?: string; kind?: string; at: Date }) {
   return deps.prisma.message.create({
-    data: { tipId, direction: 'INBOUND', channel: m.channel, body: m.body, subject: m.subject ?? null, kind: m.kind ?? 'message', createdAt: m.at, externalId: `test-${randomBytes(6).toString('hex')}` },
+    data: {
+      tipId,
+      direction: 'INBOUND',
+      channel: m.channel,
+      body: m.body,
+      subject: m.subject ?? null,
+      kind: m.kind ?? 'message',
+      createdAt: m.at,
+      externalId: `test-${randomBytes(6).toString('hex')}`,
+    },
   });
 }

@@ -41,7 +41,11 @@ afterAll(async () => {
 });
 
 const tipBySubmission = (externalId: string) =>
-  waitFor(async () => (await h.deps.prisma.submission.findFirst({ where: { externalId, state: 'PROCESSED' } }))?.tipId, 15_000, `submission ${externalId} processed`);
+  waitFor(
+    async () => (await h.deps.prisma.submission.findFirst({ where: { externalId, state: 'PROCESSED' } }))?.tipId,
+    15_000,
+    `submission ${externalId} processed`,
+  );
 
 describe('dashboard: live inbox, thread, XSS, intake health', () => {
   let smsTipId: string;
@@ -81,14 +85,29 @@ describe('dashboard: live inbox, thread, XSS, intake health', () => {
     const recSid = sid('RE');
     const recordingUrl = `${stub.base}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${recSid}`;
     stub.serve(`/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${recSid}.mp3`, 'audio/mpeg', wav(1));
-    const voice = (path: string, p: Record<string, string>) => postSigned(h.baseUrl, `/webhooks/twilio${path}`, { AccountSid: ACCOUNT_SID, CallSid: callSid, ...p });
+    const voice = (path: string, p: Record<string, string>) =>
+      postSigned(h.baseUrl, `/webhooks/twilio${path}`, { AccountSid: ACCOUNT_SID, CallSid: callSid, ...p });
     expect((await voice('/voice', { From: caller, To: '+8618635299317', CallStatus: 'ringing' })).status).toBe(200);
-    expect((await voice('/recording', { RecordingSid: recSid, RecordingUrl: recordingUrl, RecordingStatus: 'completed', RecordingDuration: '12' })).status).toBe(200);
     expect(
-      (await voice('/transcription', { TranscriptionSid: sid('TR'), TranscriptionText: TEXTS.voicemail, TranscriptionStatus: 'completed', RecordingSid: recSid, From: caller })).status,
+      (await voice('/recording', { RecordingSid: recSid, RecordingUrl: recordingUrl, RecordingStatus: 'completed', RecordingDuration: '12' })).status,
+    ).toBe(200);
+    expect(
+      (
+        await voice('/transcription', {
+          TranscriptionSid: sid('TR'),
+          TranscriptionText: TEXTS.voicemail,
+          TranscriptionStatus: 'completed',
+          RecordingSid: recSid,
+          From: caller,
+        })
+      ).status,
     ).toBe(200);
     voiceTipId = await tipBySubmission(`rec:${recSid}`);
-    await waitFor(() => h.deps.prisma.attachment.findFirst({ where: { tipId: voiceTipId, state: 'STORED', kind: 'voicemail' } }), 15_000, 'recording fetched');
+    await waitFor(
+      () => h.deps.prisma.attachment.findFirst({ where: { tipId: voiceTipId, state: 'STORED', kind: 'voicemail' } }),
+      15_000,
+      'recording fetched',
+    );
     await waitFor(() => h.deps.prisma.message.findFirst({ where: { tipId: voiceTipId, kind: 'transcript' } }), 15_000, 'transcript stored');
 
     await page.goto(`/#/tips/${voiceTipId}`);
@@ -126,7 +145,12 @@ describe('dashboard: live inbox, thread, XSS, intake health', () => {
 
   it('renders a tip carrying <script> and <img onerror> as text, running nothing', async () => {
     const { page, dialogs } = bp;
-    const tip = await tipBuilder(h.deps, { channel: 'EMAIL', email: 'mallory@example.cn', subject: '<img src=x onerror="alert(1)">投诉', body: TEXTS.xss });
+    const tip = await tipBuilder(h.deps, {
+      channel: 'EMAIL',
+      email: 'mallory@example.cn',
+      subject: '<img src=x onerror="alert(1)">投诉',
+      body: TEXTS.xss,
+    });
     await page.goto('/#/inbox');
     await page.click('[data-tab=all]');
     const row = page.locator(`.tip-row[data-id="${tip.id}"]`);
@@ -148,7 +172,14 @@ describe('dashboard: live inbox, thread, XSS, intake health', () => {
     const { page } = bp;
     const params = smsParams({ from: phone(), body: '清远街道的志愿者周末组织义诊，想请报社宣传一下。' });
     const sub = await h.deps.prisma.submission.create({
-      data: { channel: 'SMS', externalId: params.MessageSid, params, sender: params.From, state: 'QUARANTINED', lastError: 'normalize failed: database restarting (test)' },
+      data: {
+        channel: 'SMS',
+        externalId: params.MessageSid,
+        params,
+        sender: params.From,
+        state: 'QUARANTINED',
+        lastError: 'normalize failed: database restarting (test)',
+      },
     });
     await page.goto('/#/health');
     const sms = page.locator('.health-card[data-source="twilio:sms"]');
@@ -158,7 +189,11 @@ describe('dashboard: live inbox, thread, XSS, intake health', () => {
     expect(await item.locator('.error').textContent()).toContain('database restarting');
     await screenshot(page, 'health.png');
     await item.locator('button').click();
-    await waitFor(async () => (await h.deps.prisma.submission.findUniqueOrThrow({ where: { id: sub.id } })).state === 'PROCESSED', 15_000, 'retried submission processed');
+    await waitFor(
+      async () => (await h.deps.prisma.submission.findUniqueOrThrow({ where: { id: sub.id } })).state === 'PROCESSED',
+      15_000,
+      'retried submission processed',
+    );
     await item.waitFor({ state: 'detached', timeout: 15_000 });
     expect(bp.errors).toEqual([]);
   });

@@ -27,7 +27,11 @@ const tipRow = (deps: AppHarness['deps'], id: string) => deps.prisma.tip.findUni
 describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
   let editor: Awaited<ReturnType<typeof newsroomUser>>;
   let reporter: Awaited<ReturnType<typeof newsroomUser>>;
-  let tips: { household: { id: string; reference: string }; neighborhood: { id: string; reference: string }; community: { id: string; reference: string } };
+  let tips: {
+    household: { id: string; reference: string };
+    neighborhood: { id: string; reference: string };
+    community: { id: string; reference: string };
+  };
 
   beforeAll(async () => {
     editor = await newsroomUser(h.deps, 'EDITOR', '王编辑');
@@ -36,7 +40,13 @@ describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
     // Oldest first, so the inbox (newest first) lists community, neighborhood, household.
     tips = {
       household: await tipBuilder(h.deps, { body: TEXTS.household, phone: '+8613800138001', receivedAt: minutesAgo(h.deps, 30) }),
-      neighborhood: await tipBuilder(h.deps, { channel: 'EMAIL', subject: '楼道和噪音', body: TEXTS.neighborhood, email: 'zhang.ayi@example.cn', receivedAt: minutesAgo(h.deps, 20) }),
+      neighborhood: await tipBuilder(h.deps, {
+        channel: 'EMAIL',
+        subject: '楼道和噪音',
+        body: TEXTS.neighborhood,
+        email: 'zhang.ayi@example.cn',
+        receivedAt: minutesAgo(h.deps, 20),
+      }),
       community: await tipBuilder(h.deps, { body: TEXTS.community, phone: '+8613900139002', receivedAt: minutesAgo(h.deps, 10) }),
     };
   });
@@ -128,8 +138,18 @@ describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
   });
 
   it('finds Chinese substrings from the search box and merges a duplicate with m', async () => {
-    const first = await tipBuilder(h.deps, { body: '永泰街道工农路口的路灯坏了一个星期，晚上很黑。', phone: '+8613700137003', receivedAt: minutesAgo(h.deps, 8) });
-    const again = await tipBuilder(h.deps, { channel: 'EMAIL', email: 'chen@example.cn', subject: '路灯', body: '工农路口路灯还是不亮，昨天有老人摔倒了。', receivedAt: minutesAgo(h.deps, 3) });
+    const first = await tipBuilder(h.deps, {
+      body: '永泰街道工农路口的路灯坏了一个星期，晚上很黑。',
+      phone: '+8613700137003',
+      receivedAt: minutesAgo(h.deps, 8),
+    });
+    const again = await tipBuilder(h.deps, {
+      channel: 'EMAIL',
+      email: 'chen@example.cn',
+      subject: '路灯',
+      body: '工农路口路灯还是不亮，昨天有老人摔倒了。',
+      receivedAt: minutesAgo(h.deps, 3),
+    });
     // The same resident wrote twice; the second tip's tipster is linked to the first by phone here.
     await h.deps.prisma.tip.update({ where: { id: again.id }, data: { tipsterId: first.tipsterId } });
 

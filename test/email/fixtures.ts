@@ -60,7 +60,15 @@ function encodeBytes(text: string | Buffer, encodeAs: string): Buffer {
 export function encodedWord(text: string, label: Label, encodeAs = label, enc: 'B' | 'Q' = 'B'): string {
   const bytes = encodeBytes(text, encodeAs);
   if (enc === 'B') return `=?${label}?B?${bytes.toString('base64')}?=`;
-  const q = [...bytes].map((b) => (b >= 0x21 && b <= 0x7e && b !== 0x3d && b !== 0x3f && b !== 0x5f ? String.fromCharCode(b) : b === 0x20 ? '_' : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  const q = [...bytes]
+    .map((b) =>
+      b >= 0x21 && b <= 0x7e && b !== 0x3d && b !== 0x3f && b !== 0x5f
+        ? String.fromCharCode(b)
+        : b === 0x20
+          ? '_'
+          : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
   return `=?${label}?Q?${q}?=`;
 }
 
@@ -72,14 +80,13 @@ function quotedPrintable(bytes: Buffer): string {
   let line = '';
   const out: string[] = [];
   for (const b of bytes) {
-    let t: string;
     if (b === 0x0a) {
       out.push(line);
       line = '';
       continue;
     }
     if (b === 0x0d) continue;
-    t = (b >= 0x21 && b <= 0x7e && b !== 0x3d) || b === 0x20 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    const t = (b >= 0x21 && b <= 0x7e && b !== 0x3d) || b === 0x20 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
     if (line.length + t.length > 75) {
       out.push(`${line}=`);
       line = '';
@@ -107,7 +114,12 @@ function partBytes(p: MailPart): Buffer {
     }
   }
   if (p.contentId) head.push(`Content-ID: <${p.contentId}>`);
-  const body = te === 'base64' ? wrap76(bytes.toString('base64')) : te === 'quoted-printable' ? `${quotedPrintable(bytes)}\r\n` : Buffer.concat([bytes, Buffer.from('\r\n')]);
+  const body =
+    te === 'base64'
+      ? wrap76(bytes.toString('base64'))
+      : te === 'quoted-printable'
+        ? `${quotedPrintable(bytes)}\r\n`
+        : Buffer.concat([bytes, Buffer.from('\r\n')]);
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), typeof body === 'string' ? Buffer.from(body) : body]);
 }
 
@@ -121,12 +133,18 @@ function fileParam(p: MailPart): string {
 export function buildMail(spec: MailSpec): Buffer {
   const h: string[] = [];
   const fromAddr = spec.from ?? 'resident@163.com';
-  const name = spec.fromName ? (/^[\x20-\x7e]*$/.test(spec.fromName) ? `"${spec.fromName}"` : encodedWord(spec.fromName, spec.nameCharset ?? 'utf-8', spec.nameEncodeAs)) : '';
+  const name = spec.fromName
+    ? /^[\x20-\x7e]*$/.test(spec.fromName)
+      ? `"${spec.fromName}"`
+      : encodedWord(spec.fromName, spec.nameCharset ?? 'utf-8', spec.nameEncodeAs)
+    : '';
   h.push(`From: ${name ? `${name} ` : ''}<${fromAddr}>`);
   h.push(`To: ${spec.to ?? 'dtwbsq365@163.com'}`);
   if (spec.subject !== null && spec.subject !== undefined) {
     const s = spec.subject;
-    h.push(`Subject: ${/^[\x20-\x7e]*$/.test(s) ? s : encodedWord(s, spec.subjectCharset ?? 'utf-8', spec.subjectEncodeAs, spec.subjectEncoding ?? 'B')}`);
+    h.push(
+      `Subject: ${/^[\x20-\x7e]*$/.test(s) ? s : encodedWord(s, spec.subjectCharset ?? 'utf-8', spec.subjectEncodeAs, spec.subjectEncoding ?? 'B')}`,
+    );
   }
   if (spec.messageId !== null) h.push(`Message-ID: ${spec.messageId ?? uniqueId()}`);
   if (spec.inReplyTo) h.push(`In-Reply-To: ${spec.inReplyTo}`);
@@ -138,9 +156,22 @@ export function buildMail(spec: MailSpec): Buffer {
   const parts: MailPart[] = spec.parts ? [...spec.parts] : [];
   if (!spec.parts) {
     if (spec.text !== undefined) {
-      parts.push({ contentType: 'text/plain', charset: spec.textCharset ?? 'utf-8', encodeAs: spec.textEncodeAs, transferEncoding: spec.textTransfer ?? 'base64', body: spec.text });
+      parts.push({
+        contentType: 'text/plain',
+        charset: spec.textCharset ?? 'utf-8',
+        encodeAs: spec.textEncodeAs,
+        transferEncoding: spec.textTransfer ?? 'base64',
+        body: spec.text,
+      });
     }
-    if (spec.html !== undefined) parts.push({ contentType: 'text/html', charset: spec.textCharset ?? 'utf-8', encodeAs: spec.textEncodeAs, transferEncoding: spec.textTransfer ?? 'base64', body: spec.html });
+    if (spec.html !== undefined)
+      parts.push({
+        contentType: 'text/html',
+        charset: spec.textCharset ?? 'utf-8',
+        encodeAs: spec.textEncodeAs,
+        transferEncoding: spec.textTransfer ?? 'base64',
+        body: spec.html,
+      });
   }
   if (parts.length === 1 && !spec.multipartType) {
     return Buffer.concat([Buffer.from(`${h.join('\r\n')}\r\n`), partBytes(parts[0])]);

@@ -16,7 +16,10 @@ afterAll(async () => rig?.close());
 
 const ackJobsTo = (to: string) => rig.deps.prisma.job.count({ where: { kind: 'send-email', payload: { path: ['to'], equals: to } } });
 
-const ackFor = (messageId: string) => rig.smtp.waitFor(1).then(() => waitFor(async () => rig.smtp.received.find((m) => m.parsed.inReplyTo === messageId), 15_000, `ack for ${messageId}`));
+const ackFor = (messageId: string) =>
+  rig.smtp
+    .waitFor(1)
+    .then(() => waitFor(async () => rig.smtp.received.find((m) => m.parsed.inReplyTo === messageId), 15_000, `ack for ${messageId}`));
 
 describe('Chinese mail', () => {
   it('decodes a GBK body with a GB2312 encoded-word subject and acknowledges it once, in Chinese and English', async () => {
@@ -60,7 +63,17 @@ describe('Chinese mail', () => {
   it('decodes a Big5 message (Traditional Chinese, quoted-printable)', async () => {
     const id = uniqueId('big5');
     const body = '台灣來的讀者：永泰街道義診很好，謝謝報社報導。';
-    await rig.dovecot.append(buildMail({ messageId: id, subject: '義診感謝', subjectCharset: 'big5', subjectEncoding: 'Q', text: body, textCharset: 'big5', textTransfer: 'quoted-printable' }));
+    await rig.dovecot.append(
+      buildMail({
+        messageId: id,
+        subject: '義診感謝',
+        subjectCharset: 'big5',
+        subjectEncoding: 'Q',
+        text: body,
+        textCharset: 'big5',
+        textTransfer: 'quoted-printable',
+      }),
+    );
     const msg = await messageFor(rig.deps, id);
     expect(msg.tip.subject).toBe('義診感謝');
     expect(msg.body).toBe(body);
@@ -142,7 +155,16 @@ describe('bodies and attachments', () => {
     const msg = await messageFor(rig.deps, id);
     expect(msg.body).toBe('照片见附件。');
     const [a, b, c] = msg.attachments;
-    expect(a).toMatchObject({ filename: '楼道漏水照片.jpg', contentType: 'image/jpeg', size: photo.length, kind: 'image', dangerous: false, state: 'STORED', inline: false, tipId: msg.tipId });
+    expect(a).toMatchObject({
+      filename: '楼道漏水照片.jpg',
+      contentType: 'image/jpeg',
+      size: photo.length,
+      kind: 'image',
+      dangerous: false,
+      state: 'STORED',
+      inline: false,
+      tipId: msg.tipId,
+    });
     expect(a.sha256).toBe(createHash('sha256').update(photo).digest('hex'));
     expect(Buffer.from(a.blob!.data).equals(photo)).toBe(true);
     expect(b).toMatchObject({ filename: 'image001.png', inline: true, contentId: '<image001@01DA>', dangerous: false });
@@ -157,7 +179,14 @@ describe('bodies and attachments', () => {
     await storeSubmission(rig.deps.prisma, {
       channel: 'EMAIL',
       externalId: id,
-      raw: buildMail({ messageId: id, subject: '视频', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '录像太大' }, { contentType: 'video/mp4', body: big, filename: 'video.mp4' }] }),
+      raw: buildMail({
+        messageId: id,
+        subject: '视频',
+        parts: [
+          { contentType: 'text/plain', charset: 'utf-8', body: '录像太大' },
+          { contentType: 'video/mp4', body: big, filename: 'video.mp4' },
+        ],
+      }),
       meta: { source: 'test' },
     });
     const msg = await messageFor(rig.deps, id, 60_000);
@@ -172,7 +201,14 @@ describe('bodies and attachments', () => {
     await storeSubmission(rig.deps.prisma, {
       channel: 'EMAIL',
       externalId: id,
-      raw: buildMail({ messageId: id, subject: '楼道录像', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '录像见附件' }, { contentType: 'video/mp4', body: video, filename: '楼道.mp4' }] }),
+      raw: buildMail({
+        messageId: id,
+        subject: '楼道录像',
+        parts: [
+          { contentType: 'text/plain', charset: 'utf-8', body: '录像见附件' },
+          { contentType: 'video/mp4', body: video, filename: '楼道.mp4' },
+        ],
+      }),
       meta: { source: 'test' },
     });
     const msg = await messageFor(rig.deps, id, 60_000);
@@ -241,7 +277,9 @@ describe('threads, machines and identities', () => {
     expect(r.body).toBe('是周六上午九点。');
     // A reply that quotes only the reference code (new thread from another client) also finds the tip.
     const byCode = uniqueId('bycode');
-    await rig.dovecot.append(buildMail({ messageId: byCode, from: 'zhao@163.com', subject: `关于 ${msg.tip.reference} 的补充`, text: '我也看到了。' }));
+    await rig.dovecot.append(
+      buildMail({ messageId: byCode, from: 'zhao@163.com', subject: `关于 ${msg.tip.reference} 的补充`, text: '我也看到了。' }),
+    );
     const c = await messageFor(rig.deps, byCode);
     expect(c.tipId).toBe(msg.tipId);
     expect(await rig.deps.prisma.tip.count({ where: { id: msg.tipId } })).toBe(1);
@@ -285,7 +323,11 @@ describe('threads, machines and identities', () => {
         multipartParams: 'report-type=delivery-status',
         parts: [
           { contentType: 'text/plain', charset: 'utf-8', body: 'Delivery failed' },
-          { contentType: 'message/delivery-status', body: 'Reporting-MTA: dns; mx.163.com\r\n\r\nFinal-Recipient: rfc822; x@y.cn\r\nAction: failed\r\nStatus: 5.1.1\r\n', transferEncoding: '7bit' },
+          {
+            contentType: 'message/delivery-status',
+            body: 'Reporting-MTA: dns; mx.163.com\r\n\r\nFinal-Recipient: rfc822; x@y.cn\r\nAction: failed\r\nStatus: 5.1.1\r\n',
+            transferEncoding: '7bit',
+          },
         ],
       }),
     );

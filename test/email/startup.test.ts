@@ -26,7 +26,9 @@ describe('worker start-up', () => {
     const offLines: string[] = [];
     const off = await run({ api: false, worker: true, env, say: (l) => offLines.push(l) });
     await off.stop();
-    expect(offLines.filter((l) => l.startsWith('Email intake'))).toEqual(['Email intake: off (set IMAP_HOST, IMAP_USER and IMAP_PASSWORD to turn it on)']);
+    expect(offLines.filter((l) => l.startsWith('Email intake'))).toEqual([
+      'Email intake: off (set IMAP_HOST, IMAP_USER and IMAP_PASSWORD to turn it on)',
+    ]);
 
     const onLines: string[] = [];
     const on = await run({ api: false, worker: true, env: { ...env, ...dovecot.env() }, say: (l) => onLines.push(l) });

@@ -34,7 +34,15 @@ export async function startRig(
   const smtp = await startSmtpCapture();
   const env = { ...dovecot.env({ IMAP_POLL_SECONDS: '3' }), SMTP_URL: smtp.url, MAIL_FROM, ...opts.env };
   const h = await createAppHarness({ env, overrides: { mailer: nodemailer.createTransport(smtp.url) } });
-  const jobs = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
+  const jobs = new Worker({
+    prisma: h.deps.prisma,
+    databaseUrl: h.deps.databaseUrl,
+    deps: h.deps,
+    definitions: allJobs,
+    logger: h.deps.logger,
+    pollSeconds: 1,
+    backoffBaseSeconds: 0.2,
+  });
   await jobs.start();
   const rig: EmailRig = {
     h,
@@ -107,7 +115,10 @@ export interface WorkerChild {
 /** The email worker in a child process (see test/support/email-worker-child.ts). */
 export function spawnEmailWorker(env: Record<string, string>): WorkerChild {
   const script = fileURLToPath(new URL('../support/email-worker-child.ts', import.meta.url));
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let onReady: () => void;
   const ready = new Promise<void>((r) => (onReady = r));

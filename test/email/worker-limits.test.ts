@@ -22,7 +22,15 @@ describe('size limits and poison', () => {
   it('records an oversized message with the reason, without its body, and moves on', async () => {
     const id = uniqueId('huge');
     const uid = await rig.dovecot.append(
-      buildMail({ messageId: id, from: 'big@163.com', subject: '超大邮件', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: TEXT.leak }, { contentType: 'image/jpeg', body: photo(LIMIT), filename: 'IMG_0001.jpg' }] }),
+      buildMail({
+        messageId: id,
+        from: 'big@163.com',
+        subject: '超大邮件',
+        parts: [
+          { contentType: 'text/plain', charset: 'utf-8', body: TEXT.leak },
+          { contentType: 'image/jpeg', body: photo(LIMIT), filename: 'IMG_0001.jpg' },
+        ],
+      }),
     );
     const next = uniqueId('after-huge');
     await rig.dovecot.append(buildMail({ messageId: next, subject: '正常邮件', text: TEXT.clinic }));
@@ -39,14 +47,25 @@ describe('size limits and poison', () => {
     // Editors see it in the quarantine list.
     const { userWithToken } = await import('../support/builders.js');
     const editor = await userWithToken(rig.deps, rig.h.baseUrl, 'EDITOR');
-    const list = (await (await fetch(`${rig.h.baseUrl}/api/submissions?state=QUARANTINED`, { headers: editor.auth })).json()) as { submissions: { externalId: string; lastError: string }[] };
+    const list = (await (await fetch(`${rig.h.baseUrl}/api/submissions?state=QUARANTINED`, { headers: editor.auth })).json()) as {
+      submissions: { externalId: string; lastError: string }[];
+    };
     expect(list.submissions.find((s) => s.externalId === id)?.lastError).toContain('IMAP_MAX_MESSAGE_BYTES');
   });
 
   it('streams a large message under the limit and makes a tip with its photo', async () => {
     const id = uniqueId('large');
     const image = photo(120_000);
-    await rig.dovecot.append(buildMail({ messageId: id, subject: '大照片', parts: [{ contentType: 'text/plain', charset: 'utf-8', body: '见照片。' }, { contentType: 'image/jpeg', body: image, filename: '现场.jpg' }] }));
+    await rig.dovecot.append(
+      buildMail({
+        messageId: id,
+        subject: '大照片',
+        parts: [
+          { contentType: 'text/plain', charset: 'utf-8', body: '见照片。' },
+          { contentType: 'image/jpeg', body: image, filename: '现场.jpg' },
+        ],
+      }),
+    );
     const msg = await messageFor(rig.deps, id);
     expect(msg.attachments[0]).toMatchObject({ filename: '现场.jpg', size: image.length, state: 'STORED' });
     expect(Buffer.from(msg.attachments[0].blob!.data).equals(image)).toBe(true);
@@ -66,7 +85,10 @@ describe('size limits and poison', () => {
     }
     await rig.startImap();
     for (const id of good) await messageFor(rig.deps, id, 30_000);
-    const q = await waitFor(() => rig.deps.prisma.submission.findFirst({ where: { externalId: { startsWith: `imap:${sourceId()}:` }, state: 'QUARANTINED' } }), 10_000);
+    const q = await waitFor(
+      () => rig.deps.prisma.submission.findFirst({ where: { externalId: { startsWith: `imap:${sourceId()}:` }, state: 'QUARANTINED' } }),
+      10_000,
+    );
     expect(q.lastError).toContain(`UID ${badUid}`);
     expect(q.meta).toMatchObject({ uid: badUid });
     const cursor = await rig.deps.prisma.mailboxCursor.findUniqueOrThrow({ where: { mailbox: sourceId() } });

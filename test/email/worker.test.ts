@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => rig?.close());
 
-const cursor = () => rig.deps.prisma.mailboxCursor.findUniqueOrThrow({ where: { mailbox: rig.imap?.sourceId ?? `imap:${rig.dovecot.user}@127.0.0.1/INBOX` } });
+const cursor = () =>
+  rig.deps.prisma.mailboxCursor.findUniqueOrThrow({ where: { mailbox: rig.imap?.sourceId ?? `imap:${rig.dovecot.user}@127.0.0.1/INBOX` } });
 const source = () => rig.deps.prisma.intakeSource.findUniqueOrThrow({ where: { id: `imap:${rig.dovecot.user}@127.0.0.1/INBOX` } });
 const seen = (uid: number) => waitFor(async () => (await flagsOf(rig.dovecot, uid))?.includes('\\Seen'), 20_000, `\\Seen on UID ${uid}`);
 
@@ -50,7 +51,9 @@ describe('mailbox worker', () => {
       const id = uniqueId(`old${i}`);
       ids.push(id);
       // Internal dates years back: nothing depends on a date window.
-      await rig.dovecot.append(buildMail({ messageId: id, subject: `积压 ${i}`, text: TEXT.parking, date: new Date('2021-01-0' + (i + 1)) }), { flags: i % 2 ? ['\\Seen'] : [] });
+      await rig.dovecot.append(buildMail({ messageId: id, subject: `积压 ${i}`, text: TEXT.parking, date: new Date('2021-01-0' + (i + 1)) }), {
+        flags: i % 2 ? ['\\Seen'] : [],
+      });
     }
     await rig.startImap();
     for (const id of ids) await messageFor(rig.deps, id);
@@ -111,7 +114,11 @@ describe('mailbox worker', () => {
     const dupBefore = (await source()).duplicates;
     await rig.startImap();
     await messageFor(rig.deps, id);
-    await waitFor(async () => (await cursor()).uidValidity === uidValidity && (await source()).duplicates >= dupBefore + inMailbox, 20_000, 'the resync');
+    await waitFor(
+      async () => (await cursor()).uidValidity === uidValidity && (await source()).duplicates >= dupBefore + inMailbox,
+      20_000,
+      'the resync',
+    );
     expect(await rig.deps.prisma.tip.count()).toBe(tipsBefore + 1);
     expect(await rig.deps.prisma.submission.count()).toBe(subsBefore + 1);
   });

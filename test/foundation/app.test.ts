@@ -28,7 +28,11 @@ describe('health and errors', () => {
   });
 
   it('names the bad fields in a 400 and reveals nothing on unknown routes', async () => {
-    const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nope' }) });
+    const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nope' }),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string } };
     expect(body.error.message).toContain('email');
@@ -36,7 +40,11 @@ describe('health and errors', () => {
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@b.cn', password: 'x'.repeat(2_000_000) }) });
+    const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@b.cn', password: 'x'.repeat(2_000_000) }),
+    });
     expect(res.status).toBe(413);
   });
 

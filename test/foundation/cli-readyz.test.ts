@@ -17,7 +17,10 @@ afterAll(async () => h?.close());
 function userCreate(args: string[], env: Record<string, string> = {}) {
   const base = { ...process.env };
   delete base.TEST_DATABASE_URL;
-  return run(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', ...args], { cwd: root, env: { ...base, DATABASE_URL: h.db.url, ...env } });
+  return run(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', ...args], {
+    cwd: root,
+    env: { ...base, DATABASE_URL: h.db.url, ...env },
+  });
 }
 
 describe('user:create', () => {

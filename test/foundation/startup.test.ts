@@ -54,10 +54,14 @@ function start(env: Record<string, string>, entry = 'workers/tipdesk.ts'): Start
 const embeddedEnv = () => ({ EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(pgPort) });
 
 async function listening(s: Started): Promise<string> {
-  const m = await waitFor(async () => {
-    if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.err()}`);
-    return /Tipdesk is listening on (http:\/\/\S+)/.exec(s.out());
-  }, 90_000, 'the service to listen');
+  const m = await waitFor(
+    async () => {
+      if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.err()}`);
+      return /Tipdesk is listening on (http:\/\/\S+)/.exec(s.out());
+    },
+    90_000,
+    'the service to listen',
+  );
   return m[1]!;
 }
 
@@ -121,7 +125,11 @@ describe('npm start on a fresh machine', { timeout: 180_000 }, () => {
 });
 
 describe('start-up errors', { timeout: 120_000 }, () => {
-  const errorLines = (s: Started) => s.err().split('\n').filter((l) => l.trim() !== '');
+  const errorLines = (s: Started) =>
+    s
+      .err()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
 
   it('stops with one clear line naming DATABASE_URL when the database cannot be reached', async () => {
     const s = start({ DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/x' });

@@ -3,8 +3,7 @@ import { PermanentJobError } from '../../src/errors.js';
 import { enqueue, type Worker } from '../../src/queue/queue.service.js';
 import { userWithToken } from '../support/builders.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
-import { waitFor } from '../support/wait.js';
-import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
+import { startWorker, testJob, waitForJobState } from './support.js';
 
 let h: AppHarness;
 let worker: Worker<unknown>;
@@ -37,7 +36,10 @@ describe('dead jobs in the admin API', () => {
 
     const list = await fetch(`${h.baseUrl}/api/jobs?state=DEAD`, { headers: admin.auth });
     expect(list.status).toBe(200);
-    const body = (await list.json()) as { jobs: { id: string; kind: string; lastError: string; attempts: number; payload?: unknown }[]; depth: Record<string, number> };
+    const body = (await list.json()) as {
+      jobs: { id: string; kind: string; lastError: string; attempts: number; payload?: unknown }[];
+      depth: Record<string, number>;
+    };
     const job = body.jobs.find((j) => j.id === id)!;
     expect(job).toMatchObject({ kind: 'notify-tipster', lastError: 'SMTP 550 mailbox unavailable', attempts: 1 });
     // Payloads can carry contact details: the listing leaves them out.

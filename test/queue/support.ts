@@ -7,7 +7,11 @@ import { Worker, type JobDefinition, type WorkerOptions } from '../../src/queue/
 export const anyPayload = z.object({}).passthrough();
 
 /** A job definition for queue tests; the handler gets the job's context. */
-export function testJob(id: string, handler: JobDefinition<Record<string, unknown>, unknown>['handler'], maxAttempts?: number): JobDefinition<Record<string, unknown>, unknown> {
+export function testJob(
+  id: string,
+  handler: JobDefinition<Record<string, unknown>, unknown>['handler'],
+  maxAttempts?: number,
+): JobDefinition<Record<string, unknown>, unknown> {
   return { id, payload: anyPayload, maxAttempts, handler };
 }
 
@@ -39,8 +43,12 @@ export async function jobRow(db: Db, id: string): Promise<JobSnapshot> {
 
 /** Waits until the job reaches the given state and returns its row. */
 export async function waitForJobState(db: Db, id: string, state: string, timeoutMs = 15_000): Promise<JobSnapshot> {
-  return waitFor(async () => {
-    const r = await jobRow(db, id);
-    return r?.state === state ? r : null;
-  }, timeoutMs, `job ${id} to be ${state}`);
+  return waitFor(
+    async () => {
+      const r = await jobRow(db, id);
+      return r?.state === state ? r : null;
+    },
+    timeoutMs,
+    `job ${id} to be ${state}`,
+  );
 }

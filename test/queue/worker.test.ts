@@ -84,9 +84,13 @@ describe('workers', () => {
         await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'drain')`;
       });
     }
-    await waitFor(async () => (await h.deps.prisma.job.count({ where: { kind: 'drain', state: 'COMPLETED' } })) === total, 60_000, 'all jobs completed');
+    await waitFor(
+      async () => (await h.deps.prisma.job.count({ where: { kind: 'drain', state: 'COMPLETED' } })) === total,
+      60_000,
+      'all jobs completed',
+    );
 
-    const ids = (await h.deps.prisma.job.findMany({ where: { kind: 'drain' }, select: { id: true, state: true, attempts: true } }));
+    const ids = await h.deps.prisma.job.findMany({ where: { kind: 'drain' }, select: { id: true, state: true, attempts: true } });
     expect(ids).toHaveLength(total);
     expect(ids.every((j) => j.state === 'COMPLETED' && j.attempts === 1)).toBe(true);
     expect([...runs.values()].filter((n) => n !== 1)).toEqual([]);
@@ -111,10 +115,14 @@ describe('workers', () => {
       ],
     });
     const id = (await enqueueOne('always-fails', { submissionId: 'x' }, { maxAttempts: 3 }))!;
-    const afterFirst = await waitFor(async () => {
-      const r = await jobRow(h.deps.prisma, id);
-      return r.attempts === 1 && r.state === 'QUEUED' ? r : null;
-    }, 15_000, 'first failure recorded');
+    const afterFirst = await waitFor(
+      async () => {
+        const r = await jobRow(h.deps.prisma, id);
+        return r.attempts === 1 && r.state === 'QUEUED' ? r : null;
+      },
+      15_000,
+      'first failure recorded',
+    );
     expect(afterFirst.last_error).toContain('attempt 1');
     expect(afterFirst.locked_by).toBeNull();
     // Backoff of attempt 1 with base 1 s is between 0.5 and 1 s after the failure.
@@ -144,13 +152,21 @@ describe('workers', () => {
     expect(calls).toBe(1);
   });
 
-  it('gives a job enqueued without maxAttempts its kind\'s limit, else the worker default', async () => {
+  it("gives a job enqueued without maxAttempts its kind's limit, else the worker default", async () => {
     await own({
       maxAttempts: 1,
       backoffBaseSeconds: 0.05,
       definitions: [
-        testJob('kind-limit', async () => { throw new Error('楼道灯坏了 job failed'); }, 2),
-        testJob('worker-limit', async () => { throw new Error('still failing'); }),
+        testJob(
+          'kind-limit',
+          async () => {
+            throw new Error('楼道灯坏了 job failed');
+          },
+          2,
+        ),
+        testJob('worker-limit', async () => {
+          throw new Error('still failing');
+        }),
       ],
     });
     const a = (await enqueueOne('kind-limit'))!;
@@ -217,7 +233,14 @@ describe('workers', () => {
         ('prune-recent', 'COMPLETED', now() - interval '1 hour'),
         ('prune-dead', 'DEAD', now() - interval '500 hours')`;
     // Not started: start() runs maintenance in the background, which would race this call.
-    const w = new Worker<unknown>({ prisma: h.deps.prisma, databaseUrl: h.db.url, logger: h.deps.logger, deps: {}, retentionHours: 72, definitions: [] });
+    const w = new Worker<unknown>({
+      prisma: h.deps.prisma,
+      databaseUrl: h.db.url,
+      logger: h.deps.logger,
+      deps: {},
+      retentionHours: 72,
+      definitions: [],
+    });
     const { pruned } = await w.maintain();
     expect(pruned).toBe(2);
     expect(await h.deps.prisma.job.count({ where: { kind: 'prune-old' } })).toBe(0);

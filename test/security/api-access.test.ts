@@ -54,7 +54,11 @@ describe('the /api routes the app serves', () => {
   it('refuse anonymous callers and callers with a bad or revoked token with 401', async () => {
     const wrong: string[] = [];
     for (const r of routes.filter((x) => !PUBLIC.has(key(x)))) {
-      for (const [who, token] of [['anonymous', undefined], ['made-up token', 'not-a-real-token'], ['logged-out admin', revoked]] as const) {
+      for (const [who, token] of [
+        ['anonymous', undefined],
+        ['made-up token', 'not-a-real-token'],
+        ['logged-out admin', revoked],
+      ] as const) {
         const res = await call(r, token);
         if (res.status !== 401 || res.code !== 'UNAUTHENTICATED') wrong.push(`${key(r)} ${who}: ${res.status} ${res.code}`);
       }

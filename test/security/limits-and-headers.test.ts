@@ -44,7 +44,12 @@ describe('request bodies over the limit', () => {
         c.close();
       },
     });
-    const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
   });
 
@@ -53,7 +58,11 @@ describe('request bodies over the limit', () => {
     const res = await postSigned(h.baseUrl, '/webhooks/twilio/sms', p);
     expect(res.status).toBe(413);
     expect(await h.deps.prisma.submission.count({ where: { externalId: p.MessageSid } })).toBe(0);
-    const voice = await postSigned(h.baseUrl, '/webhooks/twilio/transcription', { CallSid: `CA${'1'.repeat(32)}`, TranscriptionSid: `TR${'2'.repeat(32)}`, TranscriptionText: 'x'.repeat(OVER) });
+    const voice = await postSigned(h.baseUrl, '/webhooks/twilio/transcription', {
+      CallSid: `CA${'1'.repeat(32)}`,
+      TranscriptionSid: `TR${'2'.repeat(32)}`,
+      TranscriptionText: 'x'.repeat(OVER),
+    });
     expect(voice.status).toBe(413);
   });
 });
@@ -63,12 +72,20 @@ describe('a flood of logins', () => {
     const target = await userWithToken(h.deps, h.baseUrl, 'REPORTER');
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.user.email, password: `guess-${i}-wrong` }) });
+      const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: target.user.email, password: `guess-${i}-wrong` }),
+      });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 4).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
-    const right = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.user.email, password: PASSWORD }) });
+    const right = await fetch(`${h.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: target.user.email, password: PASSWORD }),
+    });
     expect(right.status).toBe(429);
     expect((await errorOf(right)).code).toBe('RATE_LIMITED');
   });
@@ -76,7 +93,11 @@ describe('a flood of logins', () => {
   it('is throttled per client address when it sprays many accounts at once', async () => {
     const statuses = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `nobody${i}@paper.example`, password: 'not-the-password' }) }).then((r) => r.status),
+        fetch(`${h.baseUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `nobody${i}@paper.example`, password: 'not-the-password' }),
+        }).then((r) => r.status),
       ),
     );
     expect(statuses).toContain(429);
@@ -106,8 +127,18 @@ describe('security headers', () => {
       ['GET /api/auth/me (200)', fetch(`${h.baseUrl}/api/auth/me`, { headers: editor.auth })],
       ['GET /api/tips (401)', fetch(`${h.baseUrl}/api/tips`)],
       ['GET /api/nothing-here (404)', fetch(`${h.baseUrl}/api/nothing-here`, { headers: editor.auth })],
-      ['POST /api/auth/login (400)', fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })],
-      ['POST /webhooks/twilio/sms (403 unsigned)', fetch(`${h.baseUrl}/webhooks/twilio/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Body=hi' })],
+      [
+        'POST /api/auth/login (400)',
+        fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+      ],
+      [
+        'POST /webhooks/twilio/sms (403 unsigned)',
+        fetch(`${h.baseUrl}/webhooks/twilio/sms`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'Body=hi',
+        }),
+      ],
     ];
     for (const [where, p] of checks) expectHelmet(await p, where);
     expectHelmet(await fetch(`${h.baseUrl}/webhooks/twilio/sms`, { method: 'POST' }), 'POST /webhooks/twilio/sms (no body)');
@@ -117,7 +148,11 @@ describe('security headers', () => {
     const { default: twilio } = await import('twilio');
     const params = smsParams({});
     const sig = twilio.getExpectedTwilioSignature(twilioEnv().TWILIO_AUTH_TOKEN, `${h.deps.config.PUBLIC_BASE_URL}/webhooks/twilio/sms`, params);
-    const res = await fetch(`${h.baseUrl}/webhooks/twilio/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig }, body: new URLSearchParams(params).toString() });
+    const res = await fetch(`${h.baseUrl}/webhooks/twilio/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+      body: new URLSearchParams(params).toString(),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('xml');
     expectHelmet(res, 'signed SMS webhook');

@@ -23,7 +23,8 @@ export function servedRoutes(app: Express): ServedRoute[] {
       const here = layer.slash || !layer.rawPath || layer.rawPath === '/' ? prefix : `${prefix}${layer.rawPath}`;
       if (layer.route) {
         for (const p of Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path]) {
-          for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: `${prefix}${p}` });
+          for (const [m, on] of Object.entries(layer.route.methods))
+            if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: `${prefix}${p}` });
         }
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack, here);

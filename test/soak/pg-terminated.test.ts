@@ -17,7 +17,10 @@ afterAll(async () => {
 
 it('a process keeps running while the database ends its connections under load', async () => {
   const root = path.resolve(import.meta.dirname, '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/soak/fixtures/busy-while-terminated.ts'), h.db.url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/soak/fixtures/busy-while-terminated.ts'), h.db.url], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -36,7 +36,9 @@ beforeAll(async () => {
       posts.push(Buffer.concat(chunks).toString());
       // The database becomes unreachable for the worker just as Twilio accepts the first send.
       if (posts.length === 1) await outage();
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${'ab'.repeat(16)}`, account_sid: ACCOUNT_SID, status: 'queued' }));
+      res
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ sid: `SM${'ab'.repeat(16)}`, account_sid: ACCOUNT_SID, status: 'queued' }));
     });
   });
   const outage = async () => {
@@ -48,7 +50,17 @@ beforeAll(async () => {
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   h = await createHarness({ env: twilioEnv({ TWILIO_API_BASE_URL: base }) });
   h.deps.twilio = createTwilioClient(h.deps.config);
-  worker = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2, leaseSeconds: 5, maintenanceSeconds: 1 });
+  worker = new Worker({
+    prisma: h.deps.prisma,
+    databaseUrl: h.deps.databaseUrl,
+    deps: h.deps,
+    definitions: allJobs,
+    logger: h.deps.logger,
+    pollSeconds: 1,
+    backoffBaseSeconds: 0.2,
+    leaseSeconds: 5,
+    maintenanceSeconds: 1,
+  });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -60,9 +72,15 @@ afterAll(async () => {
 it('an SMS Twilio accepted is recorded once the database is back, and not sent again', async () => {
   const to = phone();
   const tip = await tipBuilder(h.deps, { phone: to });
-  const msg = await h.deps.prisma.$transaction((tx) => queueSmsReply(tx, { tipId: tip.id, to, body: `已收到您的语音留言，编号 ${tip.reference}。`, kind: 'ack' }));
+  const msg = await h.deps.prisma.$transaction((tx) =>
+    queueSmsReply(tx, { tipId: tip.id, to, body: `已收到您的语音留言，编号 ${tip.reference}。`, kind: 'ack' }),
+  );
   await worker.start();
-  await waitFor(() => h.deps.prisma.message.findFirst({ where: { id: msg.id, deliveryState: 'SENT' } }), 30_000, 'the message to be recorded as sent');
+  await waitFor(
+    () => h.deps.prisma.message.findFirst({ where: { id: msg.id, deliveryState: 'SENT' } }),
+    30_000,
+    'the message to be recorded as sent',
+  );
   // Long enough for a lost lease to be recovered and the job to run again, had it failed.
   await new Promise((r) => setTimeout(r, 7000));
   expect(posts).toHaveLength(1);

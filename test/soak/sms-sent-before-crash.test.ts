@@ -20,7 +20,15 @@ beforeAll(async () => {
   fake = await startTwilioFake(ACCOUNT_SID, AUTH_TOKEN);
   h = await createHarness({ env: twilioEnv({ TWILIO_API_BASE_URL: fake.base }) });
   h.deps.twilio = createTwilioClient(h.deps.config);
-  worker = new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
+  worker = new Worker({
+    prisma: h.deps.prisma,
+    databaseUrl: h.deps.databaseUrl,
+    deps: h.deps,
+    definitions: allJobs,
+    logger: h.deps.logger,
+    pollSeconds: 1,
+    backoffBaseSeconds: 0.2,
+  });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -42,7 +50,11 @@ it('a retry of a send Twilio had already accepted records that message instead o
   const { msg, body } = await ackRetried(to);
   const earlier = fake.accepted(to, FROM_NUMBER, body);
   await worker.start();
-  const sent = await waitFor(() => h.deps.prisma.message.findFirst({ where: { id: msg.id, deliveryState: 'SENT' } }), 20_000, 'the ack to be recorded');
+  const sent = await waitFor(
+    () => h.deps.prisma.message.findFirst({ where: { id: msg.id, deliveryState: 'SENT' } }),
+    20_000,
+    'the ack to be recorded',
+  );
   expect(sent.externalId).toBe(earlier.sid);
   expect(fake.sent.filter((s) => s.to === to)).toHaveLength(1);
   expect(fake.counts.listRequests).toBeGreaterThanOrEqual(1);

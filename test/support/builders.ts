@@ -11,7 +11,11 @@ export const PASSWORD = 'correct horse battery staple';
 export async function userWithToken(deps: Deps, baseUrl: string, role: Role, name?: string) {
   const email = `${(name ?? role).toLowerCase()}-${randomBytes(3).toString('hex')}@paper.example`;
   const user = await usersService(deps).create({ email, displayName: name ?? role, role, password: PASSWORD });
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   const body = (await res.json()) as { token: string };
   return { user, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
 }
@@ -23,7 +27,9 @@ export async function tipBuilder(
 ) {
   const channel = o.channel ?? 'SMS';
   return deps.prisma.$transaction(async (tx) => {
-    const sub = await tx.submission.create({ data: { channel, externalId: `test-${randomBytes(8).toString('hex')}`, params: {}, state: 'PROCESSED' } });
+    const sub = await tx.submission.create({
+      data: { channel, externalId: `test-${randomBytes(8).toString('hex')}`, params: {}, state: 'PROCESSED' },
+    });
     const tipster = await findOrCreateTipster(tx, { phone: o.phone ?? (o.email ? null : '+8618635299317'), email: o.email ?? null });
     const { tip } = await createTipFromSubmission(tx, {
       channel,

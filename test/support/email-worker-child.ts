@@ -22,7 +22,15 @@ const imap = new ImapWorker({
 });
 const jobs =
   process.env.EMAIL_CHILD_JOBS === '1'
-    ? new Worker({ prisma: deps.prisma, databaseUrl: deps.databaseUrl, deps, definitions: allJobs, logger: deps.logger, pollSeconds: 1, concurrency: config.WORKER_CONCURRENCY })
+    ? new Worker({
+        prisma: deps.prisma,
+        databaseUrl: deps.databaseUrl,
+        deps,
+        definitions: allJobs,
+        logger: deps.logger,
+        pollSeconds: 1,
+        concurrency: config.WORKER_CONCURRENCY,
+      })
     : null;
 await jobs?.start();
 await imap.start();

@@ -48,7 +48,8 @@ export async function teardown() {
   await c.connect();
   const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'tipdesk_t%'`);
   for (const r of rows) {
-    if (r.datname === template || r.datname.startsWith(`${template.replace('tipdesk_tpl_', 'tipdesk_test_')}_`)) await c.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => {});
+    if (r.datname === template || r.datname.startsWith(`${template.replace('tipdesk_tpl_', 'tipdesk_test_')}_`))
+      await c.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => {});
   }
   await c.end();
   await embedded?.stop();

@@ -17,7 +17,8 @@ const rules: Rule[] = [
 describe('suggestCategory', () => {
   it('matches Chinese as substrings and English as whole words with inflections, any width or case', () => {
     expect(suggestCategory('楼上漏水了', rules)).toMatchObject({ category: 'HOUSEHOLD', terms: ['漏水'] });
-    for (const t of ['The pipe LEAKS', 'it is leaking', 'it leaked again', 'Ｌｅａｋ in the flat']) expect(suggestCategory(t, rules)?.category).toBe('HOUSEHOLD');
+    for (const t of ['The pipe LEAKS', 'it is leaking', 'it leaked again', 'Ｌｅａｋ in the flat'])
+      expect(suggestCategory(t, rules)?.category).toBe('HOUSEHOLD');
     expect(suggestCategory('noisy parties upstairs', rules)?.category).toBe('NEIGHBORHOOD');
     expect(suggestCategory('a busy street', rules)).toBeNull();
     expect(suggestCategory('bleak weather', rules)).toBeNull();
@@ -41,7 +42,11 @@ describe('suggestCategory', () => {
   });
 
   it('keeps its accuracy on the labelled set (regression guard; see npm run eval:categories)', () => {
-    const items = JSON.parse(readFileSync(new URL('../fixtures/categories.labelled.json', import.meta.url), 'utf8')) as { label: string; split: string; text: string }[];
+    const items = JSON.parse(readFileSync(new URL('../fixtures/categories.labelled.json', import.meta.url), 'utf8')) as {
+      label: string;
+      split: string;
+      text: string;
+    }[];
     expect(items.length).toBeGreaterThanOrEqual(150);
     const accuracy = (xs: typeof items) => xs.filter((i) => suggestCategory(i.text, defaultCategoryRules)?.category === i.label).length / xs.length;
     expect(accuracy(items.filter((i) => i.split === 'dev'))).toBeGreaterThanOrEqual(0.95);

@@ -51,7 +51,10 @@ describe('claim expiry', () => {
 
     // The editor sees it back in the list, marked; the trail says why.
     const list = await api.get('/api/tips?status=TRIAGED', s.editor.auth);
-    expect(list.body.tips.find((x: { id: string }) => x.id === t.id)).toMatchObject({ returnedToPoolAt: new Date(start + 123 * HOUR).toISOString(), assignee: null });
+    expect(list.body.tips.find((x: { id: string }) => x.id === t.id)).toMatchObject({
+      returnedToPoolAt: new Date(start + 123 * HOUR).toISOString(),
+      assignee: null,
+    });
     expect((await api.get('/api/stats', s.editor.auth)).body.returnedToPool).toBe(1);
     const events = (await api.get(`/api/tips/${t.id}/events`, s.editor.auth)).body.events.map((e: { action: string }) => e.action);
     expect(events.slice(-3)).toEqual(['note.added', 'claim.expiry_warned', 'claim.expired']);

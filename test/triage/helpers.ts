@@ -61,11 +61,17 @@ export async function manyReporters(h: AppHarness, n: number, prefix = 'racer') 
   const hash = await hashPassword(PASSWORD);
   const tag = Math.random().toString(36).slice(2, 8);
   const emails = Array.from({ length: n }, (_, i) => `${prefix}${i}-${tag}@paper.example`);
-  await h.deps.prisma.user.createMany({ data: emails.map((email, i) => ({ email, displayName: `${prefix}${i}`, role: 'REPORTER' as const, passwordHash: hash })) });
+  await h.deps.prisma.user.createMany({
+    data: emails.map((email, i) => ({ email, displayName: `${prefix}${i}`, role: 'REPORTER' as const, passwordHash: hash })),
+  });
   const users = await h.deps.prisma.user.findMany({ where: { email: { in: emails } } });
   return Promise.all(
     emails.map(async (email) => {
-      const res = await fetch(`${h.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+      const res = await fetch(`${h.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
       const body = (await res.json()) as { token: string };
       return { user: users.find((u) => u.email === email)!, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
     }),
@@ -80,7 +86,15 @@ export async function deskHarness(o: { env?: Record<string, string>; clock?: Clo
     overrides: { ...(o.clock ? { clock: o.clock } : {}), ...(smtp ? { mailer: nodemailer.createTransport(smtp.url) } : {}) },
   });
   const worker = smtp
-    ? new Worker({ prisma: h.deps.prisma, databaseUrl: h.deps.databaseUrl, deps: h.deps, definitions: allJobs, logger: h.deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 })
+    ? new Worker({
+        prisma: h.deps.prisma,
+        databaseUrl: h.deps.databaseUrl,
+        deps: h.deps,
+        definitions: allJobs,
+        logger: h.deps.logger,
+        pollSeconds: 1,
+        backoffBaseSeconds: 0.2,
+      })
     : null;
   await worker?.start();
   return {

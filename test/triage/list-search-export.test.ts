@@ -15,13 +15,31 @@ beforeAll(async () => {
   ({ h, s, api } = d);
   const at = (iso: string) => new Date(iso);
   // 00:30 on 21 March in Shanghai is still 20 March in UTC.
-  const t1 = await tipBuilder(h.deps, { channel: 'SMS', body: '柳航里小区3号楼楼上漏水，家里天花板都泡了。', phone: '+8618635290001', receivedAt: at('2026-03-20T16:30:00Z') });
+  const t1 = await tipBuilder(h.deps, {
+    channel: 'SMS',
+    body: '柳航里小区3号楼楼上漏水，家里天花板都泡了。',
+    phone: '+8618635290001',
+    receivedAt: at('2026-03-20T16:30:00Z'),
+  });
   const t2 = await tipBuilder(h.deps, {
-    channel: 'EMAIL', subject: 'Leaking pipe, "urgent"', body: 'Our radiator pipe is LEAKING into the flat below, 平城区永泰街道.\n=SUM(A1)', email: 'resident@163.com',
+    channel: 'EMAIL',
+    subject: 'Leaking pipe, "urgent"',
+    body: 'Our radiator pipe is LEAKING into the flat below, 平城区永泰街道.\n=SUM(A1)',
+    email: 'resident@163.com',
     receivedAt: at('2026-03-21T02:00:00Z'),
   });
-  const t3 = await tipBuilder(h.deps, { channel: 'VOICE', body: '邻居家的猫走失了，橘色的，叫大黄。', phone: '+8618635290003', receivedAt: at('2026-03-22T03:00:00Z') });
-  const t4 = await tipBuilder(h.deps, { channel: 'WEB', body: '大齿社区周六义诊，100%免费，欢迎参加。', email: 'web@paper.cn', receivedAt: at('2026-03-19T03:00:00Z') });
+  const t3 = await tipBuilder(h.deps, {
+    channel: 'VOICE',
+    body: '邻居家的猫走失了，橘色的，叫大黄。',
+    phone: '+8618635290003',
+    receivedAt: at('2026-03-22T03:00:00Z'),
+  });
+  const t4 = await tipBuilder(h.deps, {
+    channel: 'WEB',
+    body: '大齿社区周六义诊，100%免费，欢迎参加。',
+    email: 'web@paper.cn',
+    receivedAt: at('2026-03-19T03:00:00Z'),
+  });
   Object.assign(ids, { t1: t1.id, t2: t2.id, t3: t3.id, t4: t4.id });
   await api.patch(`/api/tips/${t1.id}`, s.editor.auth, { version: 1, category: 'household', priority: 'urgent' });
   await api.patch(`/api/tips/${t2.id}`, s.editor.auth, { version: 1, category: 'household', priority: 'high' });
@@ -80,7 +98,9 @@ describe('GET /api/tips filters and sorting', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { tips: { id: string }[]; nextCursor: string | null } = await list(`?sort=${sort}&status=NEW,TRIAGED,ASSIGNED&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { tips: { id: string }[]; nextCursor: string | null } = await list(
+          `?sort=${sort}&status=NEW,TRIAGED,ASSIGNED&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...idsOf(page));
         cursor = page.nextCursor;
       } while (cursor);

@@ -40,7 +40,11 @@ describe('related tips', () => {
     const sms = await tipBuilder(h.deps, { channel: 'SMS', body: SMS_TEXT, phone: '+8613800000001' });
     const email = await tipBuilder(h.deps, { channel: 'EMAIL', subject: '楼道堆物堵住消防通道', body: EMAIL_TEXT, email: 'liu.resident@163.com' });
     const sameTipster = await tipBuilder(h.deps, { channel: 'VOICE', body: '我想问一下大齿社区义诊是哪天？', phone: '+8613800000001' });
-    const unrelated = await tipBuilder(h.deps, { channel: 'SMS', body: '大齿社区卫生服务站周六上午为65岁以上老人免费体检。', phone: '+8613800000002' });
+    const unrelated = await tipBuilder(h.deps, {
+      channel: 'SMS',
+      body: '大齿社区卫生服务站周六上午为65岁以上老人免费体检。',
+      phone: '+8613800000002',
+    });
     const r = await api.get(`/api/tips/${sms.id}/related`, s.editor.auth);
     expect(r.status).toBe(200);
     const byId = new Map(r.body.related.map((t: { id: string; reason: string; similarity: number | null }) => [t.id, t]));

@@ -67,8 +67,14 @@ describe('attachments', () => {
     const bytes = new Uint8Array(Buffer.from(`bytes of ${o.filename}`));
     const a = await h.deps.prisma.attachment.create({
       data: {
-        tipId: t.id, messageId: msg.id, filename: o.filename, contentType: o.contentType, size: bytes.length, dangerous: o.dangerous ?? false,
-        state: o.state ?? 'STORED', ...(o.state === 'PENDING' ? {} : { blob: { create: { data: bytes } } }),
+        tipId: t.id,
+        messageId: msg.id,
+        filename: o.filename,
+        contentType: o.contentType,
+        size: bytes.length,
+        dangerous: o.dangerous ?? false,
+        state: o.state ?? 'STORED',
+        ...(o.state === 'PENDING' ? {} : { blob: { create: { data: bytes } } }),
       },
     });
     return { tip: t, id: a.id, bytes };
@@ -90,12 +96,26 @@ describe('attachments', () => {
     // The thread lists it as metadata, no bytes.
     const detail = (await api.get(`/api/tips/${a.tip.id}`, s.editor.auth)).body.tip;
     expect(detail.messages[0].attachments).toEqual([
-      { id: a.id, messageId: detail.messages[0].id, filename: '楼道照片.jpg', contentType: 'image/jpeg', size: a.bytes.length, kind: 'file', dangerous: false, state: 'STORED', url: `/api/attachments/${a.id}` },
+      {
+        id: a.id,
+        messageId: detail.messages[0].id,
+        filename: '楼道照片.jpg',
+        contentType: 'image/jpeg',
+        size: a.bytes.length,
+        kind: 'file',
+        dangerous: false,
+        state: 'STORED',
+        url: `/api/attachments/${a.id}`,
+      },
     ]);
   });
 
   it('sends dangerous or active content as a download, and 404s bytes that are not stored', async () => {
-    for (const o of [{ filename: 'invoice.exe', contentType: 'application/x-msdownload', dangerous: true }, { filename: 'page.html', contentType: 'text/html' }, { filename: 'x.svg', contentType: 'image/svg+xml' }]) {
+    for (const o of [
+      { filename: 'invoice.exe', contentType: 'application/x-msdownload', dangerous: true },
+      { filename: 'page.html', contentType: 'text/html' },
+      { filename: 'x.svg', contentType: 'image/svg+xml' },
+    ]) {
       const a = await withAttachment(o);
       const res = await fetch(`${h.baseUrl}/api/attachments/${a.id}`, { headers: s.editor.auth });
       expect(res.headers.get('content-type')).toBe('application/octet-stream');
@@ -108,14 +128,23 @@ describe('attachments', () => {
 
 describe('replies to the tipster', () => {
   it('emails an EMAIL tipster in the same thread and shows the delivery state', async () => {
-    const tip = await tipBuilder(h.deps, { channel: 'EMAIL', email: 'liu.resident@163.com', subject: '楼道漏水没人管', body: '柳航里3号楼楼道漏水一周了。' });
+    const tip = await tipBuilder(h.deps, {
+      channel: 'EMAIL',
+      email: 'liu.resident@163.com',
+      subject: '楼道漏水没人管',
+      body: '柳航里3号楼楼道漏水一周了。',
+    });
     await h.deps.prisma.message.updateMany({ where: { tipId: tip.id }, data: { emailMessageId: '<CAB1234@mail.163.com>' } });
     const before = smtp.received.length;
     const r = await api.post(`/api/tips/${tip.id}/reply`, s.editor.auth, { body: '您好，我们已收到，记者明天上午联系您。' });
     expect(r.status).toBe(201);
     expect(r.body.message).toMatchObject({ direction: 'OUTBOUND', channel: 'EMAIL', deliveryState: 'QUEUED', author: { id: s.editor.user.id } });
 
-    const mail = await waitFor(async () => smtp.received.slice(before).find((m) => m.envelopeTo.includes('liu.resident@163.com')), 30_000, 'the reply email');
+    const mail = await waitFor(
+      async () => smtp.received.slice(before).find((m) => m.envelopeTo.includes('liu.resident@163.com')),
+      30_000,
+      'the reply email',
+    );
     expect(mail.envelopeTo).toEqual(['liu.resident@163.com']);
     expect(mail.parsed.subject).toBe(`Re: 楼道漏水没人管 [${tip.reference}]`);
     expect(mail.parsed.inReplyTo).toBe('<CAB1234@mail.163.com>');

@@ -43,7 +43,14 @@ async function attachmentFor(who: Who) {
   const t = await tipFor(who);
   const msg = await h.deps.prisma.message.findFirstOrThrow({ where: { tipId: t.id } });
   const a = await h.deps.prisma.attachment.create({
-    data: { tipId: t.id, messageId: msg.id, filename: '照片.jpg', contentType: 'image/jpeg', size: 3, blob: { create: { data: new Uint8Array([1, 2, 3]) } } },
+    data: {
+      tipId: t.id,
+      messageId: msg.id,
+      filename: '照片.jpg',
+      contentType: 'image/jpeg',
+      size: 3,
+      blob: { create: { data: new Uint8Array([1, 2, 3]) } },
+    },
   });
   return a.id;
 }
@@ -61,19 +68,33 @@ const cases: Case[] = [
   { method: 'get', path: '/api/tips/export.csv', allowed: EDITORS, make: async () => ({ url: '/api/tips/export.csv' }) },
   { method: 'get', path: '/api/tips/{id}', allowed: STAFF, make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}` }) },
   {
-    method: 'patch', path: '/api/tips/{id}', allowed: STAFF,
+    method: 'patch',
+    path: '/api/tips/{id}',
+    allowed: STAFF,
     make: async (w) => {
       const t = await tipFor(w);
-      return { url: `/api/tips/${t.id}`, body: w === 'REPORTER' ? { version: t.version, status: 'IN_PROGRESS' } : { version: t.version, priority: 'high' } };
+      return {
+        url: `/api/tips/${t.id}`,
+        body: w === 'REPORTER' ? { version: t.version, status: 'IN_PROGRESS' } : { version: t.version, priority: 'high' },
+      };
     },
   },
   {
-    method: 'post', path: '/api/tips/{id}/assign', allowed: EDITORS,
+    method: 'post',
+    path: '/api/tips/{id}/assign',
+    allowed: EDITORS,
     make: async () => ({ url: `/api/tips/${(await triagedTip(h, editorAuth())).id}/assign`, body: { reporterId: s.reporter2.user.id } }),
   },
-  { method: 'post', path: '/api/tips/{id}/claim', allowed: ['REPORTER'], make: async () => ({ url: `/api/tips/${(await triagedTip(h, editorAuth())).id}/claim` }) },
   {
-    method: 'post', path: '/api/tips/{id}/release', allowed: STAFF,
+    method: 'post',
+    path: '/api/tips/{id}/claim',
+    allowed: ['REPORTER'],
+    make: async () => ({ url: `/api/tips/${(await triagedTip(h, editorAuth())).id}/claim` }),
+  },
+  {
+    method: 'post',
+    path: '/api/tips/{id}/release',
+    allowed: STAFF,
     make: async (w) => {
       if (w === 'REPORTER') return { url: `/api/tips/${(await claimedByReporter()).id}/release` };
       const t = await triagedTip(h, editorAuth());
@@ -82,52 +103,102 @@ const cases: Case[] = [
     },
   },
   {
-    method: 'post', path: '/api/tips/{id}/merge', allowed: EDITORS,
+    method: 'post',
+    path: '/api/tips/{id}/merge',
+    allowed: EDITORS,
     make: async () => ({ url: `/api/tips/${(await tipBuilder(h.deps)).id}/merge`, body: { intoId: (await tipBuilder(h.deps)).id } }),
   },
-  { method: 'post', path: '/api/tips/{id}/notes', allowed: STAFF, make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/notes`, body: { body: '已联系' } }) },
-  { method: 'post', path: '/api/tips/{id}/reply', allowed: STAFF, make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/reply`, body: { body: '您好，记者会联系您。' } }) },
+  {
+    method: 'post',
+    path: '/api/tips/{id}/notes',
+    allowed: STAFF,
+    make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/notes`, body: { body: '已联系' } }),
+  },
+  {
+    method: 'post',
+    path: '/api/tips/{id}/reply',
+    allowed: STAFF,
+    make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/reply`, body: { body: '您好，记者会联系您。' } }),
+  },
   { method: 'get', path: '/api/tips/{id}/related', allowed: EDITORS, make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/related` }) },
   { method: 'get', path: '/api/tips/{id}/events', allowed: STAFF, make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/events` }) },
   { method: 'get', path: '/api/leads', allowed: STAFF, make: async () => ({ url: '/api/leads' }) },
   { method: 'get', path: '/api/stats', allowed: EDITORS, make: async () => ({ url: '/api/stats' }) },
   { method: 'get', path: '/api/attachments/{id}', allowed: STAFF, make: async (w) => ({ url: `/api/attachments/${await attachmentFor(w)}` }) },
   { method: 'get', path: '/api/category-rules', allowed: EDITORS, make: async () => ({ url: '/api/category-rules' }) },
-  { method: 'post', path: '/api/category-rules/preview', allowed: EDITORS, make: async () => ({ url: '/api/category-rules/preview', body: { text: '楼道漏水' } }) },
   {
-    method: 'post', path: '/api/category-rules', allowed: ['ADMIN'],
+    method: 'post',
+    path: '/api/category-rules/preview',
+    allowed: EDITORS,
+    make: async () => ({ url: '/api/category-rules/preview', body: { text: '楼道漏水' } }),
+  },
+  {
+    method: 'post',
+    path: '/api/category-rules',
+    allowed: ['ADMIN'],
     make: async () => ({ url: '/api/category-rules', body: { category: 'community', phrase: `新短语${ruleSeq++}`, weight: 2 } }),
   },
-  { method: 'patch', path: '/api/category-rules/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/category-rules/${await ruleId()}`, body: { weight: 3 } }) },
+  {
+    method: 'patch',
+    path: '/api/category-rules/{id}',
+    allowed: ['ADMIN'],
+    make: async () => ({ url: `/api/category-rules/${await ruleId()}`, body: { weight: 3 } }),
+  },
   { method: 'delete', path: '/api/category-rules/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/category-rules/${await ruleId()}` }) },
   { method: 'get', path: '/api/openapi.json', allowed: 'public', make: async () => ({ url: '/api/openapi.json' }) },
   // Routes of the foundation that the OpenAPI document also lists.
   { method: 'get', path: '/api/auth/me', allowed: STAFF, make: async () => ({ url: '/api/auth/me' }) },
   { method: 'get', path: '/api/users', allowed: EDITORS, make: async () => ({ url: '/api/users?role=REPORTER' }) },
   {
-    method: 'post', path: '/api/users', allowed: ['ADMIN'],
-    make: async () => ({ url: '/api/users', body: { email: `new-${ruleSeq++}@paper.example`, displayName: '段雨萌', role: 'reporter', password: PASSWORD } }),
+    method: 'post',
+    path: '/api/users',
+    allowed: ['ADMIN'],
+    make: async () => ({
+      url: '/api/users',
+      body: { email: `new-${ruleSeq++}@paper.example`, displayName: '段雨萌', role: 'reporter', password: PASSWORD },
+    }),
   },
-  { method: 'patch', path: '/api/users/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/users/${s.reporter2.user.id}`, body: { displayName: '郑林' } }) },
+  {
+    method: 'patch',
+    path: '/api/users/{id}',
+    allowed: ['ADMIN'],
+    make: async () => ({ url: `/api/users/${s.reporter2.user.id}`, body: { displayName: '郑林' } }),
+  },
   { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=dead' }) },
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
   { method: 'get', path: '/api/intake/health', allowed: EDITORS, make: async () => ({ url: '/api/intake/health' }) },
 ];
 // Allowed callers may still get a 409 here: nothing is dead or quarantined to retry.
 const retryCases: Case[] = [
-  { method: 'post', path: '/api/jobs/{id}/retry', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs/00000000-0000-4000-8000-000000000000/retry' }) },
-  { method: 'post', path: '/api/submissions/{id}/retry', allowed: EDITORS, make: async () => ({ url: '/api/submissions/00000000-0000-4000-8000-000000000000/retry' }) },
+  {
+    method: 'post',
+    path: '/api/jobs/{id}/retry',
+    allowed: ['ADMIN'],
+    make: async () => ({ url: '/api/jobs/00000000-0000-4000-8000-000000000000/retry' }),
+  },
+  {
+    method: 'post',
+    path: '/api/submissions/{id}/retry',
+    allowed: EDITORS,
+    make: async () => ({ url: '/api/submissions/00000000-0000-4000-8000-000000000000/retry' }),
+  },
 ];
 const untested = new Set(['post /api/auth/login', 'post /api/auth/logout']);
 
 describe('role matrix', () => {
   it('covers every route in the OpenAPI document', async () => {
     const doc = (await api.get('/api/openapi.json')).body as { paths: Record<string, Record<string, { 'x-roles': string[] }>> };
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
-    const tested = [...cases, ...retryCases].map((c) => `${c.method} ${c.path}`).concat([...untested]).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
+      .sort();
+    const tested = [...cases, ...retryCases]
+      .map((c) => `${c.method} ${c.path}`)
+      .concat([...untested])
+      .sort();
     expect(documented).toEqual(tested);
     // The document states the same roles the server enforces.
-    for (const c of [...cases, ...retryCases]) expect(doc.paths[c.path][c.method]['x-roles'].sort()).toEqual(c.allowed === 'public' ? [] : [...c.allowed].sort());
+    for (const c of [...cases, ...retryCases])
+      expect(doc.paths[c.path][c.method]['x-roles'].sort()).toEqual(c.allowed === 'public' ? [] : [...c.allowed].sort());
   });
 
   for (const c of [...cases, ...retryCases]) {
@@ -162,7 +233,9 @@ describe('users for assignment', () => {
     expect(all.body.users.map((u: { id: string }) => u.id)).toContain(gone.user.id);
     const active = await api.get('/api/users?role=REPORTER&active=true', s.editor.auth);
     expect(active.body.users.map((u: { id: string }) => u.id)).not.toContain(gone.user.id);
-    expect(active.body.users[0]).toEqual(expect.objectContaining({ id: expect.any(String), email: expect.any(String), displayName: expect.any(String), role: 'REPORTER', active: true }));
+    expect(active.body.users[0]).toEqual(
+      expect.objectContaining({ id: expect.any(String), email: expect.any(String), displayName: expect.any(String), role: 'REPORTER', active: true }),
+    );
     expect((await api.get('/api/users?role=boss', s.editor.auth)).status).toBe(400);
     // A deactivated reporter cannot be assigned.
     const t = await triagedTip(h, s.editor.auth);
@@ -179,7 +252,11 @@ describe('login rate limit', () => {
   });
   afterAll(async () => lh?.close());
   const login = (email: string, password: string) =>
-    fetch(`${lh.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) }).then((r) => r.status);
+    fetch(`${lh.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    }).then((r) => r.status);
 
   it('locks an account after too many attempts, even with the right password, until the window passes', async () => {
     const { usersService } = await import('../../src/users/users.service.js');

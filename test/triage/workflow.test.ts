@@ -38,9 +38,25 @@ describe('state machine', () => {
     expect(r.status).toBe(200);
     expect(r.body.tip.status).toBe('PUBLISHED');
 
-    const events = (await api.get(`/api/tips/${tip.id}/events`, s.editor.auth)).body.events as { action: string; actor: { id: string } | null; before: any; after: any }[];
-    expect(events.map((e) => e.action)).toEqual(['tip.created', 'tip.categorized', 'tip.assigned', 'tip.claimed', 'tip.status_changed', 'tip.status_changed']);
-    expect(events[1]).toMatchObject({ actor: { id: s.editor.user.id }, before: { status: 'NEW', category: null }, after: { status: 'TRIAGED', category: 'neighborhood' } });
+    const events = (await api.get(`/api/tips/${tip.id}/events`, s.editor.auth)).body.events as {
+      action: string;
+      actor: { id: string } | null;
+      before: any;
+      after: any;
+    }[];
+    expect(events.map((e) => e.action)).toEqual([
+      'tip.created',
+      'tip.categorized',
+      'tip.assigned',
+      'tip.claimed',
+      'tip.status_changed',
+      'tip.status_changed',
+    ]);
+    expect(events[1]).toMatchObject({
+      actor: { id: s.editor.user.id },
+      before: { status: 'NEW', category: null },
+      after: { status: 'TRIAGED', category: 'neighborhood' },
+    });
     expect(events.at(-1)).toMatchObject({ actor: { id: s.reporter.user.id }, before: { status: 'IN_PROGRESS' }, after: { status: 'PUBLISHED' } });
   });
 
@@ -82,7 +98,10 @@ describe('state machine', () => {
     const r = await api.patch(`/api/tips/${tip.id}`, s.editor.auth, { version: 1, category: 'household' });
     expect(r.body.tip).toMatchObject({ category: 'household', suggestedCategory: 'community', status: 'TRIAGED' });
     const ev = (await api.get(`/api/tips/${tip.id}/events`, s.editor.auth)).body.events.at(-1);
-    expect(ev).toMatchObject({ action: 'tip.categorized', after: { category: 'household', suggestedCategory: 'community', overrodeSuggestion: true } });
+    expect(ev).toMatchObject({
+      action: 'tip.categorized',
+      after: { category: 'household', suggestedCategory: 'community', overrodeSuggestion: true },
+    });
   });
 });
 
@@ -192,7 +211,12 @@ describe('claims', () => {
 describe('assignment email', () => {
   it('emails the reporter the reference, category and a link, without the tipster contact', async () => {
     const reporter = await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'duan-yumeng');
-    const t = await triagedTip(h, s.editor.auth, { body: '迎宾街道理想城社区楼下邻居天天深夜唱歌，噪音扰民。', phone: '+8613912345678' }, 'neighborhood');
+    const t = await triagedTip(
+      h,
+      s.editor.auth,
+      { body: '迎宾街道理想城社区楼下邻居天天深夜唱歌，噪音扰民。', phone: '+8613912345678' },
+      'neighborhood',
+    );
     const r = await api.post(`/api/tips/${t.id}/assign`, s.editor.auth, { reporterId: reporter.user.id });
     expect(r.status).toBe(200);
     // Earlier tests' assignment emails may still be arriving: wait for this reporter's.

@@ -47,7 +47,12 @@ describe('Twilio webhook signatures', () => {
     const missing = await postSigned(h.baseUrl, '/webhooks/twilio/sms', p, { noSignature: true });
     const tampered = await postSigned(h.baseUrl, '/webhooks/twilio/sms', p, { send: { ...p, Body: '改过的内容' } });
     const wrongToken = await postSigned(h.baseUrl, '/webhooks/twilio/sms', p, { token: AUTH_TOKEN.replace('f', 'e') });
-    const voice = await postSigned(h.baseUrl, '/webhooks/twilio/recording', { CallSid: sid('CA'), RecordingSid: sid('RE'), RecordingUrl: 'https://api.twilio.com/x' }, { token: 'nope' });
+    const voice = await postSigned(
+      h.baseUrl,
+      '/webhooks/twilio/recording',
+      { CallSid: sid('CA'), RecordingSid: sid('RE'), RecordingUrl: 'https://api.twilio.com/x' },
+      { token: 'nope' },
+    );
     for (const r of [missing, tampered, wrongToken, voice]) expect(r.status).toBe(403);
     expect(await submissionCount(h)).toBe(before);
     // The log says which URL the signature was checked against, and holds no tipster data.

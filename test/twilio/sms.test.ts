@@ -36,7 +36,10 @@ async function processed(messageSid: string) {
 }
 
 const tipWithThread = (id: string) =>
-  h.deps.prisma.tip.findUniqueOrThrow({ where: { id }, include: { messages: { orderBy: { createdAt: 'asc' }, include: { attachments: true } }, tipster: true } });
+  h.deps.prisma.tip.findUniqueOrThrow({
+    where: { id },
+    include: { messages: { orderBy: { createdAt: 'asc' }, include: { attachments: true } }, tipster: true },
+  });
 
 describe('inbound SMS', () => {
   it('stores a Chinese SMS with emoji, answers with the reference in Chinese then English, and makes the tip', async () => {
@@ -205,7 +208,9 @@ describe('inbound SMS', () => {
     expect(twimlMessage((await sms(stop2)).text)).toBeNull();
     // An editor's reply is queued but never sent.
     const sentBefore = stub.messageRequests().length;
-    const msg = await h.deps.prisma.$transaction((tx) => queueSmsReply(tx, { tipId: tipSub.tipId!, to: from, body: `关于 ${ref}：周一到周五 8:30 开门。` }));
+    const msg = await h.deps.prisma.$transaction((tx) =>
+      queueSmsReply(tx, { tipId: tipSub.tipId!, to: from, body: `关于 ${ref}：周一到周五 8:30 开门。` }),
+    );
     const suppressed = await waitFor(() => h.deps.prisma.message.findFirst({ where: { id: msg.id, deliveryState: 'SUPPRESSED' } }));
     expect(suppressed.deliveryError).toContain('opted out');
     expect(stub.messageRequests().length).toBe(sentBefore);

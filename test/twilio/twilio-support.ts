@@ -69,7 +69,15 @@ export function smsParams(o: { from?: string; body?: string; sid?: string; media
 }
 
 export function startWorker(deps: Deps) {
-  const worker = new Worker({ prisma: deps.prisma, databaseUrl: deps.databaseUrl, deps, definitions: allJobs, logger: deps.logger, pollSeconds: 1, backoffBaseSeconds: 0.2 });
+  const worker = new Worker({
+    prisma: deps.prisma,
+    databaseUrl: deps.databaseUrl,
+    deps,
+    definitions: allJobs,
+    logger: deps.logger,
+    pollSeconds: 1,
+    backoffBaseSeconds: 0.2,
+  });
   return worker;
 }
 
@@ -102,13 +110,25 @@ export async function startTwilioStub() {
       if (req.method === 'POST' && /^\/2010-04-01\/Accounts\/AC\w+\/Messages\.json$/.test(req.url!)) {
         if (state.failMessages > 0) {
           state.failMessages--;
-          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20500, message: 'Service unavailable', status: 503 }));
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ code: 20500, message: 'Service unavailable', status: 503 }));
           return;
         }
         const form = new URLSearchParams(rec.body);
         const messageSid = sid('SM');
         res.writeHead(201, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ sid: messageSid, account_sid: ACCOUNT_SID, to: form.get('To'), from: form.get('From'), body: form.get('Body'), status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01' }),
+          JSON.stringify({
+            sid: messageSid,
+            account_sid: ACCOUNT_SID,
+            to: form.get('To'),
+            from: form.get('From'),
+            body: form.get('Body'),
+            status: 'queued',
+            num_segments: '1',
+            direction: 'outbound-api',
+            api_version: '2010-04-01',
+          }),
         );
         return;
       }
@@ -148,5 +168,12 @@ export async function startTwilioStub() {
 /** TwiML <Message> text, unescaped. */
 export function twimlMessage(xml: string): string | null {
   const m = xml.match(/<Message>([\s\S]*?)<\/Message>/);
-  return m ? m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&') : null;
+  return m
+    ? m[1]
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&')
+    : null;
 }

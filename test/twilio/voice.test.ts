@@ -43,26 +43,56 @@ function call(o: { from?: string } = {}) {
     audio,
     voice: () => post('/voice', { ...base, CallStatus: 'ringing' }),
     afterRecord: (recorded = true) =>
-      post('/voice/after-record', { ...base, CallStatus: recorded ? 'in-progress' : 'completed', ...(recorded ? { RecordingSid: recordingSid, RecordingUrl: recordingUrl, RecordingDuration: '42', Digits: 'hangup' } : {}) }),
+      post('/voice/after-record', {
+        ...base,
+        CallStatus: recorded ? 'in-progress' : 'completed',
+        ...(recorded ? { RecordingSid: recordingSid, RecordingUrl: recordingUrl, RecordingDuration: '42', Digits: 'hangup' } : {}),
+      }),
     recording: () =>
-      post('/recording', { AccountSid: ACCOUNT_SID, CallSid: callSid, RecordingSid: recordingSid, RecordingUrl: recordingUrl, RecordingStatus: 'completed', RecordingDuration: '42', RecordingChannels: '1', RecordingSource: 'RecordVerb' }),
+      post('/recording', {
+        AccountSid: ACCOUNT_SID,
+        CallSid: callSid,
+        RecordingSid: recordingSid,
+        RecordingUrl: recordingUrl,
+        RecordingStatus: 'completed',
+        RecordingDuration: '42',
+        RecordingChannels: '1',
+        RecordingSource: 'RecordVerb',
+      }),
     transcription: (text: string) =>
-      post('/transcription', { ...base, TranscriptionSid: sid('TR'), TranscriptionText: text, TranscriptionStatus: 'completed', RecordingSid: recordingSid, RecordingUrl: recordingUrl, TranscriptionType: 'fast' }),
+      post('/transcription', {
+        ...base,
+        TranscriptionSid: sid('TR'),
+        TranscriptionText: text,
+        TranscriptionStatus: 'completed',
+        RecordingSid: recordingSid,
+        RecordingUrl: recordingUrl,
+        TranscriptionType: 'fast',
+      }),
     status: (s: string, duration = '9') => post('/call-status', { ...base, CallStatus: s, CallDuration: duration }),
   };
 }
 
 const settled = (callSid: string) =>
-  waitFor(async () => {
-    const subs = await h.deps.prisma.submission.findMany({ where: { channel: 'VOICE', params: { path: ['CallSid'], equals: callSid } } });
-    return subs.length > 1 && subs.every((s) => s.state === 'PROCESSED') ? subs : null;
-  }, 15_000, `call ${callSid} processed`);
+  waitFor(
+    async () => {
+      const subs = await h.deps.prisma.submission.findMany({ where: { channel: 'VOICE', params: { path: ['CallSid'], equals: callSid } } });
+      return subs.length > 1 && subs.every((s) => s.state === 'PROCESSED') ? subs : null;
+    },
+    15_000,
+    `call ${callSid} processed`,
+  );
 
 async function callTip(callSid: string) {
-  const anchor = await h.deps.prisma.submission.findUniqueOrThrow({ where: { channel_externalId: { channel: 'VOICE', externalId: `call:${callSid}` } } });
+  const anchor = await h.deps.prisma.submission.findUniqueOrThrow({
+    where: { channel_externalId: { channel: 'VOICE', externalId: `call:${callSid}` } },
+  });
   return h.deps.prisma.tip.findUniqueOrThrow({
     where: { id: anchor.tipId! },
-    include: { messages: { where: { direction: 'INBOUND' }, orderBy: { createdAt: 'asc' }, include: { attachments: { include: { blob: true } } } }, tipster: true },
+    include: {
+      messages: { where: { direction: 'INBOUND' }, orderBy: { createdAt: 'asc' }, include: { attachments: { include: { blob: true } } } },
+      tipster: true,
+    },
   });
 }
 

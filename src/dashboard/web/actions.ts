@@ -41,7 +41,8 @@ export function loadReporters(): Promise<User[]> {
 export async function assignWithPicker(tip: TipSummary): Promise<{ tip: TipSummary; reporter: User } | null> {
   const reporter = await pick<User>(
     `${t('assignTo')} · ${tip.reference}`,
-    async () => (await loadReporters()).map((u) => ({ value: u, label: h('span', null, u.displayName, h('span', { class: 'muted' }, ` ${u.email}`)) })),
+    async () =>
+      (await loadReporters()).map((u) => ({ value: u, label: h('span', null, u.displayName, h('span', { class: 'muted' }, ` ${u.email}`)) })),
     t('noReporters'),
   );
   if (!reporter) return null;
@@ -93,9 +94,11 @@ export function leadButtons(tip: TipSummary, meId: string | undefined, run: (fn:
   const btn = (action: string, label: string, primary: boolean, fn: () => Promise<unknown>, done: string) =>
     h('button', { type: 'button', class: primary ? 'btn primary' : 'btn', 'data-action': action, onclick: () => run(fn, done) }, label);
   const out = [];
-  if ((tip.status === 'TRIAGED' && !tip.assignee) || (tip.status === 'ASSIGNED' && mine)) out.push(btn('claim', t('claim'), true, () => claim(tip), t('claimed')));
+  if ((tip.status === 'TRIAGED' && !tip.assignee) || (tip.status === 'ASSIGNED' && mine))
+    out.push(btn('claim', t('claim'), true, () => claim(tip), t('claimed')));
   if (mine && tip.status === 'CLAIMED') out.push(btn('start', t('startWork'), true, () => setStatus(tip, 'IN_PROGRESS'), t('status.IN_PROGRESS')));
   if (mine && tip.status === 'IN_PROGRESS') out.push(btn('publish', t('publish'), true, () => setStatus(tip, 'PUBLISHED'), t('status.PUBLISHED')));
-  if (mine && ['ASSIGNED', 'CLAIMED', 'IN_PROGRESS'].includes(tip.status)) out.push(btn('release', t('release'), false, () => release(tip), t('released')));
+  if (mine && ['ASSIGNED', 'CLAIMED', 'IN_PROGRESS'].includes(tip.status))
+    out.push(btn('release', t('release'), false, () => release(tip), t('released')));
   return out;
 }

@@ -110,6 +110,10 @@ export function attachmentUrl(id: string): Promise<string> {
 }
 
 export function releaseAttachmentUrls(): void {
-  for (const p of blobUrls.values()) p.then((u) => URL.revokeObjectURL(u), () => {});
+  for (const p of blobUrls.values())
+    p.then(
+      (u) => URL.revokeObjectURL(u),
+      () => {},
+    );
   blobUrls.clear();
 }

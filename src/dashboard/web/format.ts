@@ -13,13 +13,27 @@ const ICON_PATHS: Record<Channel, string[]> = {
 export function channelIcon(channel: Channel) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
-  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '1.8', 'stroke-linejoin': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+  for (const [k, v] of Object.entries({
+    viewBox: '0 0 24 24',
+    width: '16',
+    height: '16',
+    fill: 'none',
+    stroke: 'currentColor',
+    'stroke-width': '1.8',
+    'stroke-linejoin': 'round',
+    'aria-hidden': 'true',
+  }))
+    svg.setAttribute(k, v);
   for (const d of ICON_PATHS[channel] ?? []) {
     const path = document.createElementNS(ns, 'path');
     path.setAttribute('d', d);
     svg.appendChild(path);
   }
-  return h('span', { class: `chan chan-${channel.toLowerCase()}`, title: t(`channel.${channel}`), role: 'img', 'aria-label': t(`channel.${channel}`) }, svg);
+  return h(
+    'span',
+    { class: `chan chan-${channel.toLowerCase()}`, title: t(`channel.${channel}`), role: 'img', 'aria-label': t(`channel.${channel}`) },
+    svg,
+  );
 }
 
 export function categoryChip(cat: CategoryValue | null) {
@@ -42,7 +56,12 @@ export function tipsterLabel(tip: Pick<TipSummary, 'tipster'>): string {
 
 export function firstLine(tip: Pick<TipSummary, 'title' | 'subject' | 'excerpt'>): string {
   const text = tip.title || tip.subject || tip.excerpt || '';
-  return text.split(/\r?\n/).find((l) => l.trim())?.trim() ?? '';
+  return (
+    text
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? ''
+  );
 }
 
 export function age(iso: string | null | undefined, now = Date.now()): string {

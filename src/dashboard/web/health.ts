@@ -15,7 +15,8 @@ export function mountHealth(root: HTMLElement): () => void {
   const quarantine = h('div', { class: 'quarantine' });
 
   function channelCard(c: IntakeChannelHealth) {
-    const stat = (label: string, value: number, cls = '') => h('div', { class: `stat ${cls}` }, h('span', { class: 'stat-value' }, String(value ?? 0)), h('span', { class: 'stat-label' }, label));
+    const stat = (label: string, value: number, cls = '') =>
+      h('div', { class: `stat ${cls}` }, h('span', { class: 'stat-value' }, String(value ?? 0)), h('span', { class: 'stat-label' }, label));
     const backlog = typeof c.backlog === 'number' ? c.backlog : (c.backlog?.atSource ?? 0) + (c.backlog?.waiting ?? 0);
     const stalled = typeof c.backlog === 'number' ? 0 : (c.backlog?.stalled ?? 0);
     const failing = c.status === 'failing' || c.status === 'stale';
@@ -41,9 +42,17 @@ export function mountHealth(root: HTMLElement): () => void {
         stat(t('backlog'), backlog, stalled ? 'warn' : ''),
       ),
       // Webhook sources are never polled: their last call is their last success.
-      h('p', null, `${t('lastPoll')}: `, timeEl(c.lastPollAt ?? c.lastSuccessAt), (c.lastPollAt ?? c.lastSuccessAt) ? h('span', { class: 'muted' }, ` (${dateTime(c.lastPollAt ?? c.lastSuccessAt)})`) : null),
+      h(
+        'p',
+        null,
+        `${t('lastPoll')}: `,
+        timeEl(c.lastPollAt ?? c.lastSuccessAt),
+        (c.lastPollAt ?? c.lastSuccessAt) ? h('span', { class: 'muted' }, ` (${dateTime(c.lastPollAt ?? c.lastSuccessAt)})`) : null,
+      ),
       h('p', null, `${t('lastSuccess')}: `, timeEl(c.lastSuccessAt)),
-      c.lastError ? h('p', { class: failing ? 'error' : 'muted' }, `${t('lastError')} (${c.lastErrorAt ? dateTime(c.lastErrorAt) : '—'}): ${c.lastError}`) : null,
+      c.lastError
+        ? h('p', { class: failing ? 'error' : 'muted' }, `${t('lastError')} (${c.lastErrorAt ? dateTime(c.lastErrorAt) : '—'}): ${c.lastError}`)
+        : null,
     );
   }
 
@@ -80,7 +89,13 @@ export function mountHealth(root: HTMLElement): () => void {
                 h(
                   'li',
                   { class: 'card', 'data-submission': s.id },
-                  h('div', { class: 'card-head' }, channelIcon(s.channel), h('code', null, s.externalId), h('span', { class: 'muted' }, dateTime(s.receivedAt))),
+                  h(
+                    'div',
+                    { class: 'card-head' },
+                    channelIcon(s.channel),
+                    h('code', null, s.externalId),
+                    h('span', { class: 'muted' }, dateTime(s.receivedAt)),
+                  ),
                   s.lastError ? h('p', { class: 'error' }, s.lastError) : null,
                   h('div', { class: 'card-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => void retry(s) }, t('retry'))),
                 ),

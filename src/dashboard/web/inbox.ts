@@ -27,7 +27,14 @@ export const inbox = {
   fresh: new Set<string>(),
 };
 
-export const CATEGORY_KEYS: Record<string, CategoryValue> = { '1': 'household', '2': 'neighborhood', '3': 'community', h: 'household', n: 'neighborhood', c: 'community' };
+export const CATEGORY_KEYS: Record<string, CategoryValue> = {
+  '1': 'household',
+  '2': 'neighborhood',
+  '3': 'community',
+  h: 'household',
+  n: 'neighborhood',
+  c: 'community',
+};
 
 const PAGE = 50;
 const POLL_MS = 3000;
@@ -135,7 +142,13 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     return h(
       'div',
       {
-        class: ['tip-row', i === inbox.sel ? 'selected' : '', inbox.fresh.has(tip.id) ? 'fresh' : '', pending ? 'pending' : '', tip.status === 'NEW' ? 'untriaged' : 'done']
+        class: [
+          'tip-row',
+          i === inbox.sel ? 'selected' : '',
+          inbox.fresh.has(tip.id) ? 'fresh' : '',
+          pending ? 'pending' : '',
+          tip.status === 'NEW' ? 'untriaged' : 'done',
+        ]
           .filter(Boolean)
           .join(' '),
         role: 'option',
@@ -149,20 +162,40 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
         },
         ondblclick: () => openTip(tip.id),
       },
-      h('div', { class: 'cell ref' }, channelIcon(tip.channel), h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference)),
+      h(
+        'div',
+        { class: 'cell ref' },
+        channelIcon(tip.channel),
+        h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference),
+      ),
       h('div', { class: 'cell who' }, tipsterLabel(tip)),
-      h('div', { class: 'cell text' }, h('span', { class: 'first-line' }, firstLine(tip)), tip.messageCount > 1 ? h('span', { class: 'count' }, ` ×${tip.messageCount}`) : null),
+      h(
+        'div',
+        { class: 'cell text' },
+        h('span', { class: 'first-line' }, firstLine(tip)),
+        tip.messageCount > 1 ? h('span', { class: 'count' }, ` ×${tip.messageCount}`) : null,
+      ),
       h(
         'div',
         { class: 'cell suggest' },
         tip.suggestedCategory
           ? [
-              h('span', { class: `chip ghost cat-${tip.suggestedCategory}`, title: t('suggested') }, `${t('suggested')}: ${t(tip.suggestedCategory)}`),
+              h(
+                'span',
+                { class: `chip ghost cat-${tip.suggestedCategory}`, title: t('suggested') },
+                `${t('suggested')}: ${t(tip.suggestedCategory)}`,
+              ),
               tip.suggestionTerms.length ? h('span', { class: 'terms' }, tip.suggestionTerms.slice(0, 4).join(' · ')) : null,
             ]
           : null,
       ),
-      h('div', { class: 'cell state' }, statusChip(tip.status), categoryChip(tip.category), tip.assignee ? h('span', { class: 'assignee' }, tip.assignee.displayName) : null),
+      h(
+        'div',
+        { class: 'cell state' },
+        statusChip(tip.status),
+        categoryChip(tip.category),
+        tip.assignee ? h('span', { class: 'assignee' }, tip.assignee.displayName) : null,
+      ),
       h('div', { class: 'cell age' }, h('time', { datetime: tip.createdAt }, age(tip.createdAt))),
       h(
         'div',
@@ -344,15 +377,7 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
 
   fill(
     root,
-    h(
-      'section',
-      { class: 'inbox' },
-      h('div', { class: 'toolbar' }, tabs, search),
-      selects,
-      h('p', { class: 'hint' }, t('shortcuts')),
-      list,
-      more,
-    ),
+    h('section', { class: 'inbox' }, h('div', { class: 'toolbar' }, tabs, search), selects, h('p', { class: 'hint' }, t('shortcuts')), list, more),
   );
   renderTabs();
   if (inbox.loaded) {

@@ -21,7 +21,14 @@ export function mountLeads(root: HTMLElement): () => void {
     return h(
       'article',
       { class: 'card', 'data-id': tip.id, 'data-reference': tip.reference },
-      h('div', { class: 'card-head' }, channelIcon(tip.channel), h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference), statusChip(tip.status), categoryChip(tip.category)),
+      h(
+        'div',
+        { class: 'card-head' },
+        channelIcon(tip.channel),
+        h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference),
+        statusChip(tip.status),
+        categoryChip(tip.category),
+      ),
       h('p', { class: 'card-text' }, firstLine(tip)),
       tip.location ? h('p', { class: 'muted' }, `${t('location')}: ${tip.location}`) : null,
       h('p', { class: 'card-meta' }, h('span', { class: 'contact' }, `${t('contact')}: ${tipsterLabel(tip)}`), ' · ', timeEl(tip.createdAt)),

@@ -41,61 +41,102 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   function render() {
     if (!tip) return;
     const tp = tip;
-    part('header', [tp.version, tp.status, tp.category, tp.suggestedCategory, tp.suggestionTerms, tp.assignee, tp.tipster, tp.title, tp.priority, document.documentElement.lang], () =>
-      fill(
-        header,
-        h('button', { type: 'button', class: 'btn back', onclick: nav.back, title: 'Esc' }, `← ${t('back')}`),
-        h(
-          'div',
-          { class: 'tip-title' },
-          channelIcon(tp.channel),
-          h('h1', null, tp.reference),
-          statusChip(tp.status),
-          categoryChip(tp.category),
-          tp.priority !== 'normal' ? h('span', { class: `chip prio-${tp.priority}` }, t(`priority.${tp.priority}`)) : null,
+    part(
+      'header',
+      [
+        tp.version,
+        tp.status,
+        tp.category,
+        tp.suggestedCategory,
+        tp.suggestionTerms,
+        tp.assignee,
+        tp.tipster,
+        tp.title,
+        tp.priority,
+        document.documentElement.lang,
+      ],
+      () =>
+        fill(
+          header,
+          h('button', { type: 'button', class: 'btn back', onclick: nav.back, title: 'Esc' }, `← ${t('back')}`),
+          h(
+            'div',
+            { class: 'tip-title' },
+            channelIcon(tp.channel),
+            h('h1', null, tp.reference),
+            statusChip(tp.status),
+            categoryChip(tp.category),
+            tp.priority !== 'normal' ? h('span', { class: `chip prio-${tp.priority}` }, t(`priority.${tp.priority}`)) : null,
+          ),
+          h(
+            'p',
+            { class: 'tip-meta' },
+            h('span', { class: 'contact', 'data-testid': 'tipster' }, `${t('tipster')}: ${tipsterLabel(tp)}`),
+            ' · ',
+            timeEl(tp.createdAt),
+            tp.assignee ? ` · ${t('assignee')}: ${tp.assignee.displayName}` : '',
+            tp.location ? ` · ${t('location')}: ${tp.location}` : '',
+          ),
+          tp.title ? h('p', { class: 'tip-headline' }, tp.title) : null,
+          tp.suggestedCategory && !tp.category
+            ? h(
+                'p',
+                { class: 'tip-suggestion' },
+                h('span', { class: `chip ghost cat-${tp.suggestedCategory}` }, `${t('suggested')}: ${t(tp.suggestedCategory)}`),
+                tp.suggestionTerms.length ? h('span', { class: 'terms' }, ` ${tp.suggestionTerms.join(' · ')}`) : null,
+              )
+            : null,
+          tp.mergedIntoId
+            ? h('p', { class: 'notice' }, `${t('status.MERGED')} → `, h('a', { href: `#/tips/${encodeURIComponent(tp.mergedIntoId)}` }, t('open')))
+            : null,
         ),
-        h(
-          'p',
-          { class: 'tip-meta' },
-          h('span', { class: 'contact', 'data-testid': 'tipster' }, `${t('tipster')}: ${tipsterLabel(tp)}`),
-          ' · ',
-          timeEl(tp.createdAt),
-          tp.assignee ? ` · ${t('assignee')}: ${tp.assignee.displayName}` : '',
-          tp.location ? ` · ${t('location')}: ${tp.location}` : '',
-        ),
-        tp.title ? h('p', { class: 'tip-headline' }, tp.title) : null,
-        tp.suggestedCategory && !tp.category
-          ? h(
-              'p',
-              { class: 'tip-suggestion' },
-              h('span', { class: `chip ghost cat-${tp.suggestedCategory}` }, `${t('suggested')}: ${t(tp.suggestedCategory)}`),
-              tp.suggestionTerms.length ? h('span', { class: 'terms' }, ` ${tp.suggestionTerms.join(' · ')}`) : null,
-            )
-          : null,
-        tp.mergedIntoId ? h('p', { class: 'notice' }, `${t('status.MERGED')} → `, h('a', { href: `#/tips/${encodeURIComponent(tp.mergedIntoId)}` }, t('open'))) : null,
-      ),
     );
     part('controls', [tp.version, tp.status, tp.category, tp.priority, tp.assignee, document.documentElement.lang], drawControls);
-    part('thread', [tp.messages.map((m) => [m.id, m.deliveryState, m.deliveryError, m.attachments.map((a) => a.state)]), (tp.attachments ?? []).map((a) => [a.id, a.state])], drawThread);
-    part('notes', tp.notes.map((n) => n.id), () =>
-      fill(notes, tp.notes.length ? tp.notes.map((n) => h('li', null, h('p', { class: 'note-body' }, n.body), h('small', { class: 'muted' }, `${personName(n.author)} · ${dateTime(n.createdAt)}`))) : h('li', { class: 'muted' }, '—')),
+    part(
+      'thread',
+      [
+        tp.messages.map((m) => [m.id, m.deliveryState, m.deliveryError, m.attachments.map((a) => a.state)]),
+        (tp.attachments ?? []).map((a) => [a.id, a.state]),
+      ],
+      drawThread,
     );
-    part('events', tp.events.map((e) => e.id), () =>
-      fill(
-        events,
-        [...tp.events]
-          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-          .map((e) =>
-            h(
-              'li',
-              null,
-              h('b', { title: e.action }, tOr(`action.${e.action}`, e.action)),
-              ' ',
-              h('span', { class: 'muted' }, `${personName(e.actor)} · ${dateTime(e.createdAt)}`),
-              e.before || e.after ? h('div', { class: 'diff' }, summarize(e.before), e.before && e.after ? ' → ' : '', summarize(e.after)) : null,
+    part(
+      'notes',
+      tp.notes.map((n) => n.id),
+      () =>
+        fill(
+          notes,
+          tp.notes.length
+            ? tp.notes.map((n) =>
+                h(
+                  'li',
+                  null,
+                  h('p', { class: 'note-body' }, n.body),
+                  h('small', { class: 'muted' }, `${personName(n.author)} · ${dateTime(n.createdAt)}`),
+                ),
+              )
+            : h('li', { class: 'muted' }, '—'),
+        ),
+    );
+    part(
+      'events',
+      tp.events.map((e) => e.id),
+      () =>
+        fill(
+          events,
+          [...tp.events]
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+            .map((e) =>
+              h(
+                'li',
+                null,
+                h('b', { title: e.action }, tOr(`action.${e.action}`, e.action)),
+                ' ',
+                h('span', { class: 'muted' }, `${personName(e.actor)} · ${dateTime(e.createdAt)}`),
+                e.before || e.after ? h('div', { class: 'diff' }, summarize(e.before), e.before && e.after ? ' → ' : '', summarize(e.after)) : null,
+              ),
             ),
-          ),
-      ),
+        ),
     );
     replyVia.textContent = t('replyVia', { channel: t(`channel.${tp.channel === 'EMAIL' ? 'EMAIL' : 'SMS'}`) });
   }
@@ -110,7 +151,16 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           'div',
           { class: 'file-buttons' },
           CATEGORIES.map((c, k) =>
-            h('button', { type: 'button', class: `file-btn cat-${c}${tp.category === c ? ' on' : ''}${!tp.category && tp.suggestedCategory === c ? ' suggested' : ''}`, 'data-category': c, onclick: () => void act(() => categorize(tp, c)) }, `${k + 1} ${t(c)}`),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: `file-btn cat-${c}${tp.category === c ? ' on' : ''}${!tp.category && tp.suggestedCategory === c ? ' suggested' : ''}`,
+                'data-category': c,
+                onclick: () => void act(() => categorize(tp, c)),
+              },
+              `${k + 1} ${t(c)}`,
+            ),
           ),
         ),
         h(
@@ -119,7 +169,10 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           t('priority'),
           h(
             'select',
-            { name: 'priority', onchange: (e: Event) => void act(() => update(tp, { priority: (e.target as HTMLSelectElement).value as PriorityValue })) },
+            {
+              name: 'priority',
+              onchange: (e: Event) => void act(() => update(tp, { priority: (e.target as HTMLSelectElement).value as PriorityValue })),
+            },
             PRIORITIES.map((p) => h('option', { value: p, selected: tp.priority === p }, t(`priority.${p}`))),
           ),
         ),
@@ -143,7 +196,13 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
         ),
       );
     } else {
-      parts.push(h('div', { class: 'row-buttons' }, leadButtons(tp, user?.id, (fn) => void act(fn))));
+      parts.push(
+        h(
+          'div',
+          { class: 'row-buttons' },
+          leadButtons(tp, user?.id, (fn) => void act(fn)),
+        ),
+      );
     }
     // Headline and place, as the desk will print them (editors, and the reporter working the lead).
     if (isEditor || (tp.assignee?.id === user?.id && ['CLAIMED', 'IN_PROGRESS'].includes(tp.status))) parts.push(detailsForm(tp));
@@ -170,7 +229,18 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     const msgs = [...tip!.messages].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     const inMessages = new Set(msgs.flatMap((m) => m.attachments.map((a) => a.id)));
     const loose = (tip!.attachments ?? []).filter((a) => !inMessages.has(a.id));
-    fill(thread, msgs.map(message), loose.length ? h('li', { class: 'msg' }, h('div', { class: 'msg-head' }, h('b', null, t('attachments'))), h('div', { class: 'attachments' }, loose.map(attachment))) : null);
+    fill(
+      thread,
+      msgs.map(message),
+      loose.length
+        ? h(
+            'li',
+            { class: 'msg' },
+            h('div', { class: 'msg-head' }, h('b', null, t('attachments'))),
+            h('div', { class: 'attachments' }, loose.map(attachment)),
+          )
+        : null,
+    );
   }
 
   function message(m: MessageInfo) {
@@ -186,7 +256,13 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
         h('b', null, outbound ? `${t('outbound')} · ${personName(m.author)}` : t('inbound')),
         kindLabel ? h('span', { class: 'chip' }, kindLabel) : null,
         h('span', { class: 'muted' }, dateTime(m.createdAt)),
-        outbound ? h('span', { class: `chip delivery delivery-${m.deliveryState.toLowerCase()}`, title: m.deliveryError ?? '' }, t(`delivery.${m.deliveryState}`)) : null,
+        outbound
+          ? h(
+              'span',
+              { class: `chip delivery delivery-${m.deliveryState.toLowerCase()}`, title: m.deliveryError ?? '' },
+              t(`delivery.${m.deliveryState}`),
+            )
+          : null,
       ),
       m.subject ? h('p', { class: 'msg-subject' }, m.subject) : null,
       m.body ? h('p', { class: 'msg-body' }, m.body) : null,
@@ -203,16 +279,22 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     const image = !a.dangerous && a.contentType.startsWith('image/');
     if (audio) {
       const player = h('audio', { controls: true, preload: 'metadata', 'aria-label': a.filename });
-      attachmentUrl(a.id).then((u) => (player.src = u), () => player.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)));
+      attachmentUrl(a.id).then(
+        (u) => (player.src = u),
+        () => player.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)),
+      );
       return h('div', { class: 'att audio' }, player, h('small', { class: 'muted' }, label));
     }
     if (image) {
       const img = h('img', { class: 'thumb', alt: a.filename, loading: 'lazy' });
       const link = h('a', { class: 'att image', title: label, target: '_blank', rel: 'noopener' }, img);
-      attachmentUrl(a.id).then((u) => {
-        img.src = u;
-        link.href = u;
-      }, () => img.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)));
+      attachmentUrl(a.id).then(
+        (u) => {
+          img.src = u;
+          link.href = u;
+        },
+        () => img.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)),
+      );
       return link;
     }
     return h(
@@ -238,20 +320,23 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     if (!tip || !isEditor) return;
     try {
       const rel = (await loadRelated(tip.id)).filter((r) => r.id !== tip!.id);
-      part('related', rel.map((r) => [r.id, r.status, r.version]), () =>
-        fill(
-          related,
-          rel.length
-            ? rel.map((r) =>
-                h(
-                  'li',
-                  null,
-                  h('a', { href: `#/tips/${encodeURIComponent(r.id)}` }, relatedLabel(r)),
-                  h('button', { type: 'button', class: 'btn small', 'data-merge-into': r.id, onclick: () => void mergeTo(r.id) }, t('mergeInto')),
-                ),
-              )
-            : h('li', { class: 'muted' }, t('noRelated')),
-        ),
+      part(
+        'related',
+        rel.map((r) => [r.id, r.status, r.version]),
+        () =>
+          fill(
+            related,
+            rel.length
+              ? rel.map((r) =>
+                  h(
+                    'li',
+                    null,
+                    h('a', { href: `#/tips/${encodeURIComponent(r.id)}` }, relatedLabel(r)),
+                    h('button', { type: 'button', class: 'btn small', 'data-merge-into': r.id, onclick: () => void mergeTo(r.id) }, t('mergeInto')),
+                  ),
+                )
+              : h('li', { class: 'muted' }, t('noRelated')),
+          ),
       );
     } catch (e) {
       if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;
@@ -371,13 +456,27 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           { class: 'main-col' },
           h('h2', null, t('thread')),
           thread,
-          textForm('panel reply', replyInput, 'reply', t('sent'), h('h3', null, t('reply')), replyInput, h('div', { class: 'row-buttons' }, replyVia, h('button', { type: 'submit', class: 'btn primary' }, t('send')))),
+          textForm(
+            'panel reply',
+            replyInput,
+            'reply',
+            t('sent'),
+            h('h3', null, t('reply')),
+            replyInput,
+            h('div', { class: 'row-buttons' }, replyVia, h('button', { type: 'submit', class: 'btn primary' }, t('send'))),
+          ),
         ),
         h(
           'aside',
           { class: 'side-col' },
           controls,
-          h('div', { class: 'panel' }, h('h3', null, t('notes')), notes, textForm('note-form', noteInput, 'notes', null, noteInput, h('button', { type: 'submit', class: 'btn' }, t('addNote')))),
+          h(
+            'div',
+            { class: 'panel' },
+            h('h3', null, t('notes')),
+            notes,
+            textForm('note-form', noteInput, 'notes', null, noteInput, h('button', { type: 'submit', class: 'btn' }, t('addNote'))),
+          ),
           isEditor ? h('div', { class: 'panel' }, h('h3', null, t('related')), related) : null,
           h('div', { class: 'panel' }, h('h3', null, t('history')), events),
         ),
@@ -387,7 +486,9 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
 
   load()
     .then(() => loadRelatedPart())
-    .catch((e: unknown) => fill(header, h('button', { type: 'button', class: 'btn back', onclick: nav.back }, `← ${t('back')}`), h('p', { class: 'error' }, errorText(e))));
+    .catch((e: unknown) =>
+      fill(header, h('button', { type: 'button', class: 'btn back', onclick: nav.back }, `← ${t('back')}`), h('p', { class: 'error' }, errorText(e))),
+    );
   document.addEventListener('keydown', onKey);
   // Related tips cost a similarity search: refreshed on every fifth tick, not every one.
   let ticks = 0;

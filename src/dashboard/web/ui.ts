@@ -66,11 +66,11 @@ export function pick<T>(title: string, load: () => Promise<PickerItem<T>[]>, emp
     }
     function onKey(e: KeyboardEvent) {
       e.stopPropagation();
-      if (e.key === 'Escape') return e.preventDefault(), done(null);
+      if (e.key === 'Escape') return (e.preventDefault(), done(null));
       if (e.key === 'j' || e.key === 'ArrowDown') sel = Math.min(items.length - 1, sel + 1);
       else if (e.key === 'k' || e.key === 'ArrowUp') sel = Math.max(0, sel - 1);
-      else if (e.key === 'Enter' && items[sel]) return e.preventDefault(), done(items[sel].value);
-      else if (/^[1-9]$/.test(e.key) && items[Number(e.key) - 1]) return e.preventDefault(), done(items[Number(e.key) - 1].value);
+      else if (e.key === 'Enter' && items[sel]) return (e.preventDefault(), done(items[sel].value));
+      else if (/^[1-9]$/.test(e.key) && items[Number(e.key) - 1]) return (e.preventDefault(), done(items[Number(e.key) - 1].value));
       else return;
       e.preventDefault();
       render();

@@ -10,7 +10,8 @@ import iconv from 'iconv-lite';
 // rewritten to GB18030 in the MIME headers (Content-Type charset, RFC 2047 encoded words,
 // RFC 2231 parameters) before mailparser sees the message. Bodies are never touched.
 
-const GB_LABEL = /^(?:gb2312|gb_2312(?:-80)?|gbk|x-gbk|cp936|ms936|windows-936|chinese|csgb2312|csiso58gb231280|iso-ir-58|euc-cn|x-euc-cn|hz-gb-2312-8bit)$/i;
+const GB_LABEL =
+  /^(?:gb2312|gb_2312(?:-80)?|gbk|x-gbk|cp936|ms936|windows-936|chinese|csgb2312|csiso58gb231280|iso-ir-58|euc-cn|x-euc-cn|hz-gb-2312-8bit)$/i;
 
 export const isGbLabel = (charset: string | null | undefined) => Boolean(charset && GB_LABEL.test(charset.trim()));
 

@@ -111,7 +111,9 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
             kind: a.kind,
             sourceKey: `mime:${i + 1}`,
             state: a.content ? 'STORED' : 'TOO_LARGE',
-            error: a.content ? null : `larger than ATTACHMENT_MAX_BYTES (${a.size} > ${deps.config.ATTACHMENT_MAX_BYTES} bytes); kept in the raw message only`,
+            error: a.content
+              ? null
+              : `larger than ATTACHMENT_MAX_BYTES (${a.size} > ${deps.config.ATTACHMENT_MAX_BYTES} bytes); kept in the raw message only`,
           },
         });
         if (a.content) await writeBlob(tx, att.id, a.content, a.size);
@@ -147,7 +149,7 @@ async function writeBlob(tx: Tx, attachmentId: string, chunks: Buffer[], size: n
     fill = 0;
   };
   for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length && piece.length > 0; ) {
+    for (let at = 0; at < chunk.length && piece.length > 0;) {
       const n = chunk.copy(piece, fill, at, at + Math.min(chunk.length - at, piece.length - fill));
       fill += n;
       at += n;

@@ -56,6 +56,9 @@ export function stripQuoted(text: string): string {
   const sig = kept.findIndex((l) => l === '-- ' || l === '--');
   if (sig >= 0) kept = kept.slice(0, sig);
   kept = kept.filter((l) => !/^\s*>/.test(l) && !DEVICE_FOOTER.test(l));
-  const out = kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  const out = kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   return out || text.replace(/\r\n?/g, '\n').trim();
 }

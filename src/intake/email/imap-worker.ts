@@ -77,7 +77,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** "1:3,7,9:12" from sorted UIDs: one short command however many messages. */
 export function sequenceSet(uids: number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < uids.length; ) {
+  for (let i = 0; i < uids.length;) {
     let j = i;
     while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
     parts.push(i === j ? String(uids[i]) : `${uids[i]}:${uids[j]}`);
@@ -153,7 +153,10 @@ export class ImapWorker {
     if (!this.loopDone) return;
     this.stopping = true;
     this.wake();
-    const timedOut = await Promise.race([this.loopDone.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), this.o.stopGraceMs).unref())]);
+    const timedOut = await Promise.race([
+      this.loopDone.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), this.o.stopGraceMs).unref()),
+    ]);
     if (timedOut) this.client?.close();
     await this.loopDone;
     this.loopDone = undefined;
@@ -264,7 +267,12 @@ export class ImapWorker {
       secure: c.IMAP_SECURE,
       auth: { user: c.IMAP_USER!, pass: c.IMAP_PASSWORD! },
       // 163.com and other NetEase hosts refuse SELECT ("Unsafe Login") from a client that has not sent ID.
-      clientInfo: { name: IMAP_CLIENT_NAME, version: IMAP_CLIENT_VERSION, vendor: IMAP_CLIENT_NAME, ...(supportEmail ? { 'support-email': supportEmail } : {}) },
+      clientInfo: {
+        name: IMAP_CLIENT_NAME,
+        version: IMAP_CLIENT_VERSION,
+        vendor: IMAP_CLIENT_NAME,
+        ...(supportEmail ? { 'support-email': supportEmail } : {}),
+      },
       tls: { rejectUnauthorized: c.IMAP_TLS_REJECT_UNAUTHORIZED },
       logger: false,
       disableAutoIdle: true,
@@ -418,7 +426,13 @@ export class ImapWorker {
       if (it.size < 0) return [{ kind: 'gone', item: it }];
       const tries = this.failures(uidValidity, it.uid);
       if (tries >= this.o.maxFetchAttempts) {
-        return [{ kind: 'poison', item: it, reason: `the IMAP server failed ${tries} times while sending this message (UID ${it.uid}); it was not downloaded and stays in the mailbox` }];
+        return [
+          {
+            kind: 'poison',
+            item: it,
+            reason: `the IMAP server failed ${tries} times while sending this message (UID ${it.uid}); it was not downloaded and stays in the mailbox`,
+          },
+        ];
       }
       if (it.size > limit) return [{ kind: 'oversized', item: it, header: await this.fetchHeader(client, it.uid), size: it.size }];
       if (it.size > this.o.smallMessageBytes || tries > 0) {
@@ -526,7 +540,12 @@ export class ImapWorker {
     const probe = new Error('probe');
     try {
       await pgTransaction(conn, async (tx) => {
-        await storeSubmissionIn(tx, { channel: 'EMAIL', externalId: `probe:${randomUUID()}`, raw: Buffer.from('Subject: probe\r\n\r\nprobe\r\n'), meta: { probe: true } });
+        await storeSubmissionIn(tx, {
+          channel: 'EMAIL',
+          externalId: `probe:${randomUUID()}`,
+          raw: Buffer.from('Subject: probe\r\n\r\nprobe\r\n'),
+          meta: { probe: true },
+        });
         throw probe;
       });
       return false;
@@ -538,7 +557,14 @@ export class ImapWorker {
   /** What gets stored for a fetched message: the raw mail, or a record of why there is none. */
   private async outgoing(f: Exclude<Fetched, { kind: 'gone' }>, uidValidity: bigint): Promise<Outgoing> {
     if (f.kind === 'poison') {
-      const input: NewSubmission = { channel: 'EMAIL', externalId: `imap:${this.sourceId}:${uidValidity}:${f.item.uid}`, raw: null, meta: this.meta(f, uidValidity), state: 'QUARANTINED', lastError: f.reason };
+      const input: NewSubmission = {
+        channel: 'EMAIL',
+        externalId: `imap:${this.sourceId}:${uidValidity}:${f.item.uid}`,
+        raw: null,
+        meta: this.meta(f, uidValidity),
+        state: 'QUARANTINED',
+        lastError: f.reason,
+      };
       return { f, input, note: 'message quarantined: the server could not send it' };
     }
     if (f.kind === 'oversized') {
@@ -546,7 +572,11 @@ export class ImapWorker {
       const externalId = h.messageId ?? `sha256:${sha256(Buffer.concat([f.header ?? Buffer.alloc(0), Buffer.from(`:${f.size}`)]))}`;
       const reason = `message of ${mb(f.size)} is over the ${mb(this.config.IMAP_MAX_MESSAGE_BYTES)} limit (IMAP_MAX_MESSAGE_BYTES): not downloaded; only its headers were read, it stays in the mailbox (UID ${f.item.uid})`;
       const meta = this.meta(f, uidValidity, { messageId: h.messageId, subject: h.subject });
-      return { f, input: { channel: 'EMAIL', externalId, raw: null, sizeBytes: f.size, meta, sender: h.from, state: 'QUARANTINED', lastError: reason }, note: 'oversized message recorded without its body' };
+      return {
+        f,
+        input: { channel: 'EMAIL', externalId, raw: null, sizeBytes: f.size, meta, sender: h.from, state: 'QUARANTINED', lastError: reason },
+        note: 'oversized message recorded without its body',
+      };
     }
     const h = quickHeaders(headerBlock(f.raw));
     const meta = this.meta(f, uidValidity, { messageId: h.messageId });
@@ -563,9 +593,18 @@ export class ImapWorker {
       // raw under its hash, quarantined with the reason, and go on with the next one.
       if (o.f.kind !== 'raw' || !(await this.storingWorks())) throw err;
       const reason = `could not be stored: ${describe(err)}`.slice(0, 1000);
-      const input: NewSubmission = { channel: 'EMAIL', externalId: `sha256:${sha256(o.f.raw)}`, raw: o.f.raw, meta: this.meta(o.f, uidValidity), state: 'QUARANTINED', lastError: reason };
+      const input: NewSubmission = {
+        channel: 'EMAIL',
+        externalId: `sha256:${sha256(o.f.raw)}`,
+        raw: o.f.raw,
+        meta: this.meta(o.f, uidValidity),
+        state: 'QUARANTINED',
+        lastError: reason,
+      };
       // Even the raw bytes may be what the database refuses: then the record goes in without them.
-      await this.store([{ f: o.f, input }]).catch(() => this.store([{ f: o.f, input: { ...input, raw: null, sizeBytes: o.f.kind === 'raw' ? o.f.raw.length : 0 } }]));
+      await this.store([{ f: o.f, input }]).catch(() =>
+        this.store([{ f: o.f, input: { ...input, raw: null, sizeBytes: o.f.kind === 'raw' ? o.f.raw.length : 0 } }]),
+      );
       this.log.warn({ uid: o.f.item.uid, err: describe(err) }, 'message quarantined: it could not be stored');
     }
   }
@@ -585,7 +624,10 @@ export class ImapWorker {
       if (o.note) this.log.warn({ uid: o.f.item.uid, size: o.input.sizeBytes ?? undefined }, o.note);
       await this.hooks.afterStore?.(o.f.item.uid);
     }
-    await this.markDone(client, present.map((f) => f.item.uid));
+    await this.markDone(
+      client,
+      present.map((f) => f.item.uid),
+    );
     for (const f of fetched) this.fetchFailures.delete(`${uidValidity}:${f.item.uid}`);
     await this.saveCursor(this.deps.prisma, uidValidity, Math.max(...batch.map((b) => b.uid)));
   }

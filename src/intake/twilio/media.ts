@@ -41,4 +41,5 @@ const EXT: Record<string, string> = {
 export const extensionFor = (ct: string) => EXT[ct.toLowerCase().split(';')[0].trim()] ?? 'bin';
 
 /** Anything a browser might run or render as a page is served as a download only. */
-export const isDangerousType = (ct: string) => !/^(image\/(jpeg|png|gif|webp|heic|heif|bmp)|audio\/|video\/|text\/plain|text\/x?-?vcard|application\/pdf)/i.test(ct);
+export const isDangerousType = (ct: string) =>
+  !/^(image\/(jpeg|png|gif|webp|heic|heif|bmp)|audio\/|video\/|text\/plain|text\/x?-?vcard|application\/pdf)/i.test(ct);

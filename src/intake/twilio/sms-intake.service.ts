@@ -75,7 +75,14 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   return { submissionId: stored.id, created: stored.created, outcome: !stored.created ? 'duplicates' : control ? 'skipped' : 'stored', reply };
 }
 
-async function applyKeyword(tx: Tx, deps: Deps, submissionId: string, from: string, keyword: 'stop' | 'start' | 'help', word: string): Promise<SmsReply> {
+async function applyKeyword(
+  tx: Tx,
+  deps: Deps,
+  submissionId: string,
+  from: string,
+  keyword: 'stop' | 'start' | 'help',
+  word: string,
+): Promise<SmsReply> {
   const now = deps.clock.now();
   if (keyword !== 'help') {
     const out = keyword === 'stop';

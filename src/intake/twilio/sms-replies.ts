@@ -5,11 +5,7 @@ import type { Config } from '../../config.js';
 // Kept short: a Chinese SMS segment holds 70 characters.
 
 export type SmsReply =
-  | { kind: 'new'; reference: string }
-  | { kind: 'followup'; reference: string }
-  | { kind: 'help' }
-  | { kind: 'stop' }
-  | { kind: 'none' };
+  { kind: 'new'; reference: string } | { kind: 'followup'; reference: string } | { kind: 'help' } | { kind: 'stop' } | { kind: 'none' };
 
 export function smsReplyText(config: Config, r: SmsReply): string | null {
   switch (r.kind) {

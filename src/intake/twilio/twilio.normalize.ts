@@ -6,7 +6,15 @@ import { markProcessed } from '../submissions.service.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import { routeSms, type SmsMeta } from './sms-intake.service.js';
 import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
-import { addTranscript, addVoicemail, createMissedCall, ensureCallAnchor, plausiblePhone, recordingOf, VOICE_CALL_LOCK } from './voice-intake.service.js';
+import {
+  addTranscript,
+  addVoicemail,
+  createMissedCall,
+  ensureCallAnchor,
+  plausiblePhone,
+  recordingOf,
+  VOICE_CALL_LOCK,
+} from './voice-intake.service.js';
 
 export const MMS_PLACEHOLDER = '（彩信，无文字）\n(Picture message, no text)';
 
@@ -123,4 +131,3 @@ async function linkTipster(tx: Tx, tipId: string, tipsterId: string) {
   await tx.tip.updateMany({ where: { id: tipId, tipsterId: null }, data: { tipsterId } });
   await tx.tipTipster.upsert({ where: { tipId_tipsterId: { tipId, tipsterId } }, create: { tipId, tipsterId }, update: {} });
 }
-

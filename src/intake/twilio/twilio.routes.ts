@@ -49,10 +49,16 @@ export function twilioRoutes(deps: Deps): Router {
     const check = checkSignature(config, req);
     if (!check.ok) {
       // The URLs are ours (no tipster data): they show what a proxy or Messaging Service must be set to.
-      logger.warn({ route: req.path, reason: check.reason, checkedUrls: check.checked }, `Twilio signature ${check.reason}: checked against ${check.checked.join(' , ')}`);
+      logger.warn(
+        { route: req.path, reason: check.reason, checkedUrls: check.checked },
+        `Twilio signature ${check.reason}: checked against ${check.checked.join(' , ')}`,
+      );
       counters.error(source.id, source.channel, `signature ${check.reason} on ${req.path}; checked against ${check.checked.join(' , ')}`);
       deps.metrics.webhooks.inc({ route: req.path, outcome: 'forbidden' });
-      throw new AppError('FORBIDDEN', `Twilio signature ${check.reason === 'missing' ? 'is missing' : 'does not match'}; checked against ${check.checked.join(' , ')}`);
+      throw new AppError(
+        'FORBIDDEN',
+        `Twilio signature ${check.reason === 'missing' ? 'is missing' : 'does not match'}; checked against ${check.checked.join(' , ')}`,
+      );
     }
     res.locals.hooksBase = `${check.base}${req.baseUrl}`;
     next();

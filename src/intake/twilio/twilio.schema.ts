@@ -96,7 +96,10 @@ export const TWILIO_HANDLED = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL
 export function parseKeyword(body: string): { keyword: SmsKeyword | null; word: string; rest: string } {
   const text = body.trim();
   // NFKC folds full-width letters (ＳＴＯＰ) typed on Chinese keyboards.
-  const whole = text.normalize('NFKC').replace(/[\s.!！。]+$/u, '').toUpperCase();
+  const whole = text
+    .normalize('NFKC')
+    .replace(/[\s.!！。]+$/u, '')
+    .toUpperCase();
   if (STOP.has(whole)) return { keyword: 'stop', word: whole, rest: '' };
   if (START.has(whole)) return { keyword: 'start', word: whole, rest: '' };
   if (HELP.has(whole)) return { keyword: 'help', word: whole, rest: '' };

@@ -48,7 +48,10 @@ export function voiceGreetingTwiml(config: Config, hooksBase: string): string {
   const name = splitName(config.HOTLINE_NAME);
   const vr = new twilio.twiml.VoiceResponse();
   vr.say({ language: 'zh-CN' }, `您好，这里是${name.zh}。请在提示音后说出您要反映的事情、发生的地点和联系方式，说完请挂机或按井号键。`);
-  vr.say({ language: 'en-US' }, `Hello, this is the ${name.en}. After the beep, tell us what happened, where, and how to reach you. Hang up or press the pound key when you are done.`);
+  vr.say(
+    { language: 'en-US' },
+    `Hello, this is the ${name.en}. After the beep, tell us what happened, where, and how to reach you. Hang up or press the pound key when you are done.`,
+  );
   vr.record({
     maxLength: config.VOICE_MAX_SECONDS,
     playBeep: true,
@@ -105,7 +108,10 @@ export async function ensureCallAnchor(tx: Tx, callSid: string, params: Record<s
     VALUES ('VOICE'::"Channel", ${externalId}, ${JSON.stringify({ CallSid: callSid, ...(from ? { From: from } : {}) })}::jsonb, ${from},
             'SKIPPED'::"SubmissionState", 'made from a later callback: the call webhook was not seen')
     ON CONFLICT (channel, external_id) DO NOTHING`;
-  const anchor = await tx.submission.findUniqueOrThrow({ where: { channel_externalId: { channel: 'VOICE', externalId } }, select: { id: true, tipId: true, sender: true } });
+  const anchor = await tx.submission.findUniqueOrThrow({
+    where: { channel_externalId: { channel: 'VOICE', externalId } },
+    select: { id: true, tipId: true, sender: true },
+  });
   if (!anchor.sender && from) await tx.submission.update({ where: { id: anchor.id }, data: { sender: from } });
   return { ...anchor, sender: anchor.sender ?? from };
 }
@@ -141,13 +147,24 @@ export async function addVoicemail(tx: Tx, c: VoiceContext, tipId: string | null
     messageId = r.message.id;
     reference = r.tip.reference;
   } else {
-    const r = await addInboundMessage(tx, tipId, { channel: 'VOICE', body: voicemailBody(rec.seconds), submissionId: c.sub.id, receivedAt: c.sub.receivedAt, messageKind: 'voicemail', externalId: rec.sid, tipsterId: c.tipsterId });
+    const r = await addInboundMessage(tx, tipId, {
+      channel: 'VOICE',
+      body: voicemailBody(rec.seconds),
+      submissionId: c.sub.id,
+      receivedAt: c.sub.receivedAt,
+      messageKind: 'voicemail',
+      externalId: rec.sid,
+      tipsterId: c.tipsterId,
+    });
     messageId = r.message.id;
     reference = r.tip.reference;
     // A hang-up seen before the recording made a missed-call tip: it is a voicemail after all.
     if (r.tip.subject === MISSED_SUBJECT) {
       const body = r.tip.body === MISSED_BODY || r.tip.body === MISSED_BODY_HIDDEN ? voicemailBody(rec.seconds) : r.tip.body;
-      await tx.tip.update({ where: { id: tipId }, data: { subject: VOICEMAIL_SUBJECT, body, searchText: searchTextOf({ reference, subject: VOICEMAIL_SUBJECT, body }) } });
+      await tx.tip.update({
+        where: { id: tipId },
+        data: { subject: VOICEMAIL_SUBJECT, body, searchText: searchTextOf({ reference, subject: VOICEMAIL_SUBJECT, body }) },
+      });
     }
   }
   await pendingAttachment(tx, {
@@ -185,7 +202,15 @@ export async function addTranscript(tx: Tx, c: VoiceContext, tipId: string | nul
     const r = await newCallTip(tx, c, VOICEMAIL_SUBJECT, body, 'transcript', sid);
     return r.tip.id;
   }
-  const { tip } = await addInboundMessage(tx, tipId, { channel: 'VOICE', body, submissionId: c.sub.id, receivedAt: c.sub.receivedAt, messageKind: 'transcript', externalId: sid, tipsterId: c.tipsterId });
+  const { tip } = await addInboundMessage(tx, tipId, {
+    channel: 'VOICE',
+    body,
+    submissionId: c.sub.id,
+    receivedAt: c.sub.receivedAt,
+    messageKind: 'transcript',
+    externalId: sid,
+    tipsterId: c.tipsterId,
+  });
   if (text) {
     const subject = tip.subject === MISSED_SUBJECT ? VOICEMAIL_SUBJECT : tip.subject;
     const suggestion = tip.category ? null : suggestCategory(`${subject ?? ''}\n${text}`, await loadRules(tx));
@@ -195,7 +220,9 @@ export async function addTranscript(tx: Tx, c: VoiceContext, tipId: string | nul
         subject,
         body: text,
         searchText: searchTextOf({ reference: tip.reference, subject, body: text, title: tip.title, location: tip.location }),
-        ...(suggestion ? { suggestedCategory: suggestion.category, suggestionConfidence: suggestion.confidence, suggestionTerms: suggestion.terms } : {}),
+        ...(suggestion
+          ? { suggestedCategory: suggestion.category, suggestionConfidence: suggestion.confidence, suggestionTerms: suggestion.terms }
+          : {}),
       },
     });
   }
