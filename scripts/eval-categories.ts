@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { suggestCategory, type CategoryName } from '../src/triage/categorize.js';
-import { defaultCategoryRules } from '../src/triage/category-rules.data.js';
+import { suggestCategory, type CategoryName } from '../src/tips/categorize.js';
+import { defaultCategoryRules } from '../src/tips/category-rules.data.js';
 
 interface Labelled {
   id: string;

@@ -1,4 +1,4 @@
 // HTTP API and webhooks only: `npm run start:api` (run several behind a load balancer).
-import { main } from '../src/runtime.js';
+import { main } from '../src/lifecycle/runtime.js';
 
 await main({ api: true, worker: false });

@@ -1,4 +1,4 @@
 // One process with the HTTP API and all workers: `npm start`.
-import { main } from '../src/runtime.js';
+import { main } from '../src/lifecycle/runtime.js';
 
 await main({ api: true, worker: true });

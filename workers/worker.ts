@@ -1,4 +1,4 @@
 // Job workers and the mailbox poller only: `npm run start:worker` (run as many as needed).
-import { main } from '../src/runtime.js';
+import { main } from '../src/lifecycle/runtime.js';
 
 await main({ api: false, worker: true });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireRole } from '../users/auth.middleware.js';
-import { parse } from '../validate.js';
+import { parse } from '../http/validate.js';
 import { JobStateSchema, listJobs, queueDepth, retryJob } from './queue.service.js';
 
 export function queueRoutes(deps: Deps): Router {

@@ -1,7 +1,7 @@
-import type { Service } from '../background.js';
+import type { Service } from '../lifecycle/service.js';
 import type { Deps } from '../deps.js';
 import { audit } from './audit.js';
-import { queueClaimWarningEmail } from './notify.js';
+import { queueClaimWarningEmail } from '../messaging/notify.js';
 
 // A claimed lead nobody touches goes back to the pool after CLAIM_EXPIRY_HOURS, so a story
 // does not die in a reporter's drawer. The reporter is warned by email a day before

@@ -1,6 +1,6 @@
 import { maskContact } from '../logger.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { CLAIMED_STATUSES } from './state-machine.js';
+import { CLAIMED_STATUSES } from '../tips/state-machine.js';
 import type { TipStatus } from './triage.schema.js';
 
 // Who may see a tipster's phone number and email address: editors and admins always;

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { ApiRegistry, openApiDocument } from './api-registry.js';
-import { categoryRulesService } from './category-rules.service.js';
+import { ApiRegistry, openApiDocument } from '../http/route-registry.js';
+import { categoryRulesService } from '../tips/category-rules.service.js';
 import { BOM, csvRow } from './csv.js';
-import { documentFoundationRoutes } from './openapi-foundation.js';
+import { documentFoundationRoutes } from '../http/openapi-foundation.js';
 import { triageService } from './triage.service.js';
 import {
   AssignSchema,

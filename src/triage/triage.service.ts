@@ -5,9 +5,9 @@ import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { audit } from './audit.js';
 import { isEditor, tipVisible } from './masking.js';
-import { queueAssignmentEmail } from './notify.js';
-import { queueReply } from './reply.js';
-import { CLAIMED_STATUSES, REPORTER_PATCH_TARGETS, canTransition, targets, transitionDetails, type Via } from './state-machine.js';
+import { queueAssignmentEmail } from '../messaging/notify.js';
+import { queueReply } from '../messaging/reply.js';
+import { CLAIMED_STATUSES, REPORTER_PATCH_TARGETS, canTransition, targets, transitionDetails, type Via } from '../tips/state-machine.js';
 import { listSql, nextCursorOf, orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import {
   fromDbCategory,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { parse } from '../validate.js';
+import { parse } from '../http/validate.js';
 import { bearerToken, requireRole, currentUser } from './auth.middleware.js';
 import { CreateUserSchema, LoginSchema, UpdateUserSchema, UsersQuerySchema } from './users.schema.js';
 import type { UsersService } from './users.service.js';

@@ -175,7 +175,7 @@ describe('bodies and attachments', () => {
     const id = uniqueId('bigatt');
     const big = Buffer.alloc(rig.deps.config.ATTACHMENT_MAX_BYTES + 10, 7);
     // Not appended through IMAP (that would need 20 MB); normalization reads it straight from a submission.
-    const { storeSubmission } = await import('../../src/intake/submissions.service.js');
+    const { storeSubmission } = await import('../../src/channels/submissions.js');
     await storeSubmission(rig.deps.prisma, {
       channel: 'EMAIL',
       externalId: id,
@@ -197,7 +197,7 @@ describe('bodies and attachments', () => {
   it('stores a multi-megabyte attachment byte for byte', async () => {
     const id = uniqueId('video');
     const video = Buffer.from(Array.from({ length: 5 * 1024 * 1024 + 123 }, (_, i) => (i * 7919) % 256));
-    const { storeSubmission } = await import('../../src/intake/submissions.service.js');
+    const { storeSubmission } = await import('../../src/channels/submissions.js');
     await storeSubmission(rig.deps.prisma, {
       channel: 'EMAIL',
       externalId: id,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stripQuoted } from '../../src/intake/email/email.quotes.js';
-import { isDangerous } from '../../src/intake/email/email.parse.js';
+import { stripQuoted } from '../../src/channels/email/email.quotes.js';
+import { isDangerous } from '../../src/channels/email/email.parse.js';
 
 // What editors see of a reply, for the quoting styles of the clients residents use.
 

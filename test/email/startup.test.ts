@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/runtime.js';
+import { run } from '../../src/lifecycle/runtime.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
 import { baseTestEnv } from '../support/harness.js';

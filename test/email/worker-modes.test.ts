@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapWorker } from '../../src/intake/email/imap-worker.js';
+import { ImapWorker } from '../../src/channels/email/imap-worker.js';
 import { waitFor } from '../support/wait.js';
 import { buildMail, TEXT, uniqueId } from './fixtures.js';
 import { messageFor, startRig, type EmailRig } from './support.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/http/app.js';
 import { userWithToken } from '../support/builders.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { concrete, openApiPath, servedRoutes, type ServedRoute } from './routes.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTwilioClient } from '../../src/deps.js';
-import { queueSmsReply } from '../../src/intake/twilio/sms-outbound.service.js';
-import { allJobs } from '../../src/jobs/index.js';
+import { queueSmsReply } from '../../src/channels/twilio/sms-outbound.service.js';
+import { allJobs } from '../../src/lifecycle/jobs.js';
 import { Worker } from '../../src/queue/queue.service.js';
 import { startTwilioFake, type TwilioFake } from '../../soak/twilio-fake.js';
 import { tipBuilder } from '../support/builders.js';

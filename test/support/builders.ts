@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../../src/deps.js';
 import { usersService } from '../../src/users/users.service.js';
 import type { Role } from '../../src/users/users.schema.js';
-import { createTipFromSubmission, findOrCreateTipster } from '../../src/tips/intake-tips.service.js';
+import { createTipFromSubmission, findOrCreateTipster } from '../../src/tips/threading.js';
 import type { Channel } from '../../src/generated/prisma/enums.js';
 
 export const PASSWORD = 'correct horse battery staple';

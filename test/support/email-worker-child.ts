@@ -5,8 +5,8 @@
 //                                before it is flagged: a crash at the worst moment
 import { loadConfig } from '../../src/config.js';
 import { closeDeps, createDeps } from '../../src/deps.js';
-import { ImapWorker } from '../../src/intake/email/imap-worker.js';
-import { allJobs } from '../../src/jobs/index.js';
+import { ImapWorker } from '../../src/channels/email/imap-worker.js';
+import { allJobs } from '../../src/lifecycle/jobs.js';
 import { Worker } from '../../src/queue/queue.service.js';
 
 const config = loadConfig(process.env);

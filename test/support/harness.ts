@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
-import { seedRules } from '../../src/triage/categorize.js';
+import { seedRules } from '../../src/tips/categorize.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** Captures every log line a test produces, so tests can assert what logs do (and do not) contain. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestCategory, type Rule } from '../../src/triage/categorize.js';
-import { defaultCategoryRules } from '../../src/triage/category-rules.data.js';
+import { suggestCategory, type Rule } from '../../src/tips/categorize.js';
+import { defaultCategoryRules } from '../../src/tips/category-rules.data.js';
 import { tipBuilder } from '../support/builders.js';
 import { deskHarness, type Desk } from './helpers.js';
 

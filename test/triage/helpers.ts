@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Clock } from '../../src/clock.js';
-import { allJobs } from '../../src/jobs/index.js';
+import { allJobs } from '../../src/lifecycle/jobs.js';
 import { Worker } from '../../src/queue/queue.service.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { startSmtpCapture } from '../support/smtp.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '../../src/queue/queue.service.js';
-import { queueSmsReply } from '../../src/intake/twilio/sms-outbound.service.js';
+import { queueSmsReply } from '../../src/channels/twilio/sms-outbound.service.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 import { phone, postSigned, sid, smsParams, startTwilioStub, startWorker, twilioEnv, twimlMessage } from './twilio-support.js';

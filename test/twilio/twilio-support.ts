@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import type { Deps } from '../../src/deps.js';
-import { allJobs } from '../../src/jobs/index.js';
+import { allJobs } from '../../src/lifecycle/jobs.js';
 import { Worker } from '../../src/queue/queue.service.js';
 import { baseTestEnv } from '../support/harness.js';
 

@@ -1,0 +1,51 @@
+import type { Tx } from '../../db/prisma.js';
+import type { ReplySender } from '../types.js';
+import { SEND_SMS_JOB } from '../../queue/kinds.js';
+import { enqueue } from '../../queue/queue.service.js';
+
+export interface SmsReplyInput {
+  tipId: string;
+  /** The tipster's number as Twilio gave it (E.164). */
+  to: string;
+  body: string;
+  authorId?: string | null;
+  /** 'reply' for an editor's message, 'ack' for an automatic acknowledgement. */
+  kind?: string;
+}
+
+/**
+ * Records an outbound SMS on the tip's thread and queues its sending, inside the caller's
+ * transaction (the triage API's POST /api/tips/:id/reply calls this). The send-sms job
+ * delivers it through the Twilio REST client with retries, and marks it SUPPRESSED
+ * instead when the number has opted out (STOP/退订).
+ */
+export async function queueSmsReply(tx: Tx, input: SmsReplyInput) {
+  const message = await tx.message.create({
+    data: {
+      tipId: input.tipId,
+      direction: 'OUTBOUND',
+      channel: 'SMS',
+      body: input.body,
+      toAddress: input.to,
+      deliveryState: 'QUEUED',
+      kind: input.kind ?? 'reply',
+      authorId: input.authorId ?? null,
+    },
+  });
+  await enqueue(tx, SEND_SMS_JOB, { messageId: message.id }, { maxAttempts: 6, uniqueKey: `send-sms:${message.id}` });
+  return message;
+}
+
+/** SMS and voice tips are answered by text from TWILIO_FROM_NUMBER. */
+export const twilioSmsReply: ReplySender = {
+  channel: 'SMS',
+  check(_deps, tip) {
+    if (!tip.tipster?.phone) return { ok: false, reason: 'no_phone', message: 'This tipster left no phone number to text' };
+    if (tip.tipster.smsOptOut) return { ok: false, reason: 'sms_opt_out', message: 'This tipster opted out of SMS (STOP); they cannot be texted' };
+    return { ok: true };
+  },
+  async queue(tx, _deps, o) {
+    const m = await queueSmsReply(tx, { tipId: o.tip.id, to: o.tip.tipster!.phone!, body: o.body, authorId: o.authorId, kind: 'reply' });
+    return { id: m.id };
+  },
+};

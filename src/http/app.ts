@@ -1,0 +1,72 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { ZodError } from 'zod';
+import type { Deps } from '../deps.js';
+import { AppError, zodToAppError } from '../errors.js';
+import { healthRoutes } from '../health/health.routes.js';
+import { authenticate } from '../users/auth.middleware.js';
+import { authRoutes, usersRoutes } from '../users/users.routes.js';
+import { usersService } from '../users/users.service.js';
+import { queueRoutes } from '../queue/queue.routes.js';
+import { intakeRoutes } from '../channels/intake.routes.js';
+import { channelAdapters } from '../channels/index.js';
+import { triageRoutes } from '../triage/triage.routes.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+
+export function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function createApp(deps: Deps) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(deps.config.TRUST_PROXY));
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] } } }));
+
+  app.use(healthRoutes(deps));
+  // Each channel's webhooks parse and verify their own bodies (signatures cover the exact bytes or params).
+  for (const a of channelAdapters) if (a.routes) app.use(`/webhooks/${a.id}`, a.routes(deps));
+
+  const users = usersService(deps);
+  const api = express.Router();
+  api.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT }));
+  api.use(authenticate(users));
+  api.use(authRoutes(deps, users));
+  api.use(usersRoutes(deps, users));
+  api.use(queueRoutes(deps));
+  api.use(intakeRoutes(deps));
+  api.use(triageRoutes(deps));
+  api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
+  app.use('/api', api);
+
+  app.use(dashboardRoutes(deps));
+  app.use(errorMiddleware(deps));
+  return app;
+}
+
+/** The one place errors become HTTP responses. A 500 says nothing about internals. */
+export function errorMiddleware(deps: Pick<Deps, 'logger'>) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let e: AppError;
+    if (err instanceof AppError) e = err;
+    else if (err instanceof ZodError) e = zodToAppError(err);
+    else if (isBodyParserError(err)) {
+      e =
+        err.type === 'entity.too.large'
+          ? new AppError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit (${err.limit} bytes)`)
+          : new AppError('BAD_REQUEST', err.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : 'Request body could not be read');
+    } else {
+      deps.logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      e = new AppError('INTERNAL', 'Internal server error');
+    }
+    if (res.headersSent) return;
+    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+  };
+}
+
+function isBodyParserError(err: unknown): err is { type: string; limit?: number; status: number } {
+  return Boolean(err && typeof err === 'object' && 'type' in err && typeof (err as { type: unknown }).type === 'string' && 'status' in err);
+}
