@@ -9,14 +9,16 @@ import { nextReference } from './reference.js';
 export interface TipsterInput {
   phone?: string | null;
   email?: string | null;
+  wechatOpenId?: string | null;
   displayName?: string | null;
 }
 
 export async function findOrCreateTipster(tx: Tx, input: TipsterInput) {
   const phone = input.phone?.trim() || null;
   const email = input.email?.trim().toLowerCase() || null;
-  if (!phone && !email) return null;
-  const where = phone ? { phone } : { email: email! };
+  const wechatOpenId = input.wechatOpenId?.trim() || null;
+  if (!phone && !email && !wechatOpenId) return null;
+  const where = phone ? { phone } : email ? { email } : { wechatOpenId: wechatOpenId! };
   const existing = await tx.tipster.findUnique({ where });
   if (existing) {
     if (!existing.displayName && input.displayName) {
@@ -26,7 +28,7 @@ export async function findOrCreateTipster(tx: Tx, input: TipsterInput) {
   }
   // Concurrent first contacts from one number race here; the loser reads the winner's row.
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO tipster (phone, email, display_name) VALUES (${phone}, ${email}, ${input.displayName ?? null})
+    INSERT INTO tipster (phone, email, wechat_open_id, display_name) VALUES (${phone}, ${email}, ${wechatOpenId}, ${input.displayName ?? null})
     ON CONFLICT DO NOTHING RETURNING id::text`;
   if (rows[0]) return tx.tipster.findUniqueOrThrow({ where: { id: rows[0].id } });
   return tx.tipster.findUniqueOrThrow({ where });

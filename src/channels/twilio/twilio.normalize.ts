@@ -4,7 +4,8 @@ import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolv
 import type { Normalizer } from '../types.js';
 import { markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
-import { routeSms, type SmsMeta } from './sms-intake.service.js';
+import type { SmsMeta } from './sms-intake.service.js';
+import { routeByContact } from '../../tips/routing.js';
 import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
 import {
   addTranscript,
@@ -43,7 +44,14 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
       let tipsterId: string;
       if (!tipId || !route) {
         // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
-        const t = await routeSms(tx, deps, p.From, p.Body, kw.keyword, kw.rest);
+        const t = await routeByContact(tx, deps, {
+          channel: 'SMS',
+          contact: { kind: 'phone', value: p.From },
+          body: p.Body,
+          keyword: kw.keyword,
+          rest: kw.rest,
+          ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
+        });
         ({ tipId, route, tipsterId } = t);
       } else {
         tipsterId = (await findOrCreateTipster(tx, { phone: p.From }))!.id;

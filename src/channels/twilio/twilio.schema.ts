@@ -1,4 +1,5 @@
 import { z } from 'zod';
+export { parseKeyword, type SmsKeyword } from '../../tips/keywords.js';
 
 // Webhook parameters as Twilio posts them (form fields, all strings). Only the
 // fields we act on are checked; every field is kept in Submission.params.
@@ -81,30 +82,5 @@ export const CallStatusParamsSchema = VoiceCallParamsSchema.extend({ CallStatus:
 /** Call states after which nothing more happens on the call. */
 export const FINAL_CALL_STATES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
-export type SmsKeyword = 'stop' | 'start' | 'help' | 'new';
-
-const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', '退订', 'TD']);
-const START = new Set(['START', 'UNSTOP', 'YES']);
-const HELP = new Set(['HELP', '帮助', 'INFO']);
 /** Keywords Twilio itself answers on long codes (Advanced Opt-Out); we record them but reply nothing. */
 export const TWILIO_HANDLED = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'START', 'UNSTOP', 'YES', 'HELP', 'INFO']);
-
-/**
- * Opt-out/in and help keywords count only as the whole message (like carriers do), so
- * "stop the leak upstairs" is a tip; NEW/新 may also start a longer message.
- */
-export function parseKeyword(body: string): { keyword: SmsKeyword | null; word: string; rest: string } {
-  const text = body.trim();
-  // NFKC folds full-width letters (ＳＴＯＰ) typed on Chinese keyboards.
-  const whole = text
-    .normalize('NFKC')
-    .replace(/[\s.!！。]+$/u, '')
-    .toUpperCase();
-  if (STOP.has(whole)) return { keyword: 'stop', word: whole, rest: '' };
-  if (START.has(whole)) return { keyword: 'start', word: whole, rest: '' };
-  if (HELP.has(whole)) return { keyword: 'help', word: whole, rest: '' };
-  // Chinese has no spaces: 新 counts only alone or before a space or punctuation, so 新建小区… stays a tip.
-  const m = text.match(/^(NEW|新)(?=$|[\s:：,，.。!！])[\s:：,，.。!！]*/iu);
-  if (m) return { keyword: 'new', word: m[1], rest: text.slice(m[0].length).trim() };
-  return { keyword: null, word: '', rest: text };
-}

@@ -1,0 +1,166 @@
+import type { Deps } from '../deps.js';
+import { Prisma, type Tx } from '../db/prisma.js';
+import type { Channel } from '../generated/prisma/enums.js';
+import type { SmsKeyword } from './keywords.js';
+import { nextReference, REFERENCE_RE, referenceDay } from './reference.js';
+import { detectLanguage, resolveMerged, searchTextOf } from './threading.js';
+
+// Where a message from a known contact goes, for every messaging channel (SMS through Twilio
+// or the hotline's own phone, WeChat): NEW/新 opens a tip; a leading reference code addresses
+// that tip; otherwise the contact's open tip active within SMS_FOLLOWUP_DAYS joins the thread;
+// otherwise a new tip. Webhooks decide this in their own transaction because their answer must
+// carry the tip's reference code; the normalize job fills in the rest.
+
+/** A tipster's address on a messaging channel: the tipster row is found by it. */
+export type Contact = { kind: 'phone'; value: string } | { kind: 'wechat'; value: string };
+
+/** tipster column per contact kind (a fixed list: never user input in SQL). */
+const COLUMN = { phone: Prisma.raw('phone'), wechat: Prisma.raw('wechat_open_id') } as const;
+
+/** Namespace for per-contact advisory locks (the second key is hashtext(contact)). */
+const CONTACT_LOCK = 4104;
+
+export type Route = 'new' | 'followup' | 'reference';
+
+const LEADING_REFERENCE_RE = new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i');
+
+/** Leading reference code ("T-260321-0042 楼下还在漏") addressing an existing tip. */
+export function leadingReference(text: string): string | null {
+  const m = text.trimStart().match(LEADING_REFERENCE_RE);
+  return m ? `T-${m[1]}-${m[2]}`.toUpperCase() : null;
+}
+
+/**
+ * The tipster's newest open tip active within SMS_FOLLOWUP_DAYS (a LATERAL subquery on `ts`).
+ * Newest by creation, not by last activity: activity is bumped by the normalize job, so
+ * ordering on it would make the choice depend on how far the queue has got.
+ */
+function openTipOf(deps: Deps) {
+  const days = deps.config.SMS_FOLLOWUP_DAYS;
+  const cutoff = new Date(deps.clock.now().getTime() - days * 86_400_000);
+  return Prisma.sql`LATERAL (
+      SELECT t.id, t.reference FROM tip t
+      WHERE ${days}::int > 0
+        AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
+        AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
+        AND t.last_activity_at >= ${cutoff}::timestamptz
+      ORDER BY t.created_at DESC LIMIT 1)`;
+}
+
+interface SenderRow {
+  tipsterId: string;
+  optOut: boolean;
+  recent: number;
+  openTipId: string | null;
+  openReference: string | null;
+}
+
+/**
+ * One round trip: the contact's tipster row (made on first contact), messages in the last hour
+ * on this channel (for the rate limit; includes this one) and their newest open tip.
+ */
+async function senderState(tx: Tx, deps: Deps, channel: Channel, contact: Contact): Promise<SenderRow> {
+  const col = COLUMN[contact.kind];
+  const rows = await tx.$queryRaw<SenderRow[]>`
+    WITH found AS (SELECT id, sms_opt_out FROM tipster WHERE ${col} = ${contact.value}),
+    made AS (
+      INSERT INTO tipster (${col}) SELECT ${contact.value} WHERE NOT EXISTS (SELECT 1 FROM found)
+      ON CONFLICT DO NOTHING RETURNING id, sms_opt_out),
+    ts AS (SELECT * FROM found UNION ALL SELECT * FROM made)
+    SELECT ts.id::text AS "tipsterId", ts.sms_opt_out AS "optOut",
+      (SELECT count(*)::int FROM submission WHERE sender = ${contact.value} AND channel = ${channel}::"Channel" AND received_at > now() - interval '1 hour') AS recent,
+      o.id::text AS "openTipId", o.reference AS "openReference"
+    FROM ts LEFT JOIN ${openTipOf(deps)} o ON true`;
+  if (rows[0]) return rows[0];
+  // Another path (a call from the same number) made the tipster between our read and insert.
+  const t = await tx.$queryRaw<{ id: string; optOut: boolean }[]>`
+    SELECT id::text, sms_opt_out AS "optOut" FROM tipster WHERE ${col} = ${contact.value}`;
+  return { tipsterId: t[0].id, optOut: t[0].optOut, recent: 0, openTipId: null, openReference: null };
+}
+
+/**
+ * The day's reference counter is one row; bumping it inside the webhook's transaction would
+ * hold its lock through every commit's disk flush and serialize all new tips. So a message that
+ * will most likely open a tip takes its number first, in its own statement committed without
+ * waiting for the flush. That is still safe: the tip that uses the number commits durably
+ * later, which flushes the write-ahead log past the bump; a crash before that loses only an
+ * unused number. A wrong guess (rare races) leaves a gap in the day's numbers, nothing worse.
+ */
+export async function preallocateReference(
+  deps: Deps,
+  o: { channel: Channel; externalId: string; contact: Contact; body: string; keyword: SmsKeyword | null },
+): Promise<string | null> {
+  if (o.keyword !== 'new' && leadingReference(o.body)) return null;
+  const day = referenceDay(deps.clock.now(), deps.config.TIMEZONE);
+  const col = COLUMN[o.contact.kind];
+  // One round trip: no number for a redelivery or for a contact with an open tip (a follow-up).
+  const rows = await deps.prisma.$queryRaw<{ last: number }[]>`
+    WITH skip AS (
+      SELECT ${o.keyword !== 'new'}::boolean AND (
+        EXISTS (SELECT 1 FROM submission WHERE channel = ${o.channel}::"Channel" AND external_id = ${o.externalId})
+        OR EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.${col} = ${o.contact.value})) AS yes)
+    INSERT INTO tip_reference_counter (day, last)
+    SELECT ${day}, 1 FROM skip, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE NOT skip.yes
+    ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
+    RETURNING last`;
+  return rows[0] ? `T-${day}-${String(rows[0].last).padStart(4, '0')}` : null;
+}
+
+export interface RouteTarget {
+  tipId: string;
+  reference: string;
+  route: Route;
+  tipsterId: string;
+  rateLimited: boolean;
+  optedOut: boolean;
+  /** The submission already points at the tip (done in the same statement as a new tip). */
+  linked?: boolean;
+}
+
+export interface RouteInput {
+  channel: Channel;
+  contact: Contact;
+  body: string;
+  keyword: SmsKeyword | null;
+  /** The text after a NEW/新 keyword. */
+  rest: string;
+  /** Messages per hour from one contact beyond which they are stored but marked rate-limited. */
+  ratePerHour: number;
+  reference?: string | null;
+  submissionId?: string;
+}
+
+/** Routes a message; serialized per contact so two quick messages from a new contact make one tip, not two. */
+export async function routeByContact(tx: Tx, deps: Deps, o: RouteInput): Promise<RouteTarget> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONTACT_LOCK}::int, hashtext(${o.contact.value}))`;
+  const s = await senderState(tx, deps, o.channel, o.contact);
+  const base = { tipsterId: s.tipsterId, rateLimited: s.recent > o.ratePerHour, optedOut: s.optOut };
+  if (o.keyword !== 'new') {
+    const ref = leadingReference(o.body);
+    if (ref) {
+      const t = await tx.tip.findUnique({ where: { reference: ref }, select: { id: true } });
+      if (t) {
+        const id = await resolveMerged(tx, t.id);
+        const target = id === t.id ? { reference: ref } : await tx.tip.findUniqueOrThrow({ where: { id }, select: { reference: true } });
+        return { ...base, tipId: id, reference: target.reference, route: 'reference' };
+      }
+    }
+    if (s.openTipId) return { ...base, tipId: s.openTipId, reference: s.openReference!, route: 'followup' };
+  }
+  const now = deps.clock.now();
+  const text = o.keyword === 'new' ? o.rest : o.body;
+  const reference = o.reference ?? (await nextReference(tx, now, deps.config.TIMEZONE));
+  // The tip row and the submission's link to it in one statement.
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    WITH t AS (
+      INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
+      VALUES (${reference}, ${o.channel}::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
+              ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
+      RETURNING id),
+    linked AS (
+      UPDATE submission SET tip_id = (SELECT id FROM t), rate_limited = ${base.rateLimited},
+        meta = COALESCE(meta, '{}'::jsonb) || '{"route":"new"}'::jsonb
+      WHERE id = ${o.submissionId ?? null}::uuid)
+    SELECT id::text FROM t`;
+  return { ...base, tipId: rows[0].id, reference, route: 'new', linked: Boolean(o.submissionId) };
+}
