@@ -57,8 +57,10 @@ export interface ChannelAdapter {
   enabled(config: Config): boolean;
   /** One start-up line: "WeChat intake: off (set WECHAT_TOKEN, …)". Never a secret. */
   describe(config: Config): string;
-  /** Receive (push): webhook routes, mounted at /webhooks/<id>. The adapter parses and verifies its own bodies. */
+  /** Receive (push): webhook routes, mounted at `mount`. The adapter parses and verifies its own bodies. */
   routes?(deps: Deps): Router;
+  /** Where routes are mounted; default /webhooks/<id>. '/' for public pages (mounted before the authenticated /api). */
+  mount?: string;
   /** Receive (pull): pollers a worker process runs while the adapter is enabled. */
   services?(deps: Deps): Service[];
   /** Submission → tip or thread message, per database channel. */

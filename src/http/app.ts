@@ -28,7 +28,7 @@ export function createApp(deps: Deps) {
 
   app.use(healthRoutes(deps));
   // Each channel's webhooks parse and verify their own bodies (signatures cover the exact bytes or params).
-  for (const a of channelAdapters) if (a.routes) app.use(`/webhooks/${a.id}`, a.routes(deps));
+  for (const a of channelAdapters) if (a.routes) app.use(a.mount ?? `/webhooks/${a.id}`, a.routes(deps));
 
   const users = usersService(deps);
   const api = express.Router();
