@@ -1,7 +1,7 @@
 import { Prisma } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { contactVisible, presentTipster } from './masking.js';
+import { contactVisible, presentTipster } from './policy.js';
 import {
   fromDbCategory,
   fromDbPriority,

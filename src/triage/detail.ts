@@ -1,0 +1,97 @@
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import type { AuthUser } from '../users/users.schema.js';
+import { Prisma, type Tx } from '../db/prisma.js';
+import { tipVisible, allowedTransitions } from './policy.js';
+import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
+import type { TipDetail } from './triage.schema.js';
+import { tipNotFound, userRef, iso } from './common.js';
+
+// Reading one tip: everything the tip view shows, with contacts masked by policy.ts.
+
+async function summaryRow(db: Tx, id: string): Promise<SummaryRow | null> {
+  const rows = await db.$queryRaw<SummaryRow[]>(summarySql([Prisma.sql`t.id = ${id}::uuid`], orderBy('newest'), 1));
+  return rows[0] ?? null;
+}
+
+export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promise<TipDetail> {
+  const { prisma } = deps;
+  const row = await summaryRow(prisma, id);
+  if (!row) throw tipNotFound();
+  if (!tipVisible(viewer, { status: row.status, assigneeId: row.assignee_id })) {
+    throw new AppError('FORBIDDEN', 'This lead is not yours: reporters see their own leads and the open pool');
+  }
+  const [tip, messages, attachments, notes, events, mergedFrom] = await Promise.all([
+    prisma.tip.findUnique({ where: { id }, select: { body: true } }),
+    prisma.message.findMany({
+      where: { tipId: id },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: {
+        id: true,
+        direction: true,
+        channel: true,
+        kind: true,
+        subject: true,
+        body: true,
+        fullBody: true,
+        createdAt: true,
+        sentAt: true,
+        deliveryState: true,
+        deliveryError: true,
+        author: userRef,
+      },
+    }),
+    prisma.attachment.findMany({
+      where: { tipId: id },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, messageId: true, filename: true, contentType: true, size: true, kind: true, dangerous: true, state: true },
+    }),
+    prisma.note.findMany({
+      where: { tipId: id },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, body: true, createdAt: true, author: userRef },
+    }),
+    eventsOf(deps, id),
+    prisma.tip.findMany({
+      where: { mergedIntoId: id },
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, reference: true, channel: true, createdAt: true },
+    }),
+  ]);
+  const att = attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` }));
+  const summary = toSummary(row, viewer);
+  return {
+    ...summary,
+    body: tip?.body ?? '',
+    messages: messages.map((m) => ({
+      ...m,
+      createdAt: m.createdAt.toISOString(),
+      sentAt: iso(m.sentAt),
+      attachments: att.filter((a) => a.messageId === m.id),
+    })),
+    attachments: att,
+    notes: notes.map((n) => ({ ...n, createdAt: n.createdAt.toISOString() })),
+    events,
+    mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
+    allowedTransitions: allowedTransitions(viewer, summary.status, row.assignee_id),
+  };
+}
+
+export async function eventsOf(deps: Deps, tipId: string) {
+  const { prisma } = deps;
+  const rows = await prisma.auditEvent.findMany({
+    where: { tipId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: 1000,
+    select: { id: true, action: true, before: true, after: true, createdAt: true, actor: userRef },
+  });
+  return rows.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
+}
+
+export async function visibleTip(deps: Deps, viewer: AuthUser, id: string) {
+  const { prisma } = deps;
+  const tip = await prisma.tip.findUnique({ where: { id }, select: { id: true, status: true, assigneeId: true } });
+  if (!tip) throw tipNotFound();
+  if (!tipVisible(viewer, tip)) throw new AppError('FORBIDDEN', 'This lead is not yours: reporters see their own leads and the open pool');
+  return tip;
+}
