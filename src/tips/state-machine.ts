@@ -31,9 +31,15 @@ const TABLE: Record<TipStatus, Partial<Record<TipStatus, Via[]>>> = {
   MERGED: {},
 };
 
-export const OPEN_STATUSES: TipStatus[] = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS'];
+/** Statuses from which `to` is reachable by `via`: the SQL of claim and claim expiry is built from these. */
+export function sources(to: TipStatus, via: Via): TipStatus[] {
+  return (Object.keys(TABLE) as TipStatus[]).filter((from) => TABLE[from][to]?.includes(via));
+}
+
 /** A reporter is working the lead: the states that claim expiry watches and that reveal contacts to the claimer. */
-export const CLAIMED_STATUSES: TipStatus[] = ['CLAIMED', 'IN_PROGRESS'];
+export const CLAIMED_STATUSES: TipStatus[] = sources('TRIAGED', 'expiry');
+/** A claim takes a lead from the pool (TRIAGED, nobody's) or one assigned to the claimer. */
+export const CLAIMABLE_STATUSES: TipStatus[] = sources('CLAIMED', 'claim');
 /** What a reporter may PATCH their own claimed lead to. */
 export const REPORTER_PATCH_TARGETS: TipStatus[] = ['IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'TRIAGED'];
 
@@ -62,5 +68,3 @@ export function transitionDetails(from: TipStatus, to: TipStatus | null, via: Vi
   );
   return { from, to, via: ENDPOINT[via], allowed: targets(from, 'patch'), actions };
 }
-
-export const TRANSITION_TABLE = TABLE;

@@ -2,6 +2,7 @@ import type { Service } from '../lifecycle/service.js';
 import type { Deps } from '../deps.js';
 import { audit } from './audit.js';
 import { queueClaimWarningEmail } from '../messaging/notify.js';
+import { CLAIMED_STATUSES } from '../tips/state-machine.js';
 
 // A claimed lead nobody touches goes back to the pool after CLAIM_EXPIRY_HOURS, so a story
 // does not die in a reporter's drawer. The reporter is warned by email a day before
@@ -30,7 +31,7 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
     const rows = await prisma.$queryRaw<{ id: string }[]>`
       WITH due AS (
         SELECT id, status, assignee_id, last_activity_at FROM tip
-        WHERE status IN ('CLAIMED', 'IN_PROGRESS') AND last_activity_at < ${expireBefore}
+        WHERE status = ANY(${CLAIMED_STATUSES}::"TipStatus"[]) AND last_activity_at < ${expireBefore}
         ORDER BY last_activity_at LIMIT ${BATCH}
         FOR UPDATE SKIP LOCKED
       ), upd AS (
@@ -69,7 +70,7 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
       >`
         WITH due AS (
           SELECT id FROM tip
-          WHERE status IN ('CLAIMED', 'IN_PROGRESS') AND assignee_id IS NOT NULL
+          WHERE status = ANY(${CLAIMED_STATUSES}::"TipStatus"[]) AND assignee_id IS NOT NULL
             AND last_activity_at < ${warnBefore} AND last_activity_at >= ${expireBefore}
             AND (claim_warned_at IS NULL OR claim_warned_at < last_activity_at)
           LIMIT ${BATCH}

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { CLAIMED_STATUSES } from '../tips/state-machine.js';
+import { CLAIMABLE_STATUSES, CLAIMED_STATUSES } from '../tips/state-machine.js';
 import { tipNotFound, illegal, userRef } from './common.js';
 import { tipDetail } from './detail.js';
 
@@ -21,7 +21,8 @@ export async function claimTip(deps: Deps, viewer: AuthUser, id: string) {
              returned_to_pool_at = NULL, last_activity_at = ${now}, updated_at = ${now}, version = t.version + 1
       FROM old
       WHERE t.id = old.id
-        AND ((old.status = 'TRIAGED' AND old.assignee_id IS NULL) OR (old.status = 'ASSIGNED' AND old.assignee_id = ${viewer.id}::uuid))
+        AND old.status = ANY(${CLAIMABLE_STATUSES}::"TipStatus"[])
+        AND (old.assignee_id IS NULL OR (old.status <> 'TRIAGED' AND old.assignee_id = ${viewer.id}::uuid))
       RETURNING t.id, t.version, old.status AS before_status, old.assignee_id AS before_assignee
     ), ev AS (
       INSERT INTO audit_event (tip_id, actor_id, action, before, after, created_at)
