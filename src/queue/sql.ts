@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { Db, Tx } from '../db/prisma.js';
 import type { EnqueueOptions } from './job.js';
 
-// Every SQL statement of the queue, one function each (docs/adr: raw SQL where Prisma can't say
-// it: SKIP LOCKED claims, CTEs, NOTIFY). Statements that take a Prisma client run in the caller's
+// Every SQL statement of the queue, one function each: raw SQL because Prisma can't say
+// SKIP LOCKED claims, CTE updates or NOTIFY. Statements that take a Prisma client run in the caller's
 // connection or transaction; those that take a pg.Pool run on the worker's own connections,
 // which commit with synchronous_commit=off (see Worker.start()).
 
