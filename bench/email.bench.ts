@@ -27,7 +27,7 @@ import { createPrisma } from '../src/db/prisma.js';
 import { pgTransaction } from '../src/db/raw-tx.js';
 import { allJobs } from '../src/lifecycle/jobs.js';
 import { createLogger } from '../src/logger.js';
-import { Worker } from '../src/queue/queue.service.js';
+import { Worker } from '../src/queue/worker.js';
 import { seedRules } from '../src/tips/categorize.js';
 import { startDovecot, type Dovecot } from '../test/support/dovecot.js';
 import { startSmtpCapture } from '../test/support/smtp.js';

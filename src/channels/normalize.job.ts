@@ -1,18 +1,14 @@
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { PermanentJobError, isPermanent } from '../errors.js';
-import type { JobDefinition } from '../queue/queue.service.js';
+import type { JobDefinition } from '../queue/job.js';
 import { loadRaw, quarantine } from './submissions.js';
 import { adapterFor } from './index.js';
-import { NORMALIZE_JOB } from '../queue/kinds.js';
-
-export const NormalizePayloadSchema = z.object({ submissionId: z.string().uuid() });
-export type NormalizePayload = z.infer<typeof NormalizePayloadSchema>;
+import { jobPayloads, NORMALIZE_JOB } from '../queue/kinds.js';
 
 /** Turns a stored submission into a tip or a thread message. Safe to run twice: a processed submission is left alone. */
-export const normalizeSubmissionJob: JobDefinition<NormalizePayload, Deps> = {
+export const normalizeSubmissionJob: JobDefinition<typeof NORMALIZE_JOB, Deps> = {
   id: NORMALIZE_JOB,
-  payload: NormalizePayloadSchema,
+  payload: jobPayloads[NORMALIZE_JOB],
   maxAttempts: 5,
   async handler(deps, { submissionId }, ctx) {
     const row = await deps.prisma.submission.findUnique({ where: { id: submissionId } });

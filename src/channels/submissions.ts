@@ -1,7 +1,7 @@
 import type { Channel, SubmissionState } from '../generated/prisma/enums.js';
 import type { Db, Tx } from '../db/prisma.js';
 import type { RawSql } from '../db/raw-tx.js';
-import { enqueue } from '../queue/queue.service.js';
+import { enqueue } from '../queue/enqueue.js';
 import { NORMALIZE_JOB } from '../queue/kinds.js';
 
 export interface NewSubmission {

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import type { Submission } from '../generated/prisma/client.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Service } from '../lifecycle/service.js';
-import type { JobContext, JobDefinition } from '../queue/queue.service.js';
+import type { JobContext, JobDefinition } from '../queue/job.js';
 
 // The channel adapter contract (docs/channels.md). Everything a channel does lives in its
 // folder src/channels/<id>/ and is reached through one ChannelAdapter object registered in

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JobStateSchema } from '../queue/queue.service.js';
+import { JobStateSchema } from '../queue/admin.js';
 import { CreateUserSchema, LoginSchema, UpdateUserSchema, UsersQuerySchema } from '../users/users.schema.js';
 import type { ApiRegistry } from './route-registry.js';
 

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { allJobs } from './jobs.js';
-import { Worker } from '../queue/queue.service.js';
+import { Worker } from '../queue/worker.js';
 import { channelAdapters } from '../channels/index.js';
 import type { Service } from './service.js';
 import { claimExpiryService } from '../triage/claim-expiry.service.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Tx } from '../db/prisma.js';
 import { SEND_EMAIL_JOB } from '../queue/kinds.js';
-import { enqueue } from '../queue/queue.service.js';
+import { enqueue } from '../queue/enqueue.js';
 import type { SendEmailPayload } from './send-email.job.js';
 import { CATEGORY_LABELS, fromDbCategory } from '../triage/triage.schema.js';
 

@@ -1,28 +1,14 @@
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { PermanentJobError } from '../errors.js';
-import type { JobDefinition } from '../queue/queue.service.js';
+import type { JobDefinition } from '../queue/job.js';
 import { recordAfterSend } from './after-send.js';
-import { SEND_EMAIL_JOB } from '../queue/kinds.js';
+import { jobPayloads, SEND_EMAIL_JOB, type JobPayload } from '../queue/kinds.js';
 
-export const SendEmailPayloadSchema = z.object({
-  to: z.string().email(),
-  subject: z.string(),
-  text: z.string(),
-  html: z.string().optional(),
-  /** Our Message-ID for this mail, fixed at enqueue time so a retry resends the same identity. */
-  messageIdHeader: z.string().optional(),
-  inReplyTo: z.string().optional(),
-  references: z.array(z.string()).optional(),
-  /** Thread message whose delivery state this send updates. */
-  threadMessageId: z.string().uuid().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-});
-export type SendEmailPayload = z.infer<typeof SendEmailPayloadSchema>;
+export type SendEmailPayload = JobPayload<typeof SEND_EMAIL_JOB>;
 
-export const sendEmailJob: JobDefinition<SendEmailPayload, Deps> = {
+export const sendEmailJob: JobDefinition<typeof SEND_EMAIL_JOB, Deps> = {
   id: SEND_EMAIL_JOB,
-  payload: SendEmailPayloadSchema,
+  payload: jobPayloads[SEND_EMAIL_JOB],
   maxAttempts: 8,
   async handler(deps, p, ctx) {
     if (p.threadMessageId) {

@@ -1,5 +1,37 @@
-// Job kinds, in one place so enqueuers need not import handlers (and their dependencies).
-export const NORMALIZE_JOB = 'normalize-submission';
-export const SEND_EMAIL_JOB = 'send-email';
-export const SEND_SMS_JOB = 'send-sms';
-export const FETCH_MEDIA_JOB = 'fetch-media';
+import { z } from 'zod';
+
+// The job registry: every job kind and the zod schema of its payload, in a module that imports
+// no handler, so enqueuers (repositories, routes) stay free of the handlers' dependencies.
+// enqueue() is typed from it (a wrong kind or payload shape does not compile), JobDefinition<K>
+// takes its payload type from it, and the worker parses each claimed payload with its kind's
+// schema. Adding a kind is one line here; a long schema may live in a leaf file imported here.
+export const jobPayloads = {
+  'normalize-submission': z.object({ submissionId: z.string().uuid() }),
+  'send-email': z.object({
+    to: z.string().email(),
+    subject: z.string(),
+    text: z.string(),
+    html: z.string().optional(),
+    /** Our Message-ID for this mail, fixed at enqueue time so a retry resends the same identity. */
+    messageIdHeader: z.string().optional(),
+    inReplyTo: z.string().optional(),
+    references: z.array(z.string()).optional(),
+    /** Thread message whose delivery state this send updates. */
+    threadMessageId: z.string().uuid().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  'send-sms': z.object({ messageId: z.string().uuid() }),
+  'fetch-media': z.object({ attachmentId: z.string().uuid() }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type JobKind = keyof typeof jobPayloads;
+/** What a handler receives (the schema's output). */
+export type JobPayload<K extends JobKind> = z.output<(typeof jobPayloads)[K]>;
+/** What enqueue accepts (the schema's input). */
+export type JobPayloadInput<K extends JobKind> = z.input<(typeof jobPayloads)[K]>;
+
+// Names for the kinds existing callers enqueue; a string literal is checked just as well.
+export const NORMALIZE_JOB = 'normalize-submission' satisfies JobKind;
+export const SEND_EMAIL_JOB = 'send-email' satisfies JobKind;
+export const SEND_SMS_JOB = 'send-sms' satisfies JobKind;
+export const FETCH_MEDIA_JOB = 'fetch-media' satisfies JobKind;

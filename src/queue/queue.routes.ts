@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { requireRole } from '../users/auth.middleware.js';
 import { parse } from '../http/validate.js';
-import { JobStateSchema, listJobs, queueDepth, retryJob } from './queue.service.js';
+import { JobStateSchema, listJobs, queueDepth, retryJob } from './admin.js';
 
 export function queueRoutes(deps: Deps): Router {
   const r = Router();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { Worker } from '../../src/queue/queue.service.js';
+import type { Worker } from '../../src/queue/worker.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { tipBuilder } from '../support/builders.js';
 import { waitFor } from '../support/wait.js';

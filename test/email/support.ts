@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { Deps } from '../../src/deps.js';
 import { allJobs } from '../../src/lifecycle/jobs.js';
-import { Worker } from '../../src/queue/queue.service.js';
+import { Worker } from '../../src/queue/worker.js';
 import { ImapWorker, type ImapWorkerOptions } from '../../src/channels/email/imap-worker.js';
 import { startDovecot, type Dovecot, type DovecotOptions } from '../support/dovecot.js';
 import { baseTestEnv, createAppHarness, type AppHarness } from '../support/harness.js';

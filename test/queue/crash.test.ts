@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue, type Worker } from '../../src/queue/queue.service.js';
+// A kind outside the job registry: inserted with the statement enqueue() wraps.
+import { insertJob } from '../../src/queue/sql.js';
+import type { Worker } from '../../src/queue/worker.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
@@ -23,7 +25,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 describe('a worker killed mid-job', () => {
   it('loses its lease and another worker retries the job', async () => {
-    const id = (await h.deps.prisma.$transaction((tx) => enqueue(tx, 'hang', { submissionId: 'sub-大齿社区' }, { maxAttempts: 5 })))!;
+    const id = (await h.deps.prisma.$transaction((tx) => insertJob(tx, 'hang', { submissionId: 'sub-大齿社区' }, { maxAttempts: 5 })))!;
 
     child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/queue/fixtures/hang-worker.ts'), h.db.url, '2'], {
       cwd: root,

@@ -2,22 +2,23 @@ import { z } from 'zod';
 import { waitFor } from '../support/wait.js';
 import type { Db } from '../../src/db/prisma.js';
 import type { Logger } from '../../src/logger.js';
-import { Worker, type JobDefinition, type WorkerOptions } from '../../src/queue/queue.service.js';
+import { Worker, type WorkerOptions } from '../../src/queue/worker.js';
+import type { WorkerJob } from '../../src/queue/job.js';
 
 export const anyPayload = z.object({}).passthrough();
 
 /** A job definition for queue tests; the handler gets the job's context. */
 export function testJob(
   id: string,
-  handler: JobDefinition<Record<string, unknown>, unknown>['handler'],
+  handler: WorkerJob<Record<string, unknown>, unknown>['handler'],
   maxAttempts?: number,
-): JobDefinition<Record<string, unknown>, unknown> {
+): WorkerJob<Record<string, unknown>, unknown> {
   return { id, payload: anyPayload, maxAttempts, handler };
 }
 
 /** Starts a Worker the way the service does, with test-friendly timings unless overridden. */
 export async function startWorker(
-  o: { prisma: Db; databaseUrl: string; logger: Logger; definitions: JobDefinition<any, unknown>[] } & Partial<WorkerOptions<unknown>>,
+  o: { prisma: Db; databaseUrl: string; logger: Logger; definitions: WorkerJob<any, unknown>[] } & Partial<WorkerOptions<unknown>>,
 ) {
   const worker = new Worker<unknown>({ deps: {}, pollSeconds: 1, backoffBaseSeconds: 0.2, maintenanceSeconds: 600, ...o });
   await worker.start();

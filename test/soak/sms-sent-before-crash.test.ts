@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTwilioClient } from '../../src/deps.js';
 import { queueSmsReply } from '../../src/channels/twilio/sms-outbound.service.js';
 import { allJobs } from '../../src/lifecycle/jobs.js';
-import { Worker } from '../../src/queue/queue.service.js';
+import { Worker } from '../../src/queue/worker.js';
 import { startTwilioFake, type TwilioFake } from '../../soak/twilio-fake.js';
 import { tipBuilder } from '../support/builders.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { closeDeps, createDeps } from '../../src/deps.js';
 import { ImapWorker } from '../../src/channels/email/imap-worker.js';
 import { allJobs } from '../../src/lifecycle/jobs.js';
-import { Worker } from '../../src/queue/queue.service.js';
+import { Worker } from '../../src/queue/worker.js';
 
 const config = loadConfig(process.env);
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required');

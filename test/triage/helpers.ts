@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Clock } from '../../src/clock.js';
 import { allJobs } from '../../src/lifecycle/jobs.js';
-import { Worker } from '../../src/queue/queue.service.js';
+import { Worker } from '../../src/queue/worker.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { startSmtpCapture } from '../support/smtp.js';
 import { tipBuilder, userWithToken } from '../support/builders.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioClient } from '../../src/deps.js';
 import { queueSmsReply } from '../../src/channels/twilio/sms-outbound.service.js';
-import type { Worker } from '../../src/queue/queue.service.js';
+import type { Worker } from '../../src/queue/worker.js';
 import { tipBuilder, userWithToken } from '../support/builders.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { freePort } from '../support/net.js';

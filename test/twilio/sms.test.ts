@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/queue/queue.service.js';
+import type { Worker } from '../../src/queue/worker.js';
 import { queueSmsReply } from '../../src/channels/twilio/sms-outbound.service.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';

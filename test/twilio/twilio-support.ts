@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import type { Deps } from '../../src/deps.js';
 import { allJobs } from '../../src/lifecycle/jobs.js';
-import { Worker } from '../../src/queue/queue.service.js';
+import { Worker } from '../../src/queue/worker.js';
 import { baseTestEnv } from '../support/harness.js';
 
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;

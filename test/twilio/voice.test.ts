@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioClient } from '../../src/deps.js';
-import type { Worker } from '../../src/queue/queue.service.js';
+import type { Worker } from '../../src/queue/worker.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
 import { ACCOUNT_SID, PUBLIC, phone, postSigned, sid, startTwilioStub, startWorker, twilioEnv } from './twilio-support.js';

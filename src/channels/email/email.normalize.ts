@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
 import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/queue.service.js';
+import { enqueue } from '../../queue/enqueue.js';
 import { findReference } from '../../tips/reference.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import { recordSource } from '../intake-sources.js';

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/queue.service.js';
+import { enqueue } from '../../queue/enqueue.js';
 import type { SendEmailPayload } from '../../messaging/send-email.job.js';
 import type { ReplySender } from '../types.js';
 

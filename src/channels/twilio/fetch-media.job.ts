@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { PermanentJobError } from '../../errors.js';
-import type { JobDefinition } from '../../queue/queue.service.js';
-import { FETCH_MEDIA_JOB } from '../../queue/kinds.js';
-
-export const FetchMediaPayloadSchema = z.object({ attachmentId: z.string().uuid() });
-export type FetchMediaPayload = z.infer<typeof FetchMediaPayloadSchema>;
+import type { JobDefinition } from '../../queue/job.js';
+import { FETCH_MEDIA_JOB, jobPayloads } from '../../queue/kinds.js';
 
 /** Twilio media and recordings need the account's credentials; nothing else gets them. */
 function credentialsFor(deps: Deps, url: URL): string | null {
@@ -23,9 +19,9 @@ function credentialsFor(deps: Deps, url: URL): string | null {
  * network and server errors retry with backoff (Twilio may still be processing a recording),
  * and the last failure marks it FAILED.
  */
-export const fetchMediaJob: JobDefinition<FetchMediaPayload, Deps> = {
+export const fetchMediaJob: JobDefinition<typeof FETCH_MEDIA_JOB, Deps> = {
   id: FETCH_MEDIA_JOB,
-  payload: FetchMediaPayloadSchema,
+  payload: jobPayloads[FETCH_MEDIA_JOB],
   maxAttempts: 8,
   async handler(deps, { attachmentId }, ctx) {
     const att = await deps.prisma.attachment.findUnique({ where: { id: attachmentId }, select: { state: true, sourceUrl: true, contentType: true } });

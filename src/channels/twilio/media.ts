@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/prisma.js';
 import { FETCH_MEDIA_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/queue.service.js';
+import { enqueue } from '../../queue/enqueue.js';
 
 export interface PendingAttachment {
   tipId: string;

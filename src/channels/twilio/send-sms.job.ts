@@ -1,12 +1,8 @@
-import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { PermanentJobError } from '../../errors.js';
-import type { JobDefinition } from '../../queue/queue.service.js';
+import type { JobDefinition } from '../../queue/job.js';
 import { recordAfterSend } from '../../messaging/after-send.js';
-import { SEND_SMS_JOB } from '../../queue/kinds.js';
-
-export const SendSmsPayloadSchema = z.object({ messageId: z.string().uuid() });
-export type SendSmsPayload = z.infer<typeof SendSmsPayloadSchema>;
+import { jobPayloads, SEND_SMS_JOB } from '../../queue/kinds.js';
 
 // Twilio's error for a recipient who replied STOP (its own opt-out list).
 const TWILIO_UNSUBSCRIBED = 21610;
@@ -16,9 +12,9 @@ const TWILIO_UNSUBSCRIBED = 21610;
  * on the message (SENT + Twilio SID, FAILED, or SUPPRESSED with the reason). An opted-out
  * number is never sent to. A send that Twilio accepted is not repeated.
  */
-export const sendSmsJob: JobDefinition<SendSmsPayload, Deps> = {
+export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
   id: SEND_SMS_JOB,
-  payload: SendSmsPayloadSchema,
+  payload: jobPayloads[SEND_SMS_JOB],
   maxAttempts: 6,
   async handler(deps, { messageId }, ctx) {
     const m = await deps.prisma.message.findUnique({

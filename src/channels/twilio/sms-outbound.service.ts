@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/prisma.js';
 import type { ReplySender } from '../types.js';
 import { SEND_SMS_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/queue.service.js';
+import { enqueue } from '../../queue/enqueue.js';
 
 export interface SmsReplyInput {
   tipId: string;

@@ -1,80 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { z } from 'zod';
-import type { Db, Tx } from '../db/prisma.js';
-import { Prisma } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { backoffSeconds } from './backoff.js';
+import type { WorkerJob } from './job.js';
+import { maintainQueue } from './maintenance.js';
+import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLease, type ClaimedRow } from './sql.js';
 
-// A PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
+// Runs the PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
 // number of worker processes share one database; a claim is a lease that another
 // worker takes over once it expires (the holder died); LISTEN/NOTIFY wakes idle
 // workers at once and a slow poll covers lost notifications.
-
-export const JOB_CHANNEL = 'tipdesk_jobs';
-
-export interface EnqueueOptions {
-  runAt?: Date;
-  delaySeconds?: number;
-  /** Unset: the job kind's maxAttempts, else the worker's default (JOB_MAX_ATTEMPTS), fixed at the first claim. */
-  maxAttempts?: number;
-  priority?: number;
-  /** A second enqueue with the same key is a no-op while the first row exists. */
-  uniqueKey?: string;
-}
-
-export interface JobContext {
-  id: string;
-  kind: string;
-  attempt: number;
-  maxAttempts: number;
-  signal: AbortSignal;
-}
-
-export interface JobDefinition<P = unknown, D = unknown> {
-  id: string;
-  payload: z.ZodType<P>;
-  maxAttempts?: number;
-  handler(deps: D, payload: P, ctx: JobContext): Promise<void>;
-}
-
-interface ClaimedRow {
-  id: string;
-  kind: string;
-  payload: unknown;
-  attempts: number;
-  max_attempts: number;
-}
-
-/** Inserts a job inside the caller's transaction: the job exists exactly when the caller's rows do. */
-export async function enqueue(tx: Tx, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string | null> {
-  const delay = opts.runAt ? null : (opts.delaySeconds ?? 0);
-  // One round trip: the NOTIFY rides in the INSERT's statement, only when a row was inserted,
-  // and is delivered on commit, never for a rolled-back job.
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    WITH ins AS (
-      INSERT INTO job (kind, payload, run_at, max_attempts, priority, unique_key)
-      VALUES (${kind}, ${JSON.stringify(payload ?? {})}::jsonb,
-              COALESCE(${opts.runAt ?? null}::timestamptz, now() + make_interval(secs => ${delay ?? 0}::float8)),
-              ${opts.maxAttempts ?? 0}::int, ${opts.priority ?? 0}::int, ${opts.uniqueKey ?? null})
-      ON CONFLICT (unique_key) DO NOTHING
-      RETURNING id::text AS id)
-    SELECT id, pg_notify(${JOB_CHANNEL}, ${kind})::text AS notified FROM ins`;
-  return rows[0]?.id ?? null;
-}
-
-export function backoffSeconds(attempt: number, baseSeconds: number, capSeconds: number, random = Math.random): number {
-  const exp = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
-  // Full jitter in the upper half keeps retries of one outage from arriving together.
-  return exp / 2 + random() * (exp / 2);
-}
 
 export interface WorkerOptions<D> {
   prisma: Db;
   databaseUrl: string;
   deps: D;
-  definitions: JobDefinition<any, D>[];
+  definitions: WorkerJob<any, D>[];
   logger: Logger;
   concurrency?: number;
   leaseSeconds?: number;
@@ -94,7 +38,7 @@ export interface WorkerOptions<D> {
 
 export class Worker<D> {
   readonly id: string;
-  private readonly defs: Map<string, JobDefinition<any, D>>;
+  private readonly defs: Map<string, WorkerJob<any, D>>;
   private readonly running = new Map<string, { abort: AbortController; promise: Promise<void> }>();
   private listener?: pg.Client;
   /** The queue's own connections for claims and outcomes (see start()). */
@@ -164,11 +108,9 @@ export class Worker<D> {
     if (outcome === 'timeout') {
       const ids = [...this.running.keys()];
       // Hand back first, then abort: a handler failing on the abort must not record a failed attempt.
-      await this.o.prisma.$executeRaw`
-        UPDATE job SET state = 'QUEUED', locked_by = NULL, locked_until = NULL, attempts = GREATEST(attempts - 1, 0), run_at = now()
-        WHERE id = ANY(${ids}::uuid[]) AND locked_by = ${this.id} AND state = 'RUNNING'`;
+      await releaseJobs(this.o.prisma, ids, this.id);
       for (const r of this.running.values()) r.abort.abort();
-      await this.o.prisma.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'released')`;
+      await notifyWorkers(this.o.prisma, 'released');
       this.o.logger.warn({ released: ids.length }, 'released unfinished jobs on shutdown');
     }
     await this.flushCompleted().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
@@ -190,7 +132,7 @@ export class Worker<D> {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${JOB_CHANNEL}`);
+      await listenForJobs(client);
       if (this.stopping) {
         await client.end().catch(() => {});
         return;
@@ -270,25 +212,14 @@ export class Worker<D> {
     this.completed = [];
     let rows: ClaimedRow[];
     try {
-      const result = await this.pool!.query<ClaimedRow>(
-        `WITH done AS (
-          UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-          WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'),
-        next AS (
-          SELECT id FROM job
-          WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY($3::text[])
-          ORDER BY priority DESC, run_at
-          LIMIT $4::int
-          FOR UPDATE SKIP LOCKED)
-        UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
-          locked_until = now() + make_interval(secs => $5::float8), started_at = now(),
-          max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
-            ELSE (SELECT k.m FROM unnest($3::text[], $6::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
-        FROM next WHERE j.id = next.id
-        RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts`,
-        [done.map((d) => d.id), this.id, kinds, limit, this.o.leaseSeconds, maxes],
-      );
-      rows = result.rows;
+      rows = await completeAndClaimJobs(this.pool!, {
+        completedIds: done.map((d) => d.id),
+        workerId: this.id,
+        kinds,
+        maxes,
+        limit,
+        leaseSeconds: this.o.leaseSeconds,
+      });
     } catch (err) {
       this.completed.unshift(...done);
       throw err;
@@ -301,10 +232,10 @@ export class Worker<D> {
     if (!this.completed.length) return;
     const done = this.completed;
     this.completed = [];
-    await this.pool!.query(
-      `UPDATE job SET state = 'COMPLETED', finished_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-       WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'`,
-      [done.map((d) => d.id), this.id],
+    await completeJobs(
+      this.pool!,
+      done.map((d) => d.id),
+      this.id,
     );
     for (const d of done) this.o.onJobEvent?.('completed', d.kind);
   }
@@ -326,11 +257,7 @@ export class Worker<D> {
     // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
     const renew = setInterval(
       () => {
-        void this.pool!.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
-          this.o.leaseSeconds,
-          job.id,
-          this.id,
-        ]).catch(() => {});
+        void renewLease(this.pool!, job.id, this.id, this.o.leaseSeconds).catch(() => {});
       },
       (this.o.leaseSeconds * 1000) / 3,
     );
@@ -349,13 +276,7 @@ export class Worker<D> {
       const message = err instanceof Error ? err.message : String(err);
       const dead = isPermanent(err) || job.attempts >= job.max_attempts;
       const delay = backoffSeconds(job.attempts, this.o.backoffBaseSeconds, this.o.backoffCapSeconds);
-      await this.pool!.query(
-        `UPDATE job SET state = $1::"JobState", last_error = $2, locked_by = NULL, locked_until = NULL,
-           run_at = CASE WHEN $3::boolean THEN run_at ELSE now() + make_interval(secs => $4::float8) END,
-           finished_at = CASE WHEN $3::boolean THEN now() ELSE NULL END
-         WHERE id = $5::uuid AND locked_by = $6`,
-        [dead ? 'DEAD' : 'QUEUED', message.slice(0, 2000), dead, delay, job.id, this.id],
-      );
+      await recordFailure(this.pool!, { id: job.id, workerId: this.id, dead, error: message.slice(0, 2000), delaySeconds: delay });
       this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
       if (!dead) this.wakeIn(delay * 1000);
       if (dead) log.error({ err: message }, 'job is dead');
@@ -366,68 +287,11 @@ export class Worker<D> {
   }
 
   /** Expired leases go back to the queue (their worker died); old completed jobs are pruned. */
-  async maintain(): Promise<{ recovered: number; pruned: number }> {
-    const recovered = await this.o.prisma.$executeRaw`
-      UPDATE job SET
-        state = CASE WHEN max_attempts > 0 AND attempts >= max_attempts THEN 'DEAD'::"JobState" ELSE 'QUEUED'::"JobState" END,
-        last_error = left('lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped responding' || COALESCE(E'\n' || last_error, ''), 2000),
-        finished_at = CASE WHEN max_attempts > 0 AND attempts >= max_attempts THEN now() ELSE NULL END,
-        locked_by = NULL, locked_until = NULL, run_at = now()
-      WHERE state = 'RUNNING' AND locked_until < now()`;
-    if (recovered > 0) {
-      this.o.logger.warn({ recovered }, 'recovered jobs whose lease expired');
-      await this.o.prisma.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'recovered')`;
-    }
-    const pruned = await this.o.prisma.$executeRaw`
-      DELETE FROM job WHERE id IN (
-        SELECT id FROM job WHERE state = 'COMPLETED'
-          AND finished_at < now() - make_interval(hours => ${this.o.retentionHours}::int)
-        LIMIT 5000)`;
-    return { recovered, pruned };
+  maintain(): Promise<{ recovered: number; pruned: number }> {
+    return maintainQueue(this.o.prisma, this.o.logger, this.o.retentionHours);
   }
 
   get busy(): number {
     return this.running.size;
   }
 }
-
-export const JobStateSchema = z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'DEAD']);
-
-export interface JobRow {
-  id: string;
-  kind: string;
-  state: string;
-  attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  runAt: Date;
-  createdAt: Date;
-  finishedAt: Date | null;
-}
-
-export async function listJobs(db: Db, state: z.infer<typeof JobStateSchema>, limit = 100): Promise<JobRow[]> {
-  return db.job.findMany({
-    where: { state },
-    orderBy: { createdAt: 'desc' },
-    take: limit,
-    select: { id: true, kind: true, state: true, attempts: true, maxAttempts: true, lastError: true, runAt: true, createdAt: true, finishedAt: true },
-  });
-}
-
-/** An admin's retry: a dead job gets a fresh set of attempts and runs now. */
-export async function retryJob(db: Db, id: string): Promise<boolean> {
-  const n = await db.$executeRaw`
-    UPDATE job SET state = 'QUEUED', attempts = 0, run_at = now(), finished_at = NULL, locked_by = NULL, locked_until = NULL
-    WHERE id = ${id}::uuid AND state = 'DEAD'`;
-  if (n > 0) await db.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'retry')`;
-  return n > 0;
-}
-
-export async function queueDepth(db: Db): Promise<Record<string, number>> {
-  const rows = await db.$queryRaw<{ state: string; n: bigint }[]>`SELECT state::text, count(*) AS n FROM job GROUP BY state`;
-  const out: Record<string, number> = { QUEUED: 0, RUNNING: 0, COMPLETED: 0, DEAD: 0 };
-  for (const r of rows) out[r.state] = Number(r.n);
-  return out;
-}
-
-export { Prisma };
