@@ -6,6 +6,7 @@ import type { Submission } from '../generated/prisma/client.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Service } from '../lifecycle/service.js';
 import type { JobContext, JobDefinition } from '../queue/job.js';
+import type { JobKind } from '../queue/kinds.js';
 
 // The channel adapter contract (docs/channels.md). Everything a channel does lives in its
 // folder src/channels/<id>/ and is reached through one ChannelAdapter object registered in
@@ -66,7 +67,7 @@ export interface ChannelAdapter {
   /** Submission → tip or thread message, per database channel. */
   normalize: Partial<Record<Channel, Normalizer>>;
   /** The adapter's own queue jobs (sending, media download); delivery state comes back through them or its webhooks. */
-  jobs?: JobDefinition<any, Deps>[];
+  jobs?: JobDefinition<JobKind, Deps>[];
   /** Answers tips that came in on these channels. Absent: the tips of this channel cannot be answered. */
   reply?(tip: ReplyTip): ReplySender | null;
   /** intake_source ids this adapter reports health under (e.g. 'twilio:sms'). */
