@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { ApiRegistry, openApiRoute } from './route-registry.js';
 import { ZodError } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError, zodToAppError } from '../errors.js';
@@ -11,6 +12,7 @@ import { queueRoutes } from '../queue/queue.routes.js';
 import { intakeRoutes } from '../channels/intake.routes.js';
 import { channelAdapters } from '../channels/index.js';
 import { triageRoutes } from '../triage/triage.routes.js';
+import { categoryRulesRoutes } from '../triage/category-rules.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 
 export function trustProxySetting(value: string): boolean | number | string {
@@ -34,11 +36,15 @@ export function createApp(deps: Deps) {
   const api = express.Router();
   api.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT }));
   api.use(authenticate(users));
-  api.use(authRoutes(deps, users));
-  api.use(usersRoutes(deps, users));
-  api.use(queueRoutes(deps));
-  api.use(intakeRoutes(deps));
-  api.use(triageRoutes(deps));
+  // One registry: every route is declared once with its schemas and roles, and the OpenAPI document is built from it.
+  const registry = new ApiRegistry();
+  api.use(authRoutes(deps, users, registry));
+  api.use(usersRoutes(deps, users, registry));
+  api.use(queueRoutes(deps, registry));
+  api.use(intakeRoutes(deps, registry));
+  api.use(triageRoutes(deps, registry));
+  api.use(categoryRulesRoutes(deps, registry));
+  api.use(openApiRoute(registry));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);
 

@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../users/auth.middleware.js';
 import type { AuthUser, Role } from '../users/users.schema.js';
@@ -68,11 +68,6 @@ export class ApiRegistry {
       if (out === undefined) res.status(spec.status ?? 204).end();
       else res.status(spec.status ?? 200).json(out);
     });
-  }
-
-  /** Routes served by other modules, listed so the document covers the whole API. */
-  document(spec: RouteSpec): void {
-    this.specs.push(spec);
   }
 }
 
@@ -167,4 +162,20 @@ export function openApiDocument(specs: RouteSpec[], info: { title: string; versi
       schemas: components,
     },
   };
+}
+
+/** GET /api/openapi.json: the document of every route registered so far, built once on first request. */
+export function openApiRoute(api: ApiRegistry): Router {
+  const r = Router();
+  let doc: unknown;
+  api.route(r, { method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This document' }, () => {
+    doc ??= openApiDocument(api.specs, {
+      title: 'Tipdesk API',
+      version: '1',
+      description:
+        'Tip hotline intake and triage. Errors are `{error:{code,message,details?}}`. Log in with POST /api/auth/login and send `Authorization: Bearer <token>`.',
+    });
+    return doc;
+  });
+  return r;
 }

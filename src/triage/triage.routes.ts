@@ -1,18 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { ApiRegistry, openApiDocument } from '../http/route-registry.js';
-import { categoryRulesService } from '../tips/category-rules.service.js';
+import type { ApiRegistry } from '../http/route-registry.js';
 import { BOM, csvRow } from './csv.js';
-import { documentFoundationRoutes } from '../http/openapi-foundation.js';
 import { triageService } from './triage.service.js';
 import {
   AssignSchema,
   CATEGORY_LABELS,
-  CategoryRuleCreateSchema,
-  CategoryRulePatchSchema,
-  CategoryRuleResponseSchema,
-  CategoryRulesResponseSchema,
   EventsResponseSchema,
   ExportQuerySchema,
   IdParams,
@@ -44,11 +37,9 @@ function contentDisposition(type: 'inline' | 'attachment', filename: string): st
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-export function triageRoutes(deps: Deps): Router {
+export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
   const r = Router();
-  const api = new ApiRegistry();
   const tips = triageService(deps);
-  const rules = categoryRulesService(deps);
   const tz = deps.config.TIMEZONE;
 
   api.route(
@@ -330,100 +321,5 @@ export function triageRoutes(deps: Deps): Router {
     },
   );
 
-  api.route(
-    r,
-    {
-      method: 'get',
-      path: '/category-rules',
-      tag: 'categories',
-      access: [...EDITORS],
-      summary: 'The phrase rules behind category suggestions',
-      response: CategoryRulesResponseSchema,
-    },
-    () => rules.list(),
-  );
-
-  api.route(
-    r,
-    {
-      method: 'post',
-      path: '/category-rules/preview',
-      tag: 'categories',
-      access: [...EDITORS],
-      summary: 'What the live rules suggest for a text',
-      body: z.object({ text: z.string().min(1).max(20_000) }),
-      response: z.object({
-        suggestion: z
-          .object({
-            category: z.enum(['household', 'neighborhood', 'community']),
-            confidence: z.number(),
-            terms: z.array(z.string()),
-            scores: z.record(z.string(), z.number()).meta({ description: 'evidence per category (HOUSEHOLD, NEIGHBORHOOD, COMMUNITY)' }),
-          })
-          .nullable(),
-      }),
-    },
-    ({ body }) => rules.preview(body.text),
-  );
-
-  api.route(
-    r,
-    {
-      method: 'post',
-      path: '/category-rules',
-      tag: 'categories',
-      access: ['ADMIN'],
-      summary: 'Add a phrase rule',
-      body: CategoryRuleCreateSchema,
-      response: CategoryRuleResponseSchema,
-      status: 201,
-      errors: [409],
-    },
-    ({ user, body }) => rules.create(user, body),
-  );
-
-  api.route(
-    r,
-    {
-      method: 'patch',
-      path: '/category-rules/:id',
-      tag: 'categories',
-      access: ['ADMIN'],
-      summary: 'Change a phrase rule',
-      params: IdParams,
-      body: CategoryRulePatchSchema,
-      response: CategoryRuleResponseSchema,
-      errors: [404, 409],
-    },
-    ({ user, params, body }) => rules.update(user, params.id, body),
-  );
-
-  api.route(
-    r,
-    {
-      method: 'delete',
-      path: '/category-rules/:id',
-      tag: 'categories',
-      access: ['ADMIN'],
-      summary: 'Delete a phrase rule',
-      params: IdParams,
-      errors: [404],
-    },
-    async ({ user, params }) => {
-      await rules.remove(user, params.id);
-    },
-  );
-
-  documentFoundationRoutes(api);
-  let doc: unknown;
-  api.route(r, { method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This document' }, () => {
-    doc ??= openApiDocument(api.specs, {
-      title: 'Tipdesk API',
-      version: '1',
-      description:
-        'Tip hotline intake and triage. Errors are `{error:{code,message,details?}}`. Log in with POST /api/auth/login and send `Authorization: Bearer <token>`.',
-    });
-    return doc;
-  });
   return r;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Channel, TipStatus as DbTipStatus } from '../generated/prisma/enums.js';
+import { AttachmentState, Channel, DeliveryState, Direction, TipStatus as DbTipStatus } from '../generated/prisma/enums.js';
 
 // Request and response shapes of the triage API. The routes validate with these and
 // GET /api/openapi.json is generated from the same objects, so the two cannot drift.
@@ -178,7 +178,7 @@ export const AttachmentViewSchema = z
     size: z.number().int(),
     kind: z.string(),
     dangerous: z.boolean(),
-    state: z.enum(['PENDING', 'STORED', 'TOO_LARGE', 'FAILED']),
+    state: z.enum(enumValues(AttachmentState)),
     url: z.string().meta({ description: 'GET this path for the bytes' }),
   })
   .meta({ id: 'Attachment' });
@@ -186,7 +186,7 @@ export const AttachmentViewSchema = z
 export const MessageViewSchema = z
   .object({
     id: Uuid,
-    direction: z.enum(['INBOUND', 'OUTBOUND']),
+    direction: z.enum(enumValues(Direction)),
     channel: ChannelSchema,
     kind: z.string(),
     subject: z.string().nullable(),
@@ -194,7 +194,7 @@ export const MessageViewSchema = z
     fullBody: z.string().nullable(),
     createdAt: DateTime,
     sentAt: DateTime.nullable(),
-    deliveryState: z.enum(['RECEIVED', 'QUEUED', 'SENT', 'FAILED', 'SUPPRESSED']),
+    deliveryState: z.enum(enumValues(DeliveryState)),
     deliveryError: z.string().nullable(),
     author: UserRefSchema.nullable(),
     attachments: z.array(AttachmentViewSchema),
@@ -257,15 +257,3 @@ export const CategoryRuleViewSchema = z
   .meta({ id: 'CategoryRule' });
 export const CategoryRulesResponseSchema = z.object({ rules: z.array(CategoryRuleViewSchema) });
 export const CategoryRuleResponseSchema = z.object({ rule: CategoryRuleViewSchema });
-export const UsersResponseSchema = z.object({
-  users: z.array(
-    z.object({
-      id: Uuid,
-      email: z.string(),
-      displayName: z.string(),
-      role: z.enum(['ADMIN', 'EDITOR', 'REPORTER']),
-      active: z.boolean(),
-      createdAt: DateTime,
-    }),
-  ),
-});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { Role as DbRole } from '../generated/prisma/enums.js';
 
-export const RoleSchema = z.enum(['ADMIN', 'EDITOR', 'REPORTER']);
+export const RoleSchema = z.enum(Object.values(DbRole) as [DbRole, ...DbRole[]]);
 export type Role = z.infer<typeof RoleSchema>;
 
 export const LoginSchema = z.object({

@@ -1,15 +1,41 @@
-// The shapes of the JSON API as the brief's contract states them (the dashboard uses nothing else).
+// The dashboard's view of the JSON API: the server's own types (import type, erased from the
+// bundle) and the database enums (plain objects, bundled), never a second declaration.
+import { Category, Channel as ChannelEnum, Priority, TipStatus } from '../../generated/prisma/enums.js';
+import type { ChannelHealth } from '../../channels/intake-sources.js';
+import type { channelList } from '../../channels/intake.routes.js';
+import type { z } from 'zod';
+import type {
+  AttachmentViewSchema,
+  AuditEventViewSchema,
+  Category as CategoryValueT,
+  ChannelValue,
+  MessageViewSchema,
+  NoteViewSchema,
+  PriorityValue as PriorityValueT,
+  RelatedResponseSchema,
+  TipDetail as TipDetailT,
+  TipStatus as StatusT,
+  TipSummary as TipSummaryT,
+} from '../../triage/triage.schema.js';
+import type { Role as RoleT } from '../../users/users.schema.js';
 
-export type Role = 'ADMIN' | 'EDITOR' | 'REPORTER';
-export type CategoryValue = 'household' | 'neighborhood' | 'community';
-export type PriorityValue = 'low' | 'normal' | 'high' | 'urgent';
-export type Channel = 'EMAIL' | 'SMS' | 'VOICE' | 'WEB';
-export type Status = 'NEW' | 'TRIAGED' | 'ASSIGNED' | 'CLAIMED' | 'IN_PROGRESS' | 'PUBLISHED' | 'DISMISSED' | 'MERGED';
+export type Role = RoleT;
+export type CategoryValue = CategoryValueT;
+export type PriorityValue = PriorityValueT;
+export type Channel = ChannelValue;
+export type Status = StatusT;
 
-export const CATEGORIES: CategoryValue[] = ['household', 'neighborhood', 'community'];
-export const PRIORITIES: PriorityValue[] = ['low', 'normal', 'high', 'urgent'];
-export const CHANNELS: Channel[] = ['EMAIL', 'SMS', 'VOICE', 'WEB'];
-export const STATUSES: Status[] = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'];
+const lower = <T extends string>(v: string) => v.toLowerCase() as T;
+export const CATEGORIES: CategoryValue[] = Object.values(Category).map((c) => lower<CategoryValue>(c));
+export const PRIORITIES: PriorityValue[] = Object.values(Priority).map((p) => lower<PriorityValue>(p));
+export const CHANNELS: Channel[] = Object.values(ChannelEnum);
+export const STATUSES: Status[] = Object.values(TipStatus);
+
+export interface Person {
+  id?: string;
+  displayName?: string | null;
+  email?: string | null;
+}
 
 export interface User {
   id: string;
@@ -19,109 +45,18 @@ export interface User {
   active?: boolean;
 }
 
-export interface TipSummary {
-  id: string;
-  reference: string;
-  channel: Channel;
-  status: Status;
-  category: CategoryValue | null;
-  suggestedCategory: CategoryValue | null;
-  suggestionConfidence: number | null;
-  suggestionTerms: string[];
-  priority: PriorityValue;
-  subject: string | null;
-  excerpt: string | null;
-  title: string | null;
-  location: string | null;
-  tipster: { displayName: string | null; phone: string | null; email: string | null; masked?: boolean } | null;
-  assignee: { id: string; displayName: string } | null;
-  createdAt: string;
-  lastActivityAt: string;
-  claimedAt: string | null;
-  returnedToPoolAt: string | null;
-  version: number;
-  messageCount: number;
-}
+export type TipSummary = TipSummaryT;
+export type TipDetail = TipDetailT;
+export type AttachmentInfo = z.infer<typeof AttachmentViewSchema>;
+export type MessageInfo = z.infer<typeof MessageViewSchema>;
+export type NoteInfo = z.infer<typeof NoteViewSchema>;
+export type EventInfo = z.infer<typeof AuditEventViewSchema>;
+export type RelatedTip = z.infer<typeof RelatedResponseSchema>['related'][number];
+export type ChannelInfo = ReturnType<typeof channelList>[number];
 
-export interface AttachmentInfo {
-  id: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  kind: string;
-  dangerous: boolean;
-  state: string;
-}
-
-export interface Person {
-  id?: string;
-  displayName?: string | null;
-  email?: string | null;
-}
-
-export interface MessageInfo {
-  id: string;
-  direction: 'INBOUND' | 'OUTBOUND';
-  channel: Channel;
-  kind: string;
-  subject: string | null;
-  body: string;
-  fullBody: string | null;
-  createdAt: string;
-  deliveryState: string;
-  deliveryError: string | null;
-  author: Person | string | null;
-  attachments: AttachmentInfo[];
-}
-
-export interface NoteInfo {
-  id: string;
-  body: string;
-  author: Person | string | null;
-  createdAt: string;
-}
-
-export interface EventInfo {
-  id: string;
-  action: string;
-  actor: Person | string | null;
-  before: unknown;
-  after: unknown;
-  createdAt: string;
-}
-
-export interface TipDetail extends TipSummary {
-  body: string;
-  messages: MessageInfo[];
-  notes: NoteInfo[];
-  events: EventInfo[];
-  mergedIntoId: string | null;
-  mergedFrom: { id: string; reference: string; channel: Channel; createdAt: string }[];
-  /** Tip-level attachments, including those not tied to a message. */
-  attachments?: (AttachmentInfo & { messageId?: string | null })[];
-  /** Statuses this caller may PATCH the tip to now. */
-  allowedTransitions?: Status[];
-}
-
-export type RelatedTip = TipSummary & { reason: string; similarity: number | null };
-
-export interface IntakeChannelHealth {
-  id: string;
-  channel: Channel;
-  seen: number;
-  stored: number;
-  skipped: number;
-  duplicates: number;
-  quarantined: number;
-  lastPollAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lastErrorAt?: string | null;
-  /** ok | unknown | failing | stale, as the intake judges it. */
-  status?: string;
-  /** A count, or the intake's breakdown: waiting at the source (mailbox), waiting for normalization, stalled. */
-  backlog: number | { atSource: number | null; waiting: number; stalled: number };
-}
+/** JSON turns the server's Dates into strings. */
+type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+export type IntakeChannelHealth = Jsonified<ChannelHealth>;
 
 export interface SubmissionInfo {
   id: string;
