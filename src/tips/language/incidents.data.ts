@@ -45,8 +45,8 @@ export const defaultIncidentTypes: IncidentType[] = [
     code: 'noise',
     label: '噪音扰民',
     phrases: ['噪音', '扰民', '广场舞', '吵得', '太吵', '睡不着', '装修声'],
-    subjects: ['音响', '喇叭', '电钻', '施工', '烧烤', 'ktv', '狗叫'],
-    faults: ['吵', '半夜', '深夜', '凌晨', '响', '震'],
+    subjects: ['音响', '喇叭', '电钻', '施工', '烧烤', 'ktv', '狗叫', '音乐', '声音', '跳舞', '打钻'],
+    faults: ['吵', '半夜', '深夜', '凌晨', '响', '震', '特别大', '太大', '没法睡', '头疼'],
   },
   {
     code: 'water-outage',

@@ -169,6 +169,8 @@ function read(text: string, index: PlaceIndex): Location {
   if (comm && (!loc.community || loc.community === comm.entry.name)) use(comm);
   use(pick(['landmark']));
   use(pick(['road']));
+  // Every road and landmark named goes into words: a crossing is told from either road.
+  for (const h of hits) if ((h.entry.kind === 'road' || h.entry.kind === 'landmark') && !words.includes(h.entry.surface)) words.push(h.entry.surface);
   for (const kind of ['street', 'district'] as Kind[]) {
     const h = pick([kind]);
     if (h && (kind === 'street' ? !loc.street || loc.street === h.entry.name : !loc.district || loc.district === h.entry.name)) use(h);

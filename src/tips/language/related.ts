@@ -61,6 +61,9 @@ export function placeAgreement(a: Location, b: Location): number {
   if (ka.site !== kb.site) {
     // 柳航里 the estate and 柳航里社区 the community are the same place.
     if (a.community && a.community === b.community) return ka.building && ka.building === kb.building ? 0.8 : 0.2;
+    // The same crossing or landmark, named from another of its roads.
+    const named = (l: Location) => l.words.filter((w) => !/^\d/.test(w) && w !== a.estate && w !== b.estate);
+    if (named(a).some((w) => named(b).includes(w))) return 0.5;
     return -1;
   }
   if (ka.building && kb.building) return ka.building === kb.building ? 1 : -0.8;
