@@ -99,7 +99,12 @@ export function buildPlaceIndex(gaz: Gazetteer, places: NewsroomPlace[]): PlaceI
     };
     const surfaces = [p.name, ...(p.aliases ?? [])];
     // 柳航里 is also said 柳航里小区.
-    if (p.kind === 'estate') for (const s of [...surfaces]) if (!/(小区|院|苑|园|城)$/.test(s)) surfaces.push(`${s}小区`);
+    // and 锦祥小区 is also said 锦祥 (then only before a number or a place word).
+    if (p.kind === 'estate')
+      for (const s of [...surfaces]) {
+        if (!/(小区|院|苑|园|城)$/.test(s)) surfaces.push(`${s}小区`);
+        else if (/小区$/.test(s) && [...s].length >= 4) surfaces.push(s.slice(0, -2));
+      }
     for (const s of surfaces) add({ ...ref, surface: s, needsContext: [...s].length < 3 && p.kind !== 'landmark' && !/小区$/.test(s) });
   }
   const byFirst = new Map<string, Entry[]>();
