@@ -26,7 +26,7 @@ export interface Example {
   category: Category;
 }
 
-export function trainNaiveBayes(examples: Example[], alpha = 0.3): NbModel {
+export function trainNaiveBayes(examples: Example[], alpha = 0.05): NbModel {
   const docs: Record<string, number> = Object.fromEntries(CATS.map((c) => [c, 0]));
   const counts: Record<string, Record<string, number>> = Object.fromEntries(CATS.map((c) => [c, {}]));
   const totals: Record<string, number> = Object.fromEntries(CATS.map((c) => [c, 0]));
@@ -118,7 +118,7 @@ export interface BlendOptions {
  * (score + s)/(total + 3s); the model's weight grows with the tips it was trained on.
  */
 export function blendSuggestion(model: NbModel | null, features: string[], rules: RuleVerdict | null, opts: BlendOptions = {}): BlendedSuggestion | null {
-  const k = opts.k ?? 60;
+  const k = opts.k ?? 150;
   const s = opts.ruleSmoothing ?? 1;
   if (!model && !rules) return null;
   const pm = model ? predictNaiveBayes(model, features) : null;
