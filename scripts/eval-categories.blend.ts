@@ -53,8 +53,11 @@ export function evaluateBlend(labelled: Item[], paraphrased: Item[], opts: { tun
   const JL = judge(L);
   const JP = judge(P);
   type J = (typeof JL)[number];
-  const pct = (rs: J[], f: (r: J) => string | null) => (rs.length ? `${((100 * rs.filter((r) => f(r) === r.label).length) / rs.length).toFixed(1)}%` : '-');
-  console.log(`\nLearnt model (naive Bayes, ${model.trainedOn} dev tips, temperature ${model.temperature}) blended with the rules (model weight ${blendSuggestion(model, [], { scores: { HOUSEHOLD: 1, NEIGHBORHOOD: 0, COMMUNITY: 0 } })?.modelWeight})\n`);
+  const pct = (rs: J[], f: (r: J) => string | null) =>
+    rs.length ? `${((100 * rs.filter((r) => f(r) === r.label).length) / rs.length).toFixed(1)}%` : '-';
+  console.log(
+    `\nLearnt model (naive Bayes, ${model.trainedOn} dev tips, temperature ${model.temperature}) blended with the rules (model weight ${blendSuggestion(model, [], { scores: { HOUSEHOLD: 1, NEIGHBORHOOD: 0, COMMUNITY: 0 } })?.modelWeight})\n`,
+  );
   console.log('| test set                         |   n | rules  | model  | blend  |');
   console.log('|----------------------------------|-----|--------|--------|--------|');
   const groups: [string, J[]][] = [
@@ -66,13 +69,16 @@ export function evaluateBlend(labelled: Item[], paraphrased: Item[], opts: { tun
     ['all held-out', [...JL, ...JP].filter((r) => r.split === 'heldout')],
   ];
   for (const [n, rs] of groups) {
-    console.log(`| ${n.padEnd(32)} | ${String(rs.length).padStart(3)} | ${pct(rs, (r) => r.rule).padStart(6)} | ${pct(rs, (r) => r.model).padStart(6)} | ${pct(rs, (r) => r.blend).padStart(6)} |`);
+    console.log(
+      `| ${n.padEnd(32)} | ${String(rs.length).padStart(3)} | ${pct(rs, (r) => r.rule).padStart(6)} | ${pct(rs, (r) => r.model).padStart(6)} | ${pct(rs, (r) => r.blend).padStart(6)} |`,
+    );
   }
   const ho = JP.filter((r) => r.split === 'heldout');
   console.log('\nConfusion matrix, blend on paraphrased held-out (rows = label, columns = suggestion)\n');
   console.log(`| label \\ suggested | ${CATS.map((c) => c.padEnd(12)).join(' | ')} |`);
   console.log(`|-------------------|${CATS.map(() => '-'.repeat(14)).join('|')}|`);
-  for (const l of CATS) console.log(`| ${l.padEnd(17)} | ${CATS.map((p) => String(ho.filter((r) => r.label === l && r.blend === p).length).padEnd(12)).join(' | ')} |`);
+  for (const l of CATS)
+    console.log(`| ${l.padEnd(17)} | ${CATS.map((p) => String(ho.filter((r) => r.label === l && r.blend === p).length).padEnd(12)).join(' | ')} |`);
   const all = [...JL, ...JP].filter((r) => r.split === 'heldout');
   console.log('\nCalibration of the blend on all held-out tips (confidence vs accuracy)\n');
   console.log('| confidence  |    n | mean conf | accuracy |');
@@ -81,6 +87,8 @@ export function evaluateBlend(labelled: Item[], paraphrased: Item[], opts: { tun
   for (let i = 0; i < edges.length - 1; i++) {
     const rs = all.filter((r) => r.conf >= edges[i] && r.conf < edges[i + 1]);
     const mean = rs.length ? (rs.reduce((s, r) => s + r.conf, 0) / rs.length).toFixed(2) : '-';
-    console.log(`| ${`${edges[i].toFixed(2)}–${Math.min(1, edges[i + 1]).toFixed(2)}`.padEnd(11)} | ${String(rs.length).padStart(4)} | ${mean.padStart(9)} | ${pct(rs, (r) => r.blend).padStart(8)} |`);
+    console.log(
+      `| ${`${edges[i].toFixed(2)}–${Math.min(1, edges[i + 1]).toFixed(2)}`.padEnd(11)} | ${String(rs.length).padStart(4)} | ${mean.padStart(9)} | ${pct(rs, (r) => r.blend).padStart(8)} |`,
+    );
   }
 }

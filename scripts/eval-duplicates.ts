@@ -50,7 +50,11 @@ function report(name: string, rs: R[]) {
 console.log(`Likely-duplicate flag on ${pairs.length} labelled pairs (rarity over ${df.docCount} tips)\n`);
 console.log('| split    |   n |  TP |  FN |  FP |  TN | recall | precision | false links |');
 console.log('|----------|-----|-----|-----|-----|-----|--------|-----------|-------------|');
-for (const s of ['dev', 'heldout'] as const) report(s, results.filter((r) => r.split === s));
+for (const s of ['dev', 'heldout'] as const)
+  report(
+    s,
+    results.filter((r) => r.split === s),
+  );
 report('all', results);
 
 // The inbox shows the first three related tips: is the true duplicate among them, out of every
@@ -72,7 +76,9 @@ for (const s of ['dev', 'heldout'] as const) {
   const wrong = rs.filter((r) => !r.duplicate).filter((r) => top(r).some((x) => x.tip === r.tb && x.likelyDuplicate));
   const nd = rs.filter((r) => r.duplicate).length;
   const nn = rs.filter((r) => !r.duplicate).length;
-  console.log(`| ${s.padEnd(8)} | ${`${found.length}/${nd} (${pct(found.length, nd)})`.padEnd(25)} | ${`${wrong.length}/${nn} (${pct(wrong.length, nn)})`.padEnd(36)} |`);
+  console.log(
+    `| ${s.padEnd(8)} | ${`${found.length}/${nd} (${pct(found.length, nd)})`.padEnd(25)} | ${`${wrong.length}/${nn} (${pct(wrong.length, nn)})`.padEnd(36)} |`,
+  );
 }
 
 if (values.errors) {

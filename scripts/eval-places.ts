@@ -56,11 +56,14 @@ const kind = (r: R) => {
 };
 console.log('\nSite outcome (held-out)\n');
 const ho = results.filter((r) => r.split === 'heldout');
-for (const k of ['right', 'wrong place', 'missed', 'found where none', 'none, rightly']) console.log(`  ${k.padEnd(17)} ${ho.filter((r) => kind(r) === k).length}`);
+for (const k of ['right', 'wrong place', 'missed', 'found where none', 'none, rightly'])
+  console.log(`  ${k.padEnd(17)} ${ho.filter((r) => kind(r) === k).length}`);
 
 if (values.errors) {
   console.log('\nMisses on the dev split:\n');
   for (const r of results.filter((x) => x.split === 'dev' && !x.all)) {
-    console.log(`${r.id} ${r.text} [${r.supplied ?? ''}] want ${JSON.stringify(r.expect)} got ${JSON.stringify({ c: r.got.community, e: r.got.estate, b: r.got.building, u: r.got.unit })}`);
+    console.log(
+      `${r.id} ${r.text} [${r.supplied ?? ''}] want ${JSON.stringify(r.expect)} got ${JSON.stringify({ c: r.got.community, e: r.got.estate, b: r.got.building, u: r.got.unit })}`,
+    );
   }
 }

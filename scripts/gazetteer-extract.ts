@@ -34,7 +34,7 @@ const detailed = (process.env.GAZETTEER_DISTRICTS ?? (city === '大同市' ? '�
 const wantsDetail = (district: string) => (detailed.length ? detailed.includes(district) : district.endsWith('区'));
 const province = readJson<Row[]>('provinces.json').find((p) => p.code === cityRow.provinceCode)!;
 const areas = readJson<(Row & { cityCode: string })[]>('areas.json').filter((a) => a.cityCode === cityRow.code);
-const streets = readJson<(Row & { areaCode: string })[]>('streets.json').filter((s) => s.cityCode === cityRow.code);
+const streets = readJson<(Row & { areaCode: string; cityCode: string })[]>('streets.json').filter((s) => s.cityCode === cityRow.code);
 
 // villages.json is 85 MB; its CSV twin is read line by line instead.
 const villages = new Map<string, Row[]>();

@@ -117,13 +117,21 @@ export interface BlendOptions {
  * Blends the learnt model with the phrase rules. The rules' evidence becomes probabilities
  * (score + s)/(total + 3s); the model's weight grows with the tips it was trained on.
  */
-export function blendSuggestion(model: NbModel | null, features: string[], rules: RuleVerdict | null, opts: BlendOptions = {}): BlendedSuggestion | null {
+export function blendSuggestion(
+  model: NbModel | null,
+  features: string[],
+  rules: RuleVerdict | null,
+  opts: BlendOptions = {},
+): BlendedSuggestion | null {
   const k = opts.k ?? 150;
   const s = opts.ruleSmoothing ?? 1;
   if (!model && !rules) return null;
   const pm = model ? predictNaiveBayes(model, features) : null;
   const total = rules ? CATS.reduce((a, c) => a + rules.scores[c], 0) : 0;
-  const pr = rules && total > 0 ? (Object.fromEntries(CATS.map((c) => [c, (rules.scores[c] + s) / (total + CATS.length * s)])) as Record<Category, number>) : null;
+  const pr =
+    rules && total > 0
+      ? (Object.fromEntries(CATS.map((c) => [c, (rules.scores[c] + s) / (total + CATS.length * s)])) as Record<Category, number>)
+      : null;
   if (!pm && !pr) return null;
   const lambda = pm && pr ? model!.trainedOn / (model!.trainedOn + k) : pm ? 1 : 0;
   const p = Object.fromEntries(CATS.map((c) => [c, lambda * (pm?.[c] ?? 0) + (1 - lambda) * (pr?.[c] ?? 0)])) as Record<Category, number>;

@@ -35,7 +35,25 @@ export interface LanguageKit {
 }
 
 // Newsroom words jieba's dictionary splits badly.
-const NEWSROOM_WORDS = ['楼道灯', '声控灯', '井盖', '窨井盖', '暖气片', '物业', '物业费', '供热公司', '热力公司', '居委会', '网格员', '社工站', '困梯', '停暖', '跑水', '义诊', '广场舞'];
+const NEWSROOM_WORDS = [
+  '楼道灯',
+  '声控灯',
+  '井盖',
+  '窨井盖',
+  '暖气片',
+  '物业',
+  '物业费',
+  '供热公司',
+  '热力公司',
+  '居委会',
+  '网格员',
+  '社工站',
+  '困梯',
+  '停暖',
+  '跑水',
+  '义诊',
+  '广场舞',
+];
 
 export function createLanguageKit(data: LanguageData, segmenter?: Segmenter): LanguageKit {
   const places = buildPlaceIndex(data.gazetteer, data.places);

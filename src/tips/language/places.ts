@@ -126,7 +126,7 @@ interface Hit {
 
 function scan(norm: string, index: PlaceIndex): Hit[] {
   const hits: Hit[] = [];
-  for (let i = 0; i < norm.length; ) {
+  for (let i = 0; i < norm.length;) {
     const cands = index.byFirst.get(norm[i]) ?? [];
     const e = cands.find((c) => norm.startsWith(c.surface, i) && (!c.needsContext || CONTEXT.test(norm.slice(i + c.surface.length))));
     if (e) {
@@ -140,7 +140,18 @@ function scan(norm: string, index: PlaceIndex): Hit[] {
 const BUILDING = /(\d+)号楼|(\d+)号(?=\d+单元)|([a-z])座|(\d+)-(\d+)-(\d{3,4})/g;
 
 function emptyLocation(): Location {
-  return { district: null, street: null, community: null, estate: null, road: null, landmark: null, building: null, unit: null, words: [], source: 'none' };
+  return {
+    district: null,
+    street: null,
+    community: null,
+    estate: null,
+    road: null,
+    landmark: null,
+    building: null,
+    unit: null,
+    words: [],
+    source: 'none',
+  };
 }
 
 function read(text: string, index: PlaceIndex): Location {
