@@ -56,6 +56,14 @@ describe('extractPlace', () => {
       source: 'both',
     });
   });
+  it('takes a short name in a supplied label without context', () => {
+    expect(extractPlace('我们这个小区垃圾没人收', index, '大同市平城区桐府')).toMatchObject({
+      estate: '桐府',
+      community: '桐府社区',
+      source: 'supplied',
+    });
+    expect(extractPlace('桐府', index).estate).toBeNull();
+  });
   it('says so when it finds nothing', () => {
     expect(extractPlace('我家暖气不热', index)).toMatchObject({ source: 'none', words: [] });
   });

@@ -124,11 +124,11 @@ interface Hit {
   at: number;
 }
 
-function scan(norm: string, index: PlaceIndex): Hit[] {
+function scan(norm: string, index: PlaceIndex, label: boolean): Hit[] {
   const hits: Hit[] = [];
   for (let i = 0; i < norm.length;) {
     const cands = index.byFirst.get(norm[i]) ?? [];
-    const e = cands.find((c) => norm.startsWith(c.surface, i) && (!c.needsContext || CONTEXT.test(norm.slice(i + c.surface.length))));
+    const e = cands.find((c) => norm.startsWith(c.surface, i) && (!c.needsContext || label || CONTEXT.test(norm.slice(i + c.surface.length))));
     if (e) {
       hits.push({ entry: e, at: i });
       i += e.surface.length;
@@ -154,10 +154,12 @@ function emptyLocation(): Location {
   };
 }
 
-function read(text: string, index: PlaceIndex): Location {
+// A supplied label (WeChat location, form field) names a place by definition, so its short
+// names need no context.
+function read(text: string, index: PlaceIndex, label = false): Location {
   const norm = normalizeNumbers(text);
   const loc = emptyLocation();
-  const hits = scan(norm, index);
+  const hits = scan(norm, index, label);
   const buildings = [...norm.matchAll(BUILDING)];
   // Of several estates or communities, the one right before a building number, else the first.
   const pick = (kinds: Kind[]) => {
@@ -217,7 +219,7 @@ const FIELDS = ['district', 'street', 'community', 'estate', 'road', 'landmark',
 export function extractPlace(text: string, index: PlaceIndex, supplied?: string | null): Location {
   const fromText = read(text, index);
   if (!supplied?.trim()) return fromText;
-  const fromLabel = read(supplied, index);
+  const fromLabel = read(supplied, index, true);
   if (fromLabel.source === 'none') return fromText;
   const same = !fromText.estate && !fromText.community ? true : fromText.estate === fromLabel.estate || fromText.community === fromLabel.community;
   if (!same) return { ...fromLabel, source: 'supplied' };
