@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { gazetteerSchema, type Gazetteer } from './gazetteer.js';
+import { defaultIncidentTypes } from './incidents.data.js';
+import { detectIncidents, type IncidentHit, type IncidentType } from './incidents.js';
+import { buildPlaceIndex, extractPlace, newsroomPlaceSchema, type Location, type NewsroomPlace, type PlaceIndex } from './places.js';
+import type { TipFeatures } from './related.js';
+import { createSegmenter, lazySegmenter, type Segmenter, type UserWord } from './segmenter.js';
+import { contentWords, indexTokens } from './tokens.js';
+
+// Everything the language pieces need, built once per process and passed in (Deps).
+
+export interface LanguageData {
+  gazetteer: Gazetteer;
+  places: NewsroomPlace[];
+  incidents: IncidentType[];
+}
+
+const dataFile = (name: string) => new URL(`./data/${name}`, import.meta.url);
+
+/**
+ * Reads the committed data files for a city (GAZETTEER_CITY). Call at start-up, not import;
+ * merge the editors' own places (mergePlaces) before building the kit.
+ */
+export function loadLanguageData(city = '大同市'): LanguageData {
+  const gazetteer = gazetteerSchema.parse(JSON.parse(readFileSync(dataFile(`gazetteer.${city}.json`), 'utf8')));
+  const places = z.array(newsroomPlaceSchema).parse(JSON.parse(readFileSync(dataFile('places.newsroom.json'), 'utf8')));
+  return { gazetteer, places, incidents: defaultIncidentTypes };
+}
+
+export interface LanguageKit {
+  segmenter: Segmenter;
+  places: PlaceIndex;
+  incidents: IncidentType[];
+}
+
+// Newsroom words jieba's dictionary splits badly.
+const NEWSROOM_WORDS = [
+  '楼道灯',
+  '声控灯',
+  '井盖',
+  '窨井盖',
+  '暖气片',
+  '物业',
+  '物业费',
+  '供热公司',
+  '热力公司',
+  '居委会',
+  '网格员',
+  '社工站',
+  '困梯',
+  '停暖',
+  '跑水',
+  '义诊',
+  '广场舞',
+];
+
+export function createLanguageKit(data: LanguageData, segmenter?: Segmenter): LanguageKit {
+  const places = buildPlaceIndex(data.gazetteer, data.places);
+  const userWords: UserWord[] = [
+    ...places.surfaces.map((word) => ({ word, tag: 'ns' })),
+    ...data.incidents.flatMap((t) => t.phrases.map((word) => ({ word, tag: 'v' }))),
+    ...NEWSROOM_WORDS.map((word) => ({ word })),
+  ];
+  return { segmenter: segmenter ?? lazySegmenter(() => createSegmenter(userWords)), places, incidents: data.incidents };
+}
+
+export interface TipAnalysis extends TipFeatures {
+  words: string[];
+  location: Location;
+  incidents: IncidentHit[];
+  /** For the tip's GIN-indexed search column. */
+  searchTokens: string[];
+}
+
+/** One pass over a tip: its words, location, incident types and search tokens. */
+export function analyzeTip(kit: LanguageKit, text: string, opts: { suppliedLocation?: string | null; receivedAt: Date }): TipAnalysis {
+  return {
+    words: contentWords(kit.segmenter, text),
+    location: extractPlace(text, kit.places, opts.suppliedLocation),
+    incidents: detectIncidents(text, kit.incidents),
+    searchTokens: indexTokens(kit.segmenter, text),
+    receivedAt: opts.receivedAt,
+  };
+}
