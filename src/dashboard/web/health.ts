@@ -1,8 +1,8 @@
 import { ApiError, get, post } from './api.js';
 import { channelIcon, dateTime, timeEl } from './format.js';
 import { fill, h } from './h.js';
-import { t } from './i18n.js';
-import type { IntakeChannelHealth, SubmissionInfo } from './types.js';
+import { currentLang, t } from './i18n.js';
+import type { ChannelInfo, IntakeChannelHealth, SubmissionInfo } from './types.js';
 import { errorText, poll, showError, toast } from './ui.js';
 
 // Editors' view of the intake: is every channel being polled / called, do the counts of
@@ -13,6 +13,14 @@ const POLL_MS = 5000;
 export function mountHealth(root: HTMLElement): () => void {
   const channels = h('div', { class: 'health-cards' }, h('p', { class: 'muted' }, t('loading')));
   const quarantine = h('div', { class: 'quarantine' });
+  // Which channel adapters are on: an off channel explains a silent intake at a glance.
+  const adapters = h('ul', { class: 'adapter-list', 'aria-label': t('channelsOnOff') });
+  const adapterItem = (a: ChannelInfo) =>
+    h(
+      'li',
+      { class: `chip ${a.enabled ? 'health-ok' : 'health-off'}`, 'data-adapter': a.id },
+      `${currentLang() === 'zh' ? a.label.zh : a.label.en}: ${t(a.enabled ? 'adapterOn' : 'adapterOff')}`,
+    );
 
   function channelCard(c: IntakeChannelHealth) {
     const stat = (label: string, value: number, cls = '') =>
@@ -68,10 +76,11 @@ export function mountHealth(root: HTMLElement): () => void {
 
   async function load() {
     const [health, subs] = await Promise.allSettled([
-      get<{ channels: IntakeChannelHealth[]; quarantined: number }>('/api/intake/health'),
+      get<{ channels: IntakeChannelHealth[]; quarantined: number; adapters: ChannelInfo[] }>('/api/intake/health'),
       get<{ submissions: SubmissionInfo[] }>('/api/submissions?state=QUARANTINED'),
     ]);
     if (health.status === 'fulfilled') {
+      fill(adapters, health.value.adapters.map(adapterItem));
       fill(channels, health.value.channels.length ? health.value.channels.map(channelCard) : h('p', { class: 'muted' }, '—'));
     } else {
       const e = health.reason;
@@ -106,7 +115,7 @@ export function mountHealth(root: HTMLElement): () => void {
     } else fill(quarantine, h('p', { class: 'error' }, errorText(subs.reason)));
   }
 
-  fill(root, h('section', { class: 'health' }, h('h2', null, t('health')), channels, h('h2', null, t('quarantined')), quarantine));
+  fill(root, h('section', { class: 'health' }, h('h2', null, t('health')), adapters, channels, h('h2', null, t('quarantined')), quarantine));
   load().catch(showError);
   return poll(load, POLL_MS);
 }

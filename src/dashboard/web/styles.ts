@@ -142,6 +142,8 @@ textarea { width: 100%; resize: vertical; }
 .health-card.has-error { border-color: var(--accent); }
 .chip.health-ok { background: #e6f4ea; color: var(--household); }
 .chip.health-failing, .chip.health-stale { background: #fde7e5; color: var(--accent); border-color: var(--accent); }
+.chip.health-off { background: var(--bg); color: var(--ink); border-style: dashed; }
+.adapter-list { display: flex; flex-wrap: wrap; gap: .4rem; list-style: none; padding: 0; margin: 0 0 .75rem; }
 .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .4rem; margin: .5rem 0; }
 .stat { display: grid; text-align: center; background: var(--bg); border-radius: 6px; padding: .25rem; }
 .stat.warn { background: #fff4d6; }
