@@ -1,4 +1,6 @@
+import type { ReplyTip } from '../channels/types.js';
 import type { Deps } from '../deps.js';
+import { replySender } from '../messaging/reply.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { Prisma, type Tx } from '../db/prisma.js';
@@ -8,6 +10,16 @@ import type { TipDetail } from './triage.schema.js';
 import { tipNotFound, userRef, iso } from './common.js';
 
 // Reading one tip: everything the tip view shows, with contacts masked by policy.ts.
+
+/** Whether a reply can go out now and on which channel, so the reply box can say so before the editor types. */
+async function replyStatus(deps: Deps, tip: ReplyTip) {
+  const sender = replySender(tip);
+  if (!sender) return { channel: null, ok: false, reason: 'no_contact', message: 'This tipster left no contact to reply to' };
+  const check = await sender.check(deps, tip);
+  return check.ok
+    ? { channel: sender.channel, ok: true, reason: null, message: null }
+    : { channel: sender.channel, ok: false, reason: check.reason, message: check.message };
+}
 
 async function summaryRow(db: Tx, id: string): Promise<SummaryRow | null> {
   const rows = await db.$queryRaw<SummaryRow[]>(summarySql([Prisma.sql`t.id = ${id}::uuid`], orderBy('newest'), 1));
@@ -22,7 +34,17 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     throw new AppError('FORBIDDEN', 'This lead is not yours: reporters see their own leads and the open pool');
   }
   const [tip, messages, attachments, notes, events, mergedFrom] = await Promise.all([
-    prisma.tip.findUnique({ where: { id }, select: { body: true } }),
+    prisma.tip.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        reference: true,
+        channel: true,
+        subject: true,
+        body: true,
+        tipster: { select: { phone: true, email: true, wechatOpenId: true, smsOptOut: true } },
+      },
+    }),
     prisma.message.findMany({
       where: { tipId: id },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -74,6 +96,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     events,
     mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
     allowedTransitions: allowedTransitions(viewer, summary.status, row.assignee_id),
+    reply: tip ? await replyStatus(deps, tip) : { channel: null, ok: false, reason: 'no_contact', message: null },
   };
 }
 

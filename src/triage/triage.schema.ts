@@ -222,6 +222,9 @@ export const TipDetailSchema = TipSummarySchema.extend({
   events: z.array(AuditEventViewSchema),
   mergedFrom: z.array(z.object({ id: Uuid, reference: z.string(), channel: ChannelSchema, createdAt: DateTime })),
   allowedTransitions: z.array(TipStatusSchema).meta({ description: 'statuses this caller may PATCH the tip to now' }),
+  reply: z
+    .object({ channel: ChannelSchema.nullable(), ok: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() })
+    .meta({ description: 'whether a reply can go out now and on which channel (e.g. reason wechat_window outside WeChat’s 48 hours)' }),
 }).meta({ id: 'TipDetail' });
 export type TipDetail = z.infer<typeof TipDetailSchema>;
 

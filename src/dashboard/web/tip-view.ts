@@ -29,6 +29,8 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   const noteInput = h('textarea', { rows: 2, name: 'note', 'aria-label': t('addNote'), placeholder: t('addNote') });
   const replyInput = h('textarea', { rows: 3, name: 'reply', 'aria-label': t('reply'), placeholder: t('reply') });
   const replyVia = h('span', { class: 'muted' });
+  // Why a reply cannot go out now (no contact, opted out, outside WeChat's 48 hours), said before the editor types.
+  const replyWarning = h('p', { class: 'notice reply-warning', role: 'status', hidden: true });
 
   /** Redraws a part only when the data behind it changed. */
   function part(name: string, data: unknown, draw: () => void) {
@@ -138,7 +140,9 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
             ),
         ),
     );
-    replyVia.textContent = t('replyVia', { channel: t(`channel.${tp.channel === 'EMAIL' ? 'EMAIL' : 'SMS'}`) });
+    replyVia.textContent = tp.reply.channel ? t('replyVia', { channel: t(`channel.${tp.reply.channel}`) }) : '';
+    replyWarning.hidden = tp.reply.ok;
+    replyWarning.textContent = tp.reply.ok ? '' : tOr(`replyBlocked.${tp.reply.reason}`, tp.reply.message ?? '');
   }
 
   function drawControls() {
@@ -462,6 +466,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
             'reply',
             t('sent'),
             h('h3', null, t('reply')),
+            replyWarning,
             replyInput,
             h('div', { class: 'row-buttons' }, replyVia, h('button', { type: 'submit', class: 'btn primary' }, t('send'))),
           ),
