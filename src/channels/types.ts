@@ -35,8 +35,12 @@ export interface OutboundRequest {
   now: Date;
 }
 
-/** Why a reply cannot go out now, shown to the editor before they type (reason is a stable code). */
-export type ReplyCheck = { ok: true } | { ok: false; reason: string; message: string };
+/**
+ * Whether a reply can go out now, shown to the editor before they type (reason is a stable code).
+ * A warning lets the reply be written but says it will not leave (the channel's sending is not
+ * configured: the message is recorded as SUPPRESSED with the reason).
+ */
+export type ReplyCheck = { ok: true; warning?: { reason: string; message: string } } | { ok: false; reason: string; message: string };
 
 export interface ReplySender {
   /** The channel the OUTBOUND message is recorded on (a voice tip is answered by SMS). */

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.js';
-import { PermanentJobError } from '../errors.js';
 import type { JobDefinition } from '../queue/job.js';
 import { recordAfterSend } from './after-send.js';
 import { jobPayloads, SEND_EMAIL_JOB, type JobPayload } from '../queue/kinds.js';
@@ -16,12 +15,15 @@ export const sendEmailJob: JobDefinition<typeof SEND_EMAIL_JOB, Deps> = {
       if (m?.deliveryState === 'SENT') return;
     }
     if (!deps.mailer) {
+      // Outbound email is off: the message is recorded as suppressed with the reason (the README's
+      // promise), not turned into a dead job for an admin to chase.
       if (p.threadMessageId)
         await deps.prisma.message.update({
           where: { id: p.threadMessageId },
-          data: { deliveryState: 'FAILED', deliveryError: 'SMTP is not configured' },
+          data: { deliveryState: 'SUPPRESSED', deliveryError: 'not sent: outbound email is not configured (SMTP_URL)' },
         });
-      throw new PermanentJobError('SMTP is not configured (SMTP_URL)');
+      deps.logger.info({ message: p.threadMessageId ?? null }, 'outbound email suppressed: SMTP is not configured');
+      return;
     }
     try {
       await deps.mailer.sendMail({

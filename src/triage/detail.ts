@@ -16,9 +16,8 @@ async function replyStatus(deps: Deps, tip: ReplyTip) {
   const sender = replySender(tip);
   if (!sender) return { channel: null, ok: false, reason: 'no_contact', message: 'This tipster left no contact to reply to' };
   const check = await sender.check(deps, tip);
-  return check.ok
-    ? { channel: sender.channel, ok: true, reason: null, message: null }
-    : { channel: sender.channel, ok: false, reason: check.reason, message: check.message };
+  if (!check.ok) return { channel: sender.channel, ok: false, reason: check.reason, message: check.message };
+  return { channel: sender.channel, ok: true, reason: check.warning?.reason ?? null, message: check.warning?.message ?? null };
 }
 
 async function summaryRow(db: Tx, id: string): Promise<SummaryRow | null> {

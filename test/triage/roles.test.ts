@@ -167,6 +167,7 @@ const cases: Case[] = [
   { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=dead' }) },
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
   { method: 'get', path: '/api/intake/health', allowed: EDITORS, make: async () => ({ url: '/api/intake/health' }) },
+  { method: 'get', path: '/api/channels', allowed: STAFF, make: async () => ({ url: '/api/channels' }) },
 ];
 // Allowed callers may still get a 409 here: nothing is dead or quarantined to retry.
 const retryCases: Case[] = [

@@ -17,8 +17,13 @@ const stripRe = (s: string) => s.replace(/^\s*((re|回复|答复|aw|sv)\s*[:：]
 
 export const emailReply: ReplySender = {
   channel: 'EMAIL',
-  check(_deps, tip) {
+  check(deps, tip) {
     if (!tip.tipster?.email) return { ok: false, reason: 'no_email', message: 'This tipster left no email address to reply to' };
+    if (!deps.mailer)
+      return {
+        ok: true,
+        warning: { reason: 'email_off', message: 'Outbound email is not configured (SMTP_URL): the reply will be recorded, not sent' },
+      };
     return { ok: true };
   },
   async queue(tx, deps, o) {

@@ -39,11 +39,13 @@ export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
       return;
     }
     if (!deps.twilio || !deps.config.TWILIO_FROM_NUMBER) {
+      // Not a failure of this message: the channel is off. Recorded as suppressed with the reason, not a dead job.
       await mark({
-        deliveryState: 'FAILED',
-        deliveryError: 'SMS sending is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)',
+        deliveryState: 'SUPPRESSED',
+        deliveryError: 'not sent: SMS sending is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER)',
       });
-      throw new PermanentJobError('SMS sending is not configured');
+      deps.logger.info({ message: messageId }, 'outbound SMS suppressed: SMS sending is not configured');
+      return;
     }
     // An earlier attempt may have been cut off after Twilio accepted the message (the worker was
     // killed, the answer was lost): ask Twilio before sending it a second time.

@@ -39,9 +39,11 @@ export async function queueSmsReply(tx: Tx, input: SmsReplyInput) {
 /** SMS and voice tips are answered by text from TWILIO_FROM_NUMBER. */
 export const twilioSmsReply: ReplySender = {
   channel: 'SMS',
-  check(_deps, tip) {
+  check(deps, tip) {
     if (!tip.tipster?.phone) return { ok: false, reason: 'no_phone', message: 'This tipster left no phone number to text' };
     if (tip.tipster.smsOptOut) return { ok: false, reason: 'sms_opt_out', message: 'This tipster opted out of SMS (STOP); they cannot be texted' };
+    if (!deps.twilio || !deps.config.TWILIO_FROM_NUMBER)
+      return { ok: true, warning: { reason: 'sms_off', message: 'SMS sending is not configured (Twilio): the reply will be recorded, not sent' } };
     return { ok: true };
   },
   async queue(tx, _deps, o) {

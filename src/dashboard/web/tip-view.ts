@@ -141,8 +141,8 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
         ),
     );
     replyVia.textContent = tp.reply.channel ? t('replyVia', { channel: t(`channel.${tp.reply.channel}`) }) : '';
-    replyWarning.hidden = tp.reply.ok;
-    replyWarning.textContent = tp.reply.ok ? '' : tOr(`replyBlocked.${tp.reply.reason}`, tp.reply.message ?? '');
+    replyWarning.hidden = !tp.reply.reason;
+    replyWarning.textContent = tp.reply.reason ? tOr(`replyBlocked.${tp.reply.reason}`, tp.reply.message ?? '') : '';
   }
 
   function drawControls() {
