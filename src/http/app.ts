@@ -13,6 +13,8 @@ import { intakeRoutes } from '../channels/intake.routes.js';
 import { channelAdapters } from '../channels/index.js';
 import { triageRoutes } from '../triage/triage.routes.js';
 import { categoryRulesRoutes } from '../triage/category-rules.routes.js';
+import { LiveHub } from '../triage/live.js';
+import { liveRoutes } from '../triage/live.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 
 export function trustProxySetting(value: string): boolean | number | string {
@@ -38,12 +40,16 @@ export function createApp(deps: Deps) {
   api.use(authenticate(users));
   // One registry: every route is declared once with its schemas and roles, and the OpenAPI document is built from it.
   const registry = new ApiRegistry();
+  // The live stream's LISTEN connection; closed by whoever stops the server (see closeApp).
+  const live = new LiveHub(deps);
+  app.locals.live = live;
   api.use(authRoutes(deps, users, registry));
   api.use(usersRoutes(deps, users, registry));
   api.use(queueRoutes(deps, registry));
   api.use(intakeRoutes(deps, registry));
   api.use(triageRoutes(deps, registry));
   api.use(categoryRulesRoutes(deps, registry));
+  api.use(liveRoutes(live, registry));
   api.use(openApiRoute(registry));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);
@@ -75,4 +81,9 @@ export function errorMiddleware(deps: Pick<Deps, 'logger'>) {
 
 function isBodyParserError(err: unknown): err is { type: string; limit?: number; status: number } {
   return Boolean(err && typeof err === 'object' && 'type' in err && typeof (err as { type: unknown }).type === 'string' && 'status' in err);
+}
+
+/** Ends what outlives requests (the live streams and their LISTEN connection) so the server can close. */
+export async function closeApp(app: express.Express): Promise<void> {
+  await (app.locals.live as LiveHub | undefined)?.close();
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createApp } from '../http/app.js';
+import { closeApp, createApp } from '../http/app.js';
 import { workerServices } from './services.js';
 import type { Service } from './service.js';
 import { channelAdapters } from '../channels/index.js';
@@ -78,6 +78,7 @@ export async function run(opts: RunOptions): Promise<Running> {
 
   const services: Service[] = [];
   let server: Server | undefined;
+  let closeHttp = async () => {};
   let url: string | undefined;
   if (opts.worker) {
     // Pollers are a worker's business, webhooks the API's: each process says what it runs.
@@ -91,6 +92,7 @@ export async function run(opts: RunOptions): Promise<Running> {
   if (opts.api) {
     for (const a of channelAdapters) if (a.routes) say(a.describe(config));
     const app = createApp(deps);
+    closeHttp = () => closeApp(app);
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s));
       s.once('error', reject);
@@ -105,7 +107,8 @@ export async function run(opts: RunOptions): Promise<Running> {
   const stop = () =>
     (stopped ??= (async () => {
       if (server) {
-        // Stop taking requests; let those in flight finish.
+        // Live streams never finish on their own: end them, then stop taking requests and let those in flight finish.
+        await closeHttp();
         await new Promise<void>((r) => server!.close(() => r()));
       }
       for (const s of [...services].reverse()) {

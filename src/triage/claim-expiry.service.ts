@@ -1,6 +1,7 @@
 import type { Service } from '../lifecycle/service.js';
 import type { Deps } from '../deps.js';
 import { audit } from './audit.js';
+import { DESK_CHANNEL, pruneDeskEvents } from './sql.js';
 import { queueClaimWarningEmail } from '../messaging/notify.js';
 import { CLAIMED_STATUSES } from '../tips/state-machine.js';
 
@@ -46,8 +47,10 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
                jsonb_build_object('status', 'TRIAGED', 'assigneeId', NULL, 'returnedToPoolAt', ${now}::timestamptz),
                ${now}
         FROM upd
+      ), desk AS (
+        INSERT INTO desk_event (tip_id, action, created_at) SELECT id, 'claim.expired', ${now} FROM upd RETURNING id
       )
-      SELECT id::text FROM upd`;
+      SELECT id::text, (SELECT pg_notify(${DESK_CHANNEL}, max(id)::text) FROM desk HAVING count(*) > 0) IS NULL AS _ FROM upd`;
     returned += rows.length;
     for (const r of rows) deps.logger.info({ tip: r.id }, 'claim expired; lead returned to the pool');
     if (rows.length < BATCH) break;
@@ -111,6 +114,8 @@ export function claimExpiryService(deps: Deps, opts: { intervalMs?: number } = {
   let stopped = false;
   const tick = () => {
     running = sweepClaims(deps)
+      // The desk's live-stream log is trimmed on the same beat.
+      .then(() => pruneDeskEvents(deps.prisma, deps.clock.now()))
       .catch((err) => deps.logger.warn({ err }, 'claim expiry sweep failed'))
       .finally(() => {
         running = undefined;

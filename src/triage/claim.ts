@@ -4,6 +4,7 @@ import type { AuthUser } from '../users/users.schema.js';
 import { CLAIMABLE_STATUSES, CLAIMED_STATUSES } from '../tips/state-machine.js';
 import { tipNotFound, illegal, userRef } from './common.js';
 import { tipDetail } from './detail.js';
+import { DESK_CHANNEL } from './sql.js';
 
 /**
  * One conditional UPDATE decides the claim: the row lock in the CTE queues concurrent
@@ -31,8 +32,10 @@ export async function claimTip(deps: Deps, viewer: AuthUser, id: string) {
              jsonb_build_object('status', 'CLAIMED', 'assigneeId', ${viewer.id}::text),
              ${now}
       FROM upd
+    ), desk AS (
+      INSERT INTO desk_event (tip_id, action, created_at) SELECT id, 'tip.claimed', ${now} FROM upd RETURNING id
     )
-    SELECT version FROM upd`;
+    SELECT version, (SELECT pg_notify(${DESK_CHANNEL}, id::text) FROM desk) IS NULL AS _ FROM upd`;
   if (rows.length === 0) {
     const t = await prisma.tip.findUnique({ where: { id }, select: { status: true, assigneeId: true, assignee: userRef } });
     if (!t) throw tipNotFound();

@@ -22,3 +22,39 @@ export async function lockTips(tx: Tx, ids: string[]): Promise<LockedTip[]> {
     SELECT id::text, status::text, assignee_id::text, version, reference, category::text, priority::text, title, tipster_id::text, search_text
     FROM tip WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
 }
+
+/** The NOTIFY channel of desk events; the payload is the newest event id. */
+export const DESK_CHANNEL = 'tipdesk_desk';
+
+/** One round trip: the audit row, and for a tip its desk event and the NOTIFY (sent on commit). */
+export async function insertAudit(
+  tx: Tx,
+  e: { tipId: string | null; actorId: string | null; action: string; before?: object | null; after?: object | null; at: Date },
+) {
+  const json = (v: object | null | undefined) => (v == null ? null : JSON.stringify(v));
+  await tx.$queryRaw`
+    WITH a AS (
+      INSERT INTO audit_event (tip_id, actor_id, action, before, after, created_at)
+      VALUES (${e.tipId}::uuid, ${e.actorId}::uuid, ${e.action}, ${json(e.before)}::jsonb, ${json(e.after)}::jsonb, ${e.at}::timestamptz)),
+    d AS (
+      INSERT INTO desk_event (tip_id, action, created_at)
+      SELECT ${e.tipId}::uuid, ${e.action}, ${e.at}::timestamptz WHERE ${e.tipId}::uuid IS NOT NULL
+      RETURNING id)
+    SELECT pg_notify(${DESK_CHANNEL}, id::text)::text FROM d`;
+}
+
+/** Desk events after an id, oldest first (the live stream's replay and catch-up). */
+export function deskEventsAfter(db: Pick<Tx, '$queryRaw'>, afterId: bigint, limit: number) {
+  return db.$queryRaw<{ id: bigint; tipId: string; action: string }[]>`
+    SELECT id, tip_id::text AS "tipId", action FROM desk_event WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`;
+}
+
+export async function lastDeskEventId(db: Pick<Tx, '$queryRaw'>): Promise<bigint> {
+  const rows = await db.$queryRaw<{ id: bigint | null }[]>`SELECT max(id) AS id FROM desk_event`;
+  return rows[0]?.id ?? 0n;
+}
+
+/** The live stream replays at most a browser's absence; a week of events is plenty. */
+export function pruneDeskEvents(db: Pick<Tx, '$executeRaw'>, now: Date) {
+  return db.$executeRaw`DELETE FROM desk_event WHERE created_at < ${now}::timestamptz - interval '7 days'`;
+}

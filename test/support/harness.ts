@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/http/app.js';
+import { closeApp, createApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
@@ -68,6 +68,7 @@ export async function createAppHarness(opts: Parameters<typeof createHarness>[0]
     server,
     baseUrl: `http://127.0.0.1:${port}`,
     async close() {
+      await closeApp(app);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await h.close();
