@@ -45,3 +45,19 @@ export function resolveVersion(bodyVersion: number | undefined, ifMatch: string 
 
 export const userRef = { select: { id: true, displayName: true } } as const;
 export const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+/** A thread message as the API shows it (the tip view and a reply's answer). */
+export const messageSelect = {
+  id: true,
+  direction: true,
+  channel: true,
+  kind: true,
+  subject: true,
+  body: true,
+  fullBody: true,
+  createdAt: true,
+  sentAt: true,
+  deliveryState: true,
+  deliveryError: true,
+  author: userRef,
+} as const;

@@ -7,7 +7,7 @@ import { Prisma, type Tx } from '../db/prisma.js';
 import { tipVisible, allowedTransitions } from './policy.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import type { TipDetail } from './triage.schema.js';
-import { tipNotFound, userRef, iso } from './common.js';
+import { tipNotFound, userRef, iso, messageSelect } from './common.js';
 
 // Reading one tip: everything the tip view shows, with contacts masked by policy.ts.
 
@@ -47,20 +47,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     prisma.message.findMany({
       where: { tipId: id },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: {
-        id: true,
-        direction: true,
-        channel: true,
-        kind: true,
-        subject: true,
-        body: true,
-        fullBody: true,
-        createdAt: true,
-        sentAt: true,
-        deliveryState: true,
-        deliveryError: true,
-        author: userRef,
-      },
+      select: messageSelect,
     }),
     prisma.attachment.findMany({
       where: { tipId: id },

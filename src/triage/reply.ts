@@ -5,7 +5,7 @@ import type { AuthUser } from '../users/users.schema.js';
 import { audit } from './audit.js';
 import { queueReply } from '../messaging/reply.js';
 import { mayReply } from './policy.js';
-import { TX, tipNotFound, userRef, iso } from './common.js';
+import { TX, tipNotFound, messageSelect, iso } from './common.js';
 
 export async function replyToTipster(deps: Deps, viewer: AuthUser, id: string, body: string) {
   const { prisma, clock, logger } = deps;
@@ -34,20 +34,7 @@ export async function replyToTipster(deps: Deps, viewer: AuthUser, id: string, b
   logger.info({ tip: id, actor: viewer.id, message: message.id, channel: message.channel }, 'reply queued');
   const full = await prisma.message.findUniqueOrThrow({
     where: { id: message.id },
-    select: {
-      id: true,
-      direction: true,
-      channel: true,
-      kind: true,
-      subject: true,
-      body: true,
-      fullBody: true,
-      createdAt: true,
-      sentAt: true,
-      deliveryState: true,
-      deliveryError: true,
-      author: userRef,
-    },
+    select: messageSelect,
   });
   return { message: { ...full, createdAt: full.createdAt.toISOString(), sentAt: iso(full.sentAt), attachments: [] } };
 }
