@@ -18,6 +18,7 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = optionalString.pipe(z.url({ error: 'must be an http(s) URL' }).optional());
 
 const postgresUrl = z
   .string()
@@ -100,6 +101,14 @@ export const ConfigSchema = z
     TIMEZONE: z.string().default('Asia/Shanghai'),
     HOTLINE_NAME: z.string().default('晚报社区版爆料热线 / Evening Paper community tip line'),
     HOTLINE_PHONE: z.string().default('18635299317'),
+
+    // Alerts to the desk (src/messaging/alerts/): group robots of WeCom (企业微信) and DingTalk (钉钉), and email to editors.
+    ALERT_WECOM_WEBHOOK: optionalUrl,
+    ALERT_DINGTALK_WEBHOOK: optionalUrl,
+    ALERT_DINGTALK_SECRET: optionalString,
+    ALERT_EMAIL_EDITORS: bool(true),
+    ALERT_MAX_PER_HOUR: int(30, 1),
+    TRIAGE_SLA_MINUTES: int(30, 1),
   })
   .superRefine((c, ctx) => {
     const imapParts = [c.IMAP_HOST, c.IMAP_USER, c.IMAP_PASSWORD].filter(Boolean).length;

@@ -19,7 +19,7 @@ interface LeadInfo {
   title: string | null;
 }
 
-const categoryLine = (c: string | null) => {
+export const categoryLine = (c: string | null) => {
   const cat = fromDbCategory(c);
   return cat ? CATEGORY_LABELS[cat] : '未分类 Uncategorized';
 };

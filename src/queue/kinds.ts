@@ -22,6 +22,7 @@ export const jobPayloads = {
   }),
   'send-sms': z.object({ messageId: z.string().uuid() }),
   'fetch-media': z.object({ attachmentId: z.string().uuid() }),
+  'send-alert': z.object({ alertId: z.string().uuid() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;

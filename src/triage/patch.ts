@@ -8,6 +8,7 @@ import { REPORTER_PATCH_TARGETS, canTransition } from '../tips/state-machine.js'
 import { fromDbCategory, fromDbPriority, toDbCategory, toDbPriority, type PatchTip, type TipStatus } from './triage.schema.js';
 import { TX, tipNotFound, stale, illegal, resolveVersion } from './common.js';
 import { tipDetail } from './detail.js';
+import { raiseUrgentAlert } from '../messaging/alerts/urgent.js';
 
 export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: PatchTip, ifMatch: string | undefined) {
   const { prisma, clock, logger } = deps;
@@ -15,6 +16,7 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
   const tip = await prisma.tip.findUnique({
     where: { id },
     select: {
+      reference: true,
       status: true,
       assigneeId: true,
       version: true,
@@ -88,6 +90,13 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
       throw current ? stale(current.version) : tipNotFound();
     }
     await audit(tx, { tipId: id, actorId: viewer.id, action, before, after, at: now });
+    // An urgent tip is worth telling the desk's group chat about, once per tip.
+    if (data.priority === 'URGENT')
+      await raiseUrgentAlert(tx, deps.config, {
+        id,
+        reference: tip.reference,
+        category: input.category !== undefined ? toDbCategory(input.category) : tip.category,
+      });
   }, TX);
   logger.info({ tip: id, actor: viewer.id, action }, 'tip updated');
   return tipDetail(deps, viewer, id);
