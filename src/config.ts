@@ -100,6 +100,10 @@ export const ConfigSchema = z
     TIMEZONE: z.string().default('Asia/Shanghai'),
     HOTLINE_NAME: z.string().default('晚报社区版爆料热线 / Evening Paper community tip line'),
     HOTLINE_PHONE: z.string().default('18635299317'),
+    // PIPL retention (docs/privacy.md): contact data of tips closed longer ago than this is erased daily.
+    CONTACT_RETENTION_DAYS: int(365, 1),
+    // When set, /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
+    METRICS_TOKEN: optionalString,
   })
   .superRefine((c, ctx) => {
     const imapParts = [c.IMAP_HOST, c.IMAP_USER, c.IMAP_PASSWORD].filter(Boolean).length;

@@ -12,6 +12,7 @@ import { intakeRoutes } from '../channels/intake.routes.js';
 import { channelAdapters } from '../channels/index.js';
 import { triageRoutes } from '../triage/triage.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+import { privacyRoutes } from '../privacy/privacy.routes.js';
 
 export function trustProxySetting(value: string): boolean | number | string {
   if (value === 'true') return true;
@@ -39,6 +40,7 @@ export function createApp(deps: Deps) {
   api.use(queueRoutes(deps));
   api.use(intakeRoutes(deps));
   api.use(triageRoutes(deps));
+  api.use(privacyRoutes(deps));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);
 

@@ -3,6 +3,12 @@ import { normalizeSubmissionJob } from '../channels/normalize.job.js';
 import type { Deps } from '../deps.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
 import type { JobDefinition } from '../queue/queue.service.js';
+import { retentionJob } from '../privacy/run-retention.js';
 
 /** Every job kind a worker process runs: the pipeline's own and each channel adapter's. */
-export const allJobs: JobDefinition<any, Deps>[] = [normalizeSubmissionJob, sendEmailJob, ...channelAdapters.flatMap((a) => a.jobs ?? [])];
+export const allJobs: JobDefinition<any, Deps>[] = [
+  normalizeSubmissionJob,
+  sendEmailJob,
+  retentionJob,
+  ...channelAdapters.flatMap((a) => a.jobs ?? []),
+];

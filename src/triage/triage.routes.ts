@@ -5,6 +5,8 @@ import { ApiRegistry, openApiDocument } from '../http/route-registry.js';
 import { categoryRulesService } from '../tips/category-rules.service.js';
 import { BOM, csvRow } from './csv.js';
 import { documentFoundationRoutes } from '../http/openapi-foundation.js';
+import { documentPrivacyRoutes } from '../privacy/privacy.routes.js';
+import { recordTipView } from '../privacy/access-log.js';
 import { triageService } from './triage.service.js';
 import {
   AssignSchema,
@@ -126,7 +128,12 @@ export function triageRoutes(deps: Deps): Router {
       response: TipResponseSchema,
       errors: [404],
     },
-    async ({ user, params }) => ({ tip: await tips.detail(user, params.id) }),
+    async ({ user, params }) => {
+      const tip = await tips.detail(user, params.id);
+      // Who saw what (PIPL): an unmasked contact in the tip view is recorded.
+      if (!tip.tipster.masked && (tip.tipster.phone || tip.tipster.email)) await recordTipView(deps, user, params.id);
+      return { tip };
+    },
   );
 
   api.route(
@@ -415,6 +422,7 @@ export function triageRoutes(deps: Deps): Router {
   );
 
   documentFoundationRoutes(api);
+  documentPrivacyRoutes(api);
   let doc: unknown;
   api.route(r, { method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This document' }, () => {
     doc ??= openApiDocument(api.specs, {

@@ -5,6 +5,7 @@ import { nextReference, REFERENCE_RE, referenceDay } from '../../tips/reference.
 import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
 import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 
 // The SMS webhook's transaction. The answer must carry the tip's reference code, so the
 // webhook decides here whether the text opens a tip or joins one and, for a new tip,
@@ -52,7 +53,9 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   const control = isControl(kw.keyword);
   let reply: SmsReply = { kind: 'none' };
   const meta: SmsMeta = { keyword: kw.keyword, ...(idempotencyToken ? { idempotencyToken } : {}) };
-  const reserved = control ? null : await preallocateReference(deps, p.MessageSid, p.From, p.Body, kw.keyword);
+  // A blocked sender's text is stored (SKIPPED) and answered with nothing.
+  const blocked = !control && (await isBlocked(deps.prisma, p.From));
+  const reserved = control || blocked ? null : await preallocateReference(deps, p.MessageSid, p.From, p.Body, kw.keyword);
   const stored = await storeWebhookSubmission(
     deps,
     {
@@ -63,16 +66,22 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
       sender: p.From,
       sizeBytes: Buffer.byteLength(p.Body),
       // Keywords are recorded, never turned into tips.
-      state: control ? 'SKIPPED' : 'RECEIVED',
-      lastError: control ? `${kw.keyword} keyword` : null,
+      state: control || blocked ? 'SKIPPED' : 'RECEIVED',
+      lastError: control ? `${kw.keyword} keyword` : blocked ? BLOCKED_REASON : null,
     },
     async (tx, s) => {
       if (!s.created) reply = await replayReply(tx, deps, s.id, kw.keyword, kw.word);
+      else if (blocked) return;
       else if (control) reply = await applyKeyword(tx, deps, s.id, p.From, kw.keyword as 'stop' | 'start' | 'help', kw.word);
       else reply = await openOrJoin(tx, deps, s.id, p.From, p.Body, kw.keyword, kw.rest, reserved);
     },
   );
-  return { submissionId: stored.id, created: stored.created, outcome: !stored.created ? 'duplicates' : control ? 'skipped' : 'stored', reply };
+  return {
+    submissionId: stored.id,
+    created: stored.created,
+    outcome: !stored.created ? 'duplicates' : control || blocked ? 'skipped' : 'stored',
+    reply,
+  };
 }
 
 async function applyKeyword(
