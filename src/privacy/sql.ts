@@ -111,10 +111,12 @@ export async function lockSenders(tx: Tx, phones: string[]) {
 export async function eraseScope(tx: Tx, s: EraseScope): Promise<EraseCounts> {
   const { tipIds, pattern } = s;
   const subs = await tx.$executeRaw`
-    UPDATE submission s SET raw = NULL, params = NULL, meta = NULL, sender = NULL,
+    UPDATE submission s SET raw = NULL, params = NULL, sender = NULL,
+      -- Metadata without the contact (an SMS's keyword and route) stays: a redelivery is answered as before.
+      meta = CASE WHEN ${s.wholeTips} OR s.meta::text ~* ${pattern}::text THEN NULL ELSE s.meta END,
       last_error = CASE WHEN ${pattern}::text IS NOT NULL THEN regexp_replace(s.last_error, ${pattern}, ${ERASED}, 'gi') ELSE s.last_error END
     WHERE s.state <> 'RECEIVED'
-      AND (s.raw IS NOT NULL OR s.params IS NOT NULL OR s.meta IS NOT NULL OR s.sender IS NOT NULL)
+      AND (s.raw IS NOT NULL OR s.params IS NOT NULL OR s.sender IS NOT NULL OR (s.meta IS NOT NULL AND (${s.wholeTips} OR s.meta::text ~* ${pattern}::text)))
       AND ((s.tip_id = ANY(${tipIds}::uuid[]) AND (${s.wholeTips} OR ${carriesContact(s.senders, pattern)}))
            OR s.sender = ANY(${s.senders}::text[]) OR lower(s.sender) = ANY(${s.senders}::text[]))`;
 
