@@ -41,6 +41,19 @@ describe('access log', () => {
     expect(JSON.stringify(res.body)).not.toContain(from.slice(3));
   });
 
+  it('records the reporter who claimed the lead and so sees the number', async () => {
+    const from = phone();
+    const tip = await tipBuilder(rig.h.deps, { phone: from });
+    const t = await rig.h.deps.prisma.tip.findUniqueOrThrow({ where: { id: tip.id } });
+    await rig.api.patch(`/api/tips/${tip.id}`, rig.users.editor.auth, { version: t.version, category: 'community' });
+    expect((await rig.api.post(`/api/tips/${tip.id}/claim`, rig.users.reporter2.auth)).status).toBe(200);
+    const view = await rig.api.get(`/api/tips/${tip.id}`, rig.users.reporter2.auth);
+    expect(view.body.tip.tipster).toMatchObject({ phone: from, masked: false });
+    const tipster = await rig.h.deps.prisma.tipster.findUniqueOrThrow({ where: { phone: from } });
+    const res = await log(`?tipsterId=${tipster.id}`);
+    expect(res.body.records.map((r: any) => [r.user.id, r.purpose])).toEqual([[rig.users.reporter2.user.id, 'tip.view']]);
+  });
+
   it('records lookups and exports', async () => {
     const from = phone();
     await tipBuilder(rig.h.deps, { phone: from });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeSubmission } from '../../src/channels/submissions.js';
+import type { Channel } from '../../src/generated/prisma/enums.js';
 import { maskContact } from '../../src/logger.js';
+import { createTipFromSubmission } from '../../src/tips/threading.js';
 import { waitFor } from '../support/wait.js';
 import { pgDump, phone, placeCall, sendEmail, sendSms, settled, startPrivacyRig, uniq, type PrivacyRig } from './support.js';
 
@@ -143,6 +146,62 @@ describe('tipster requests', () => {
     await eraseAndCheck(from, [national(from)]);
     const tip = await rig.h.deps.prisma.tip.findFirstOrThrow({ where: { body: { contains: '楼顶防水层坏了' } } });
     expect(tip.body).toBe('请回电 [erased]，楼顶防水层坏了。');
+  });
+
+  // WeChat, the SMS gateway and the web form are built elsewhere; they store submissions with a
+  // sender, tipsters with a contact and outbound addresses like the channels above. Stored here
+  // the way those channels will store them, the erasure must cover them without knowing them.
+  it.each([
+    [
+      'WECHAT',
+      'openid',
+      `oX7Zp0${uniq()}${uniq()}Qw_-9aB`,
+      (c: string) => ({ ToUserName: 'gh_3f2a', FromUserName: c, MsgType: 'text', Content: '社区门口有人乱倒垃圾' }),
+    ],
+    [
+      'SMS_GATEWAY',
+      'phone',
+      `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
+      (c: string) => ({ phoneNumber: c, message: '社区门口有人乱倒垃圾', simNumber: 1 }),
+    ],
+    ['WEB', 'email', `web.${uniq()}@qq.com`, (c: string) => ({ email: c, name: '刘先生', story: '社区门口有人乱倒垃圾' })],
+  ] as const)('%s (generic): a %s stored by a channel added later is erased too', async (channel, kind, contact, params) => {
+    const p = rig.h.deps.prisma;
+    const tipster = await p.tipster.create({
+      data: kind === 'openid' ? { wechatOpenId: contact } : kind === 'phone' ? { phone: contact } : { email: contact, displayName: '刘先生' },
+    });
+    const sub = await storeSubmission(p, {
+      channel: channel as Channel,
+      externalId: `ext-${uniq()}`,
+      params: params(contact),
+      sender: contact,
+      state: 'PROCESSED',
+    });
+    await p.$transaction(async (tx) => {
+      const { tip } = await createTipFromSubmission(tx, {
+        channel: channel as Channel,
+        body: '社区门口有人乱倒垃圾',
+        tipsterId: tipster.id,
+        submissionId: sub.id,
+        receivedAt: new Date(),
+        timeZone: 'Asia/Shanghai',
+      });
+      await tx.submission.update({ where: { id: sub.id }, data: { tipId: tip.id } });
+      await tx.message.create({
+        data: {
+          tipId: tip.id,
+          direction: 'OUTBOUND',
+          channel: channel as Channel,
+          body: '收到，谢谢。',
+          toAddress: contact,
+          deliveryState: 'FAILED',
+          deliveryError: `rejected: ${contact}`,
+        },
+      });
+    });
+    await settled(rig);
+    const spelling = kind === 'phone' ? `+86 ${contact}` : contact;
+    await eraseAndCheck(spelling, [contact]);
   });
 
   it('only admins may look up, export or erase; unknown ids are 404; a bad contact is 400', async () => {
