@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { audit } from '../triage/audit.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { eraseTipsters } from './erase.js';
-import { tipIdsOf, tipsterById } from './sql.js';
+import { lockSenders, tipIdsOf, tipsterById } from './sql.js';
 
 /**
  * A tipster's erasure request: their row, and their contact in every submission, message, job
@@ -14,6 +14,9 @@ export async function eraseTipster(deps: Pick<Deps, 'prisma' | 'clock' | 'logger
   const at = deps.clock.now();
   const out = await deps.prisma.$transaction(
     async (tx) => {
+      // The SMS webhook's per-sender lock first, the row second: the order the webhook takes them in.
+      const seen = await tipsterById(tx, id);
+      if (seen?.phone) await lockSenders(tx, [seen.phone]);
       const t = await tipsterById(tx, id, true);
       if (!t) throw AppError.notFound('Tipster');
       const tipIds = await tipIdsOf(tx, [t.id]);

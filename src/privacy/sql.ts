@@ -171,13 +171,17 @@ export async function eraseScope(tx: Tx, s: EraseScope): Promise<EraseCounts> {
   return { tipsters, submissions: subs, messages: msgs, texts, jobs, tips };
 }
 
-/** The next tips retention must erase: closed before the cutoff, not yet erased (locked; other sweeps skip them). */
+/**
+ * The next tips retention must erase: closed before the cutoff, not yet erased (locked; other
+ * sweeps skip them). NO KEY UPDATE: a webhook linking a submission to the tip (a key-share lock)
+ * is not blocked, so it cannot deadlock with the sender locks the erasure takes next.
+ */
 export async function dueForRetention(tx: Tx, cutoff: Date, limit: number): Promise<string[]> {
   const rows = await tx.$queryRaw<{ id: string }[]>`
     SELECT id::text FROM tip
     WHERE contact_erased_at IS NULL AND closed_at < ${cutoff}::timestamptz AND status IN ${CLOSED}
     ORDER BY closed_at LIMIT ${limit}
-    FOR UPDATE SKIP LOCKED`;
+    FOR NO KEY UPDATE SKIP LOCKED`;
   return rows.map((r) => r.id);
 }
 
@@ -193,8 +197,7 @@ export function expiredTipsters(tx: Tx, tipIds: string[], cutoff: Date): Promise
     WHERE NOT EXISTS (
       SELECT 1 FROM tip t
       WHERE (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
-        AND (t.closed_at IS NULL OR t.closed_at >= ${cutoff}::timestamptz))
-    FOR UPDATE OF ts`;
+        AND (t.closed_at IS NULL OR t.closed_at >= ${cutoff}::timestamptz))`;
 }
 
 /**

@@ -204,6 +204,25 @@ describe('tipster requests', () => {
     await eraseAndCheck(spelling, [contact]);
   });
 
+  it('an erasure while the same number keeps texting: every webhook answers 200, nothing is lost or doubled', async () => {
+    const from = phone();
+    await sendSms(rig, from, '福泉小区停水两天了。');
+    await settled(rig);
+    const id = (await lookup(from)).tipsters[0].tipster.id as string;
+    const texts = Array.from({ length: 12 }, (_, i) => `停水第${i + 3}天，还没有来水。`);
+    const [answers, erased] = await Promise.all([
+      Promise.all(texts.map(async (t, i) => (await new Promise((r) => setTimeout(r, i * 15)), sendSms(rig, from, t)))),
+      rig.api.post(`/api/tipsters/${id}/erase`, rig.users.admin.auth),
+    ]);
+    expect(erased.status).toBe(200);
+    expect(answers.map((a) => a.status)).toEqual(texts.map(() => 200));
+    await settled(rig);
+    const subs = await rig.h.deps.prisma.submission.findMany({ where: { externalId: { in: answers.map((a) => a.sid) } } });
+    expect(subs).toHaveLength(texts.length);
+    expect(subs.every((s) => s.state === 'PROCESSED' && s.tipId)).toBe(true);
+    expect(await rig.h.deps.prisma.message.count({ where: { submissionId: { in: subs.map((s) => s.id) } } })).toBe(texts.length);
+  });
+
   it('only admins may look up, export or erase; unknown ids are 404; a bad contact is 400', async () => {
     expect((await rig.api.get('/api/tipsters?contact=18612345678', rig.users.editor.auth)).status).toBe(403);
     expect((await rig.api.post(`/api/tipsters/${crypto.randomUUID()}/erase`, rig.users.editor.auth)).status).toBe(403);
