@@ -20,6 +20,7 @@ export async function heldAbout(tx: Tx, t: TipsterRow): Promise<Held> {
   const [tips, subs] = await Promise.all([tipsByIds(tx, tipIds), submissionsOf(tx, tipIds, c.senders, needlePattern(c.needles))]);
   const messages = await messagesOf(
     tx,
+    tipIds,
     subs.map((s) => s.id),
     c.senders,
   );

@@ -30,11 +30,12 @@ export interface TipsterRow {
   createdAt: Date;
 }
 
+/** By the unique indexes: tipster emails are stored in lower case (findOrCreateTipster), as lookup forms are. */
 export function findTipsters(tx: Tx, forms: string[]): Promise<TipsterRow[]> {
   return tx.$queryRaw<TipsterRow[]>`
     SELECT id::text, phone, email, wechat_open_id AS "wechatOpenId", display_name AS "displayName", sms_opt_out AS "smsOptOut", created_at AS "createdAt"
     FROM tipster
-    WHERE phone = ANY(${forms}::text[]) OR lower(email) = ANY(${forms}::text[]) OR wechat_open_id = ANY(${forms}::text[])
+    WHERE phone = ANY(${forms}::text[]) OR email = ANY(${forms}::text[]) OR wechat_open_id = ANY(${forms}::text[])
     ORDER BY created_at`;
 }
 
@@ -124,11 +125,12 @@ export async function eraseScope(tx: Tx, s: EraseScope): Promise<EraseCounts> {
     ? Prisma.sql`(lower(m.to_address) = ANY(${s.senders}::text[]) OR m.to_address = ANY(${s.senders}::text[]) OR m.to_address ~* ${pattern})`
     : Prisma.sql`(lower(m.to_address) = ANY(${s.senders}::text[]) OR m.to_address = ANY(${s.senders}::text[]))`;
   // Nothing more goes out to an erased address; provider errors (which quote it) go with it.
+  // Messages to a tipster are on the tipster's tips (merges move them and the link), so the
+  // search stays on the tips' index instead of reading the whole message table.
   const msgs = await tx.$executeRaw`
     UPDATE message m SET to_address = NULL, delivery_error = NULL,
       delivery_state = CASE WHEN m.delivery_state = 'QUEUED' THEN 'SUPPRESSED'::"DeliveryState" ELSE m.delivery_state END
-    WHERE m.to_address IS NOT NULL
-      AND ((m.tip_id = ANY(${tipIds}::uuid[]) AND ${s.wholeTips}) OR ${toErased})`;
+    WHERE m.to_address IS NOT NULL AND m.tip_id = ANY(${tipIds}::uuid[]) AND (${s.wholeTips} OR ${toErased})`;
 
   let texts = 0;
   let jobs = 0;
@@ -287,11 +289,12 @@ export interface HeldMessage {
 }
 
 /** Their inbound messages (from their submissions) and what we sent to their addresses. */
-export function messagesOf(tx: Tx, submissionIds: string[], senders: string[]): Promise<HeldMessage[]> {
+export function messagesOf(tx: Tx, tipIds: string[], submissionIds: string[], senders: string[]): Promise<HeldMessage[]> {
   return tx.$queryRaw<HeldMessage[]>`
     SELECT id::text, tip_id::text AS "tipId", direction::text, channel::text, kind, subject, body, to_address AS "toAddress",
            delivery_state::text AS "deliveryState", created_at AS "createdAt"
     FROM message
-    WHERE submission_id = ANY(${submissionIds}::uuid[]) OR to_address = ANY(${senders}::text[]) OR lower(to_address) = ANY(${senders}::text[])
+    WHERE submission_id = ANY(${submissionIds}::uuid[])
+       OR (tip_id = ANY(${tipIds}::uuid[]) AND (to_address = ANY(${senders}::text[]) OR lower(to_address) = ANY(${senders}::text[])))
     ORDER BY created_at, id`;
 }

@@ -36,6 +36,9 @@ CREATE INDEX "contact_access_created_at_id_idx" ON "contact_access"("created_at"
 CREATE INDEX "contact_access_tipster_id_created_at_idx" ON "contact_access"("tipster_id", "created_at");
 
 -- CreateIndex
+CREATE INDEX "submission_tip_id_idx" ON "submission"("tip_id");
+
+-- CreateIndex
 CREATE INDEX "tip_contact_erased_at_closed_at_idx" ON "tip"("contact_erased_at", "closed_at");
 
 
@@ -60,3 +63,7 @@ CREATE TRIGGER tip_closed_at BEFORE INSERT OR UPDATE OF status ON tip FOR EACH R
 
 -- Tips closed before this migration: their last update is the best date there is.
 UPDATE tip SET closed_at = updated_at WHERE status IN ('PUBLISHED', 'DISMISSED', 'MERGED');
+
+-- Hand-written: erasure and lookup find a sender's submissions in any letter case (mail
+-- clients write addresses as they like); Prisma's schema cannot declare an expression index.
+CREATE INDEX submission_lower_sender_idx ON submission (lower(sender));
