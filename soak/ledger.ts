@@ -19,6 +19,30 @@ export interface SmsItem {
   reference?: string;
   /** Every 2xx answer's TwiML text: a redelivery must be answered exactly like the first. */
   answers: string[];
+  /** Sent while the number was blocked: stored SKIPPED ('blocked sender'), no tip, an empty answer. */
+  blocked?: boolean;
+}
+
+/** A tipster erased during traffic (soak/privacy-traffic.ts). */
+export interface Erasure {
+  phone: string;
+  tipsterId: string;
+  /** The tipster's tips when it was erased. */
+  tipIds: string[];
+  /** Just before the erase call: submissions stored earlier must have lost the number. */
+  startedAt: number;
+  counts?: Record<string, number>;
+  /** The text the same number sent afterwards: it must open a new tip. */
+  laterSid?: string;
+}
+
+export interface PrivacyStats {
+  erasures: Erasure[];
+  blocks: number;
+  unblocks: number;
+  /** Numbers no longer used for follow-ups (being or having been erased). */
+  retired: Set<string>;
+  problems: string[];
 }
 
 export interface CallItem {
@@ -76,6 +100,7 @@ export interface Ledger {
   api: ApiStats;
   phones: Set<string>;
   emailAddresses: Set<string>;
+  privacy: PrivacyStats;
 }
 
 export function newLedger(): Ledger {
@@ -86,5 +111,6 @@ export function newLedger(): Ledger {
     api: { calls: 0, byStatus: {}, connectionErrors: 0, categorized: 0, assigned: 0, claimRaces: [] },
     phones: new Set(),
     emailAddresses: new Set(),
+    privacy: { erasures: [], blocks: 0, unblocks: 0, retired: new Set(), problems: [] },
   };
 }

@@ -383,6 +383,49 @@ export async function reconcile(o: {
     );
   }
 
+  // --- privacy: erasures and blocks during traffic ---------------------------------------------
+  {
+    const p = ledger.privacy;
+    const problems = [...p.problems];
+    for (const e of p.erasures) {
+      const where = `erasure of tipster ${e.tipsterId}`;
+      const left = (
+        await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tipster WHERE id = $1::uuid OR (phone = $2 AND created_at < $3)`, [
+          e.tipsterId,
+          e.phone,
+          new Date(e.startedAt),
+        ])
+      ).rows[0].n;
+      if (left) problems.push(`${where}: the tipster row is still there`);
+      // Submissions stored before the erasure began (and processed) hold no trace of the number.
+      const kept = (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM submission
+           WHERE received_at < $2 AND state <> 'RECEIVED' AND (sender = $1 OR params::text LIKE '%' || $1 || '%')`,
+          [e.phone, new Date(e.startedAt)],
+        )
+      ).rows[0].n;
+      if (kept) problems.push(`${where}: ${kept} earlier submissions still carry the number`);
+      const later = e.laterSid ? byKey.get(`SMS|${e.laterSid}`)?.[0] : undefined;
+      if (e.laterSid && later?.tip_id && e.tipIds.includes(later.tip_id)) problems.push(`${where}: the next text joined an erased tip`);
+    }
+    for (const s of ledger.sms.filter((x) => x.blocked)) {
+      const sub = byKey.get(`SMS|${s.sid}`)?.[0];
+      if (!sub) continue;
+      if (sub.last_error !== 'blocked sender' || sub.tip_id)
+        problems.push(`${s.sid} (blocked): ${sub.state} ${sub.last_error ?? ''}, tip ${sub.tip_id ?? '-'}`);
+      if (s.answers.some((a) => a !== '')) problems.push(`${s.sid} (blocked): answered with a message`);
+    }
+    checks.push(
+      check(
+        `Privacy: erased numbers gone from earlier data, later texts open new tips, blocked texts stored without tip or answer (${p.erasures.length} erasures, ${p.blocks} blocks, ${p.unblocks} unblocks)`,
+        0,
+        problems.length,
+        problems,
+      ),
+    );
+  }
+
   // --- webhook answers ------------------------------------------------------------------------
   {
     const byOutcome = { ok: 0, s5xx: 0, s4xx: 0, error: 0 };

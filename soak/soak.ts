@@ -14,6 +14,7 @@ import { startSoakPostgres, scratchDatabase, type SoakPostgres } from './postgre
 import { ServiceProcess } from './processes.js';
 import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.js';
 import { emailTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
+import { privacyTraffic } from './privacy-traffic.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
 
@@ -329,12 +330,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       voiceTraffic(ctx, 2200),
       emailTraffic(ctx, 1100),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
+      privacyTraffic({ ctx, client, admin: adminToken, editor: editor.token, meanGapMs: 6000 }),
       faultPlan(),
     ];
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`,
+      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ export const nextToken = (runId: string, kind: string) => `SK${runId}${kind}${(+
 
 // --- SMS -------------------------------------------------------------------------------------
 
-function smsParams(ctx: TrafficContext, item: SmsItem, body: string, media: { url: string; type: string }[] = []): Record<string, string> {
+export function smsParams(ctx: TrafficContext, item: SmsItem, body: string, media: { url: string; type: string }[] = []): Record<string, string> {
   const p: Record<string, string> = {
     ToCountry: 'CN',
     ToState: '',
@@ -100,7 +100,9 @@ export async function smsTraffic(ctx: TrafficContext, meanGapMs: number): Promis
 function smsStep(ctx: TrafficContext, followups: Map<string, number>): void {
   {
     const roll = ctx.r.next();
-    const openers = ctx.ledger.sms.filter((s) => s.expect === 'tip' && s.accepted && s.reference && (followups.get(s.from) ?? 0) < 2);
+    const openers = ctx.ledger.sms.filter(
+      (s) => s.expect === 'tip' && s.accepted && s.reference && (followups.get(s.from) ?? 0) < 2 && !ctx.ledger.privacy.retired.has(s.from),
+    );
     if (roll < 0.2 && openers.length) {
       // A follow-up from the same number joins the tip its first text opened.
       const first = ctx.r.pick(openers);

@@ -109,6 +109,10 @@ export const ConfigSchema = z
     ALERT_EMAIL_EDITORS: bool(true),
     ALERT_MAX_PER_HOUR: int(30, 1),
     TRIAGE_SLA_MINUTES: int(30, 1),
+    // PIPL retention (docs/privacy.md): contact data of tips closed longer ago than this is erased daily.
+    CONTACT_RETENTION_DAYS: int(365, 1),
+    // When set, /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
+    METRICS_TOKEN: optionalString,
   })
   .superRefine((c, ctx) => {
     const imapParts = [c.IMAP_HOST, c.IMAP_USER, c.IMAP_PASSWORD].filter(Boolean).length;

@@ -1,5 +1,7 @@
-import { Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
 import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
 import { migrationsApplied } from '../db/migrate.js';
 
 export function healthRoutes(deps: Deps): Router {
@@ -19,12 +21,26 @@ export function healthRoutes(deps: Deps): Router {
       res.status(503).json({ ok: false, database: 'unreachable' });
     }
   });
-  r.get('/metrics', async (_req, res, next) => {
+  r.get('/metrics', async (req, res, next) => {
     try {
+      if (!metricsAuthorized(deps.config.METRICS_TOKEN, req)) {
+        res.set('www-authenticate', 'Bearer');
+        throw new AppError('UNAUTHENTICATED', 'Send METRICS_TOKEN as a bearer token');
+      }
       res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     } catch (e) {
       next(e);
     }
   });
   return r;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Without METRICS_TOKEN /metrics is open (loopback deployments); with it, the bearer token must match. */
+function metricsAuthorized(token: string | undefined, req: Request): boolean {
+  if (!token) return true;
+  const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
+  // Hashes have equal lengths, so the comparison takes the same time whatever was sent.
+  return Boolean(m) && timingSafeEqual(digest(m![1].trim()), digest(token));
 }

@@ -16,6 +16,7 @@ import { categoryRulesRoutes } from '../triage/category-rules.routes.js';
 import { LiveHub } from '../triage/live.js';
 import { liveRoutes } from '../triage/live.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+import { privacyRoutes } from '../privacy/privacy.routes.js';
 
 export function trustProxySetting(value: string): boolean | number | string {
   if (value === 'true') return true;
@@ -50,6 +51,7 @@ export function createApp(deps: Deps) {
   api.use(triageRoutes(deps, registry));
   api.use(categoryRulesRoutes(deps, registry));
   api.use(liveRoutes(live, registry));
+  api.use(privacyRoutes(deps, registry));
   api.use(openApiRoute(registry));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);

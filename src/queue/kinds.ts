@@ -23,6 +23,7 @@ export const jobPayloads = {
   'send-sms': z.object({ messageId: z.string().uuid() }),
   'fetch-media': z.object({ attachmentId: z.string().uuid() }),
   'send-alert': z.object({ alertId: z.string().uuid() }),
+  'privacy-retention': z.object({ actorId: z.uuid().nullable().default(null) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;
@@ -36,3 +37,4 @@ export const NORMALIZE_JOB = 'normalize-submission' satisfies JobKind;
 export const SEND_EMAIL_JOB = 'send-email' satisfies JobKind;
 export const SEND_SMS_JOB = 'send-sms' satisfies JobKind;
 export const FETCH_MEDIA_JOB = 'fetch-media' satisfies JobKind;
+export const RETENTION_JOB = 'privacy-retention' satisfies JobKind;

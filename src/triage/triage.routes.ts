@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
 import { BOM, csvRow } from './csv.js';
+import { recordTipView } from '../privacy/access-log.js';
 import { triageService } from './triage.service.js';
 import {
   AssignSchema,
@@ -117,7 +118,12 @@ export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
       response: TipResponseSchema,
       errors: [404],
     },
-    async ({ user, params }) => ({ tip: await tips.detail(user, params.id) }),
+    async ({ user, params }) => {
+      const tip = await tips.detail(user, params.id);
+      // Who saw what (PIPL): an unmasked contact in the tip view is recorded.
+      if (!tip.tipster.masked && (tip.tipster.phone || tip.tipster.email)) await recordTipView(deps, user, params.id);
+      return { tip };
+    },
   );
 
   api.route(

@@ -168,7 +168,37 @@ const cases: Case[] = [
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
   { method: 'get', path: '/api/intake/health', allowed: EDITORS, make: async () => ({ url: '/api/intake/health' }) },
   { method: 'get', path: '/api/channels', allowed: STAFF, make: async () => ({ url: '/api/channels' }) },
+  // Privacy (src/privacy/privacy.routes.ts).
+  { method: 'get', path: '/api/tipsters', allowed: ['ADMIN'], make: async () => ({ url: '/api/tipsters?contact=%2B8618635299317' }) },
+  {
+    method: 'get',
+    path: '/api/tipsters/{id}/export',
+    allowed: ['ADMIN'],
+    make: async () => ({ url: `/api/tipsters/${await tipsterFor()}/export` }),
+  },
+  { method: 'post', path: '/api/tipsters/{id}/erase', allowed: ['ADMIN'], make: async () => ({ url: `/api/tipsters/${await tipsterFor()}/erase` }) },
+  { method: 'post', path: '/api/admin/retention/run', allowed: ['ADMIN'], make: async () => ({ url: '/api/admin/retention/run' }) },
+  { method: 'get', path: '/api/admin/access-log', allowed: ['ADMIN'], make: async () => ({ url: '/api/admin/access-log?limit=5' }) },
+  { method: 'get', path: '/api/blocks', allowed: EDITORS, make: async () => ({ url: '/api/blocks' }) },
+  {
+    method: 'post',
+    path: '/api/blocks',
+    allowed: EDITORS,
+    make: async () => ({ url: '/api/blocks', body: { contact: `1390000${String(ruleSeq++).padStart(4, '0')}` } }),
+  },
+  { method: 'delete', path: '/api/blocks/{id}', allowed: EDITORS, make: async () => ({ url: `/api/blocks/${await blockId()}` }) },
 ];
+
+/** A tipster of its own for each call (an erasure deletes it). */
+async function tipsterFor() {
+  const t = await tipBuilder(h.deps, { phone: `+86137${String(ruleSeq++).padStart(8, '0')}` });
+  return (await h.deps.prisma.tip.findUniqueOrThrow({ where: { id: t.id } })).tipsterId!;
+}
+
+async function blockId() {
+  const b = await api.post('/api/blocks', s.admin.auth, { contact: `1380000${String(ruleSeq++).padStart(4, '0')}` });
+  return b.body.block.id as string;
+}
 // Allowed callers may still get a 409 here: nothing is dead or quarantined to retry.
 const retryCases: Case[] = [
   {

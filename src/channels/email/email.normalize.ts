@@ -10,6 +10,7 @@ import type { Normalizer } from '../types.js';
 import { markProcessed } from '../submissions.js';
 import { ackMessageId, ackSubject, ackText, mayAcknowledge } from './email.ack.js';
 import { parseEmail, type ParsedEmail } from './email.parse.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { EmailMetaSchema } from './email.schema.js';
 
 // One stored email becomes a new tip (with one acknowledgement), a message on the tip it
@@ -60,6 +61,11 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         await markProcessed(tx, submission.id, null, 'SKIPPED', `not a tip: ${mail.autoReason}`);
         await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
         return { kind: 'skipped' as const };
+      }
+      if (await isBlocked(tx, mail.from.address)) {
+        await markProcessed(tx, submission.id, null, 'SKIPPED', BLOCKED_REASON);
+        await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
+        return { kind: 'blocked' as const };
       }
 
       const tipster = await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name });

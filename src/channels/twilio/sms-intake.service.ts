@@ -4,6 +4,7 @@ import { preallocateReference, routeByContact, type Route } from '../../tips/rou
 import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
 import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 
 // The SMS webhook's transaction. The answer must carry the tip's reference code, so the
 // webhook decides here whether the text opens a tip or joins one and, for a new tip,
@@ -40,10 +41,13 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   const control = isControl(kw.keyword);
   let reply: SmsReply = { kind: 'none' };
   const meta: SmsMeta = { keyword: kw.keyword, ...(idempotencyToken ? { idempotencyToken } : {}) };
+  // A blocked sender's text is stored (SKIPPED) and answered with nothing.
+  const blocked = !control && (await isBlocked(deps.prisma, p.From));
   const contact = { kind: 'phone', value: p.From } as const;
-  const reserved = control
-    ? null
-    : await preallocateReference(deps, { channel: 'SMS', externalId: p.MessageSid, contact, body: p.Body, keyword: kw.keyword });
+  const reserved =
+    control || blocked
+      ? null
+      : await preallocateReference(deps, { channel: 'SMS', externalId: p.MessageSid, contact, body: p.Body, keyword: kw.keyword });
   const stored = await storeWebhookSubmission(
     deps,
     {
@@ -54,16 +58,22 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
       sender: p.From,
       sizeBytes: Buffer.byteLength(p.Body),
       // Keywords are recorded, never turned into tips.
-      state: control ? 'SKIPPED' : 'RECEIVED',
-      lastError: control ? `${kw.keyword} keyword` : null,
+      state: control || blocked ? 'SKIPPED' : 'RECEIVED',
+      lastError: control ? `${kw.keyword} keyword` : blocked ? BLOCKED_REASON : null,
     },
     async (tx, s) => {
       if (!s.created) reply = await replayReply(tx, deps, s.id, kw.keyword, kw.word);
+      else if (blocked) return;
       else if (control) reply = await applyKeyword(tx, deps, s.id, p.From, kw.keyword as 'stop' | 'start' | 'help', kw.word);
       else reply = await openOrJoin(tx, deps, s.id, p.From, p.Body, kw.keyword, kw.rest, reserved);
     },
   );
-  return { submissionId: stored.id, created: stored.created, outcome: !stored.created ? 'duplicates' : control ? 'skipped' : 'stored', reply };
+  return {
+    submissionId: stored.id,
+    created: stored.created,
+    outcome: !stored.created ? 'duplicates' : control || blocked ? 'skipped' : 'stored',
+    reply,
+  };
 }
 
 async function applyKeyword(

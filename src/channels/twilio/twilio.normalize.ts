@@ -2,6 +2,7 @@ import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import type { Normalizer } from '../types.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
@@ -104,6 +105,11 @@ export const normalizeVoice: Normalizer = async (deps, sub) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${VOICE_CALL_LOCK}::int, hashtext(${callSid}))`;
       const anchor = await ensureCallAnchor(tx, callSid, params);
       const from = plausiblePhone(anchor.sender ?? params.From ?? params.Caller);
+      if (await isBlocked(tx, from)) {
+        // Stored, but no tip and no SMS back.
+        await markProcessed(tx, sub.id, null, 'SKIPPED', BLOCKED_REASON);
+        return;
+      }
       const tipster = from ? await findOrCreateTipster(tx, { phone: from }) : null;
       const ctx = { deps, sub, callSid, from, tipsterId: tipster?.id ?? null };
       let tipId = anchor.tipId ? await resolveMerged(tx, anchor.tipId) : null;

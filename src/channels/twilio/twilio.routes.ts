@@ -8,6 +8,7 @@ import { IntakeCounters } from './intake-counters.js';
 import { acceptSms, storeWebhookSubmission } from './sms-intake.service.js';
 import { messagingTwiml, smsReplyText } from './sms-replies.js';
 import { checkSignature } from './twilio-signature.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import {
   AfterRecordParamsSchema,
   CallStatusParamsSchema,
@@ -85,13 +86,13 @@ export function twilioRoutes(deps: Deps): Router {
   });
 
   /** Stores one voice callback as a submission (idempotent on its key) and counts it. */
-  const storeVoice = async (req: Request, externalId: string, opts: { sender?: string | null; anchor?: boolean } = {}) => {
+  const storeVoice = async (req: Request, externalId: string, opts: { sender?: string | null; anchor?: boolean; reason?: string } = {}) => {
     const stored = await storeWebhookSubmission(deps, {
       channel: 'VOICE',
       externalId,
       params: { ...req.body },
       sender: opts.sender ?? null,
-      ...(opts.anchor ? { state: 'SKIPPED' as const, lastError: 'call answered; its callbacks carry the message' } : {}),
+      ...(opts.anchor ? { state: 'SKIPPED' as const, lastError: opts.reason ?? 'call answered; its callbacks carry the message' } : {}),
     });
     const outcome = stored.created ? 'stored' : 'duplicates';
     counters.success(VOICE.id, VOICE.channel, outcome);
@@ -102,9 +103,12 @@ export function twilioRoutes(deps: Deps): Router {
 
   r.post('/voice', signed(VOICE), async (req, res) => {
     const p = params(VOICE, VoiceCallParamsSchema, req);
+    const from = plausiblePhone(p.From);
+    // A blocked caller is recorded and hung up on: empty TwiML, no greeting, no recording.
+    const blocked = await isBlocked(deps.prisma, from);
     // The anchor remembers the caller's number for callbacks that do not carry it.
-    await storeVoice(req, `call:${p.CallSid}`, { sender: plausiblePhone(p.From), anchor: true });
-    twiml(res, voiceGreetingTwiml(config, res.locals.hooksBase as string));
+    await storeVoice(req, `call:${p.CallSid}`, { sender: from, anchor: true, ...(blocked ? { reason: BLOCKED_REASON } : {}) });
+    twiml(res, blocked ? emptyVoiceTwiml() : voiceGreetingTwiml(config, res.locals.hooksBase as string));
   });
 
   r.post('/voice/after-record', signed(VOICE), async (req, res) => {
