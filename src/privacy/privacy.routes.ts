@@ -24,7 +24,7 @@ import { runRetention } from './run-retention.js';
 import { z } from 'zod';
 
 // PIPL routes (docs/privacy.md): tipsters' requests, retention, the access log and blocks.
-// Declared once here; privacyRoutes mounts them and documentPrivacyRoutes lists them in OpenAPI.
+// Declared once here; privacyRoutes mounts them on the shared registry, which documents them in OpenAPI.
 
 const ADMIN = ['ADMIN'] as const;
 const EDITORS = ['ADMIN', 'EDITOR'] as const;

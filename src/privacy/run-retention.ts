@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { jobPayloads, RETENTION_JOB } from '../queue/kinds.js';
 import type { JobDefinition } from '../queue/job.js';
