@@ -5,11 +5,13 @@ import { sendAlertJob } from '../messaging/alerts/send-alert.job.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
 import type { JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
+import { retentionJob } from '../privacy/run-retention.js';
 
 /** Every job kind a worker process runs: the pipeline's own and each channel adapter's. */
 export const allJobs: JobDefinition<JobKind, Deps>[] = [
   normalizeSubmissionJob,
   sendEmailJob,
   sendAlertJob,
+  retentionJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
 ];

@@ -10,7 +10,7 @@ export function enqueueChecks(tx: Tx) {
   void enqueue(tx, NORMALIZE_JOB, { submissionId: '0d6c2f1e-3b7a-4c55-9a8e-2f6b1d9c4e10' });
   void enqueue(tx, 'send-email', { to: 'reader@example.org', subject: '平城区 邻里事', text: '已收到' }, { maxAttempts: 8 });
   // @ts-expect-error: not a registered kind
-  void enqueue(tx, 'send-wechat', { messageId: 'x' });
+  void enqueue(tx, 'no-such-kind', { messageId: 'x' });
   // @ts-expect-error: send-sms takes a messageId, not a submissionId
   void enqueue(tx, SEND_SMS_JOB, { submissionId: 'x' });
   // @ts-expect-error: send-email needs a subject and text
@@ -41,5 +41,13 @@ describe('job registry', () => {
   it('rejects a payload of the wrong shape at run time too (the worker parses each claimed payload)', () => {
     expect(jobPayloads['send-sms'].safeParse({ messageId: 'not-a-uuid' }).success).toBe(false);
     expect(jobPayloads['normalize-submission'].safeParse({ submissionId: '0d6c2f1e-3b7a-4c55-9a8e-2f6b1d9c4e10' }).success).toBe(true);
+  });
+});
+
+describe('the job registry and the worker agree', () => {
+  it('every registered kind has exactly one handler in allJobs, and no handler runs an unregistered kind', async () => {
+    const { allJobs } = await import('../../src/lifecycle/jobs.js');
+    const ids = allJobs.map((j) => j.id).sort();
+    expect(ids).toEqual(Object.keys(jobPayloads).sort());
   });
 });

@@ -35,6 +35,11 @@ const call = async (r: ServedRoute, token?: string) => {
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(r.method === 'GET' ? {} : { 'content-type': 'application/json' }) },
     body: r.method === 'GET' ? undefined : '{}',
   });
+  // The live stream never ends: its status is the answer; the body is let go.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, code: undefined };
+  }
   const body = (await res.json().catch(() => null)) as { error?: { code: string } } | null;
   return { status: res.status, code: body?.error?.code };
 };
