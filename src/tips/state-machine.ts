@@ -31,7 +31,6 @@ const TABLE: Record<TipStatus, Partial<Record<TipStatus, Via[]>>> = {
   MERGED: {},
 };
 
-export const OPEN_STATUSES: TipStatus[] = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS'];
 /** A reporter is working the lead: the states that claim expiry watches and that reveal contacts to the claimer. */
 export const CLAIMED_STATUSES: TipStatus[] = ['CLAIMED', 'IN_PROGRESS'];
 /** What a reporter may PATCH their own claimed lead to. */
@@ -62,5 +61,3 @@ export function transitionDetails(from: TipStatus, to: TipStatus | null, via: Vi
   );
   return { from, to, via: ENDPOINT[via], allowed: targets(from, 'patch'), actions };
 }
-
-export const TRANSITION_TABLE = TABLE;

@@ -257,15 +257,3 @@ export const CategoryRuleViewSchema = z
   .meta({ id: 'CategoryRule' });
 export const CategoryRulesResponseSchema = z.object({ rules: z.array(CategoryRuleViewSchema) });
 export const CategoryRuleResponseSchema = z.object({ rule: CategoryRuleViewSchema });
-export const UsersResponseSchema = z.object({
-  users: z.array(
-    z.object({
-      id: Uuid,
-      email: z.string(),
-      displayName: z.string(),
-      role: z.enum(['ADMIN', 'EDITOR', 'REPORTER']),
-      active: z.boolean(),
-      createdAt: DateTime,
-    }),
-  ),
-});
