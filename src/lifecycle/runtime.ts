@@ -147,6 +147,8 @@ export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // A closed terminal: the embedded database runs in its own session and gets no hang-up, so stop it here.
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
   starting = run(opts).catch((e) => {
     if (e instanceof StartupError) {
       console.error(`tipdesk: ${e.message}`);
