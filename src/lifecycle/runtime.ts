@@ -120,7 +120,6 @@ export async function run(opts: RunOptions): Promise<Running> {
   return { deps, url, stop };
 }
 
-/** What an operator must still set for SMS and voice to work end to end. */
 /** For the entry points in workers/: run until SIGINT/SIGTERM, then stop cleanly. */
 export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
   // Signals are handled from the first moment: a SIGTERM while the service is still starting
@@ -128,9 +127,16 @@ export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
   // Assigned below, after the handlers that read it are installed.
   // eslint-disable-next-line prefer-const
   let starting: Promise<Running | null> | undefined;
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (sig: string) => {
-    if (++signals > 1) process.exit(1);
+    // Under `npm start` a Ctrl-C can arrive twice at once (from the terminal and forwarded by npm):
+    // only a signal a second or more after the first means "stop now". (Wall time on purpose: this
+    // is about a person at a terminal, not the service's logic.)
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt >= 1000) process.exit(1);
+      return;
+    }
+    firstSignalAt = Date.now();
     console.log(`Received ${sig}; stopping (workers finish or hand back their jobs)...`);
     void starting!
       .then((r) => r?.stop())
@@ -144,6 +150,8 @@ export async function main(opts: Omit<RunOptions, 'env'>): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // A closed terminal: the embedded database runs in its own session and gets no hang-up, so stop it here.
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
   starting = run(opts).catch((e) => {
     if (e instanceof StartupError) {
       console.error(`tipdesk: ${e.message}`);
