@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { scrubContacts } from './contacts.js';
 
 export type { Logger };
 
@@ -33,20 +34,31 @@ const redactPaths = [
   'req.headers.cookie',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: '[redacted]' } }, destination as never);
+/**
+ * Error texts (ours and providers') can quote a tipster's number or address: "The 'To' number
+ * +86139... is not a valid phone number". Whatever is logged under `err` (a string or an Error)
+ * goes out with its contacts scrubbed.
+ */
+function scrubErr(value: unknown): unknown {
+  if (typeof value === 'string') return scrubContacts(value);
+  if (value instanceof Error) {
+    const e = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
+    for (const k of ['message', 'stack', 'moreInfo']) if (typeof e[k] === 'string') e[k] = scrubContacts(e[k]);
+    return e;
+  }
+  return value;
 }
 
-/** For logs that must refer to a contact: keeps the shape, hides the value. */
-export function maskContact(value: string | null | undefined): string {
-  if (!value) return '';
-  if (value.includes('@')) {
-    const [user, domain] = value.split('@');
-    return `${user.slice(0, 1)}***@${domain}`;
-  }
-  let digits = value.replace(/\D/g, '');
-  if (digits.length < 7) return '****';
-  // Show Chinese mobiles the way residents write them (186****9317), without +86.
-  if (digits.length > 11) digits = digits.slice(-11);
-  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: { err: scrubErr, error: scrubErr, reason: scrubErr },
+    },
+    destination as never,
+  );
 }
+
+export { maskContact } from './contacts.js';

@@ -18,10 +18,16 @@ import { liveRoutes } from '../triage/live.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { privacyRoutes } from '../privacy/privacy.routes.js';
 
-export function trustProxySetting(value: string): boolean | number | string {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  if (/^\d+$/.test(value)) return Number(value);
+/**
+ * Express `trust proxy` from TRUST_PROXY: false, a hop count, or proxy addresses. `true` would
+ * make req.ip the left-most X-Forwarded-For entry, which the client writes itself: rotating it
+ * would slip past the per-address login limit. `true` is read as one hop (the proxy in front).
+ */
+export function trustProxySetting(value: string): number | string | false {
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return 1;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
   return value;
 }
 
@@ -29,6 +35,16 @@ export function createApp(deps: Deps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.config.TRUST_PROXY));
+  if (deps.config.TRUST_PROXY.trim().toLowerCase() === 'true') {
+    deps.logger.warn(
+      "TRUST_PROXY=true is read as TRUST_PROXY=1 (one proxy in front): trusting every X-Forwarded-For hop would let a client choose its own address. Set the hop count or the proxies' addresses.",
+    );
+  }
+  // Answers carry tips, tipsters' contacts and tokens: no browser or proxy cache may keep them.
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] } } }));
 
   app.use(healthRoutes(deps));

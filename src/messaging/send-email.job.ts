@@ -1,4 +1,6 @@
 import type { Deps } from '../deps.js';
+import { isPermanent } from '../errors.js';
+import { scrubContacts } from '../contacts.js';
 import type { JobDefinition } from '../queue/job.js';
 import { recordAfterSend } from './after-send.js';
 import { jobPayloads, SEND_EMAIL_JOB, type JobPayload } from '../queue/kinds.js';
@@ -38,9 +40,16 @@ export const sendEmailJob: JobDefinition<typeof SEND_EMAIL_JOB, Deps> = {
         headers: p.headers,
       });
     } catch (err) {
+      // An SMTP refusal quotes the address ("550 <wang@163.com>: Recipient address rejected"):
+      // stored and raised as the code plus the text with contacts scrubbed.
+      const e = err as { responseCode?: number; code?: string; message?: string };
+      const reason = scrubContacts(e.message ?? String(err)).slice(0, 500);
+      const code = e.responseCode ? String(e.responseCode) : (e.code ?? null);
       if (p.threadMessageId)
-        await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryError: (err as Error).message.slice(0, 500) } });
-      throw err;
+        await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryError: reason, deliveryErrorCode: code } });
+      // Not the caught error, nor as its cause: its message may quote the address.
+      // eslint-disable-next-line preserve-caught-error
+      throw Object.assign(new Error(reason), { permanent: isPermanent(err) });
     }
     if (p.threadMessageId) {
       const threadMessageId = p.threadMessageId;
@@ -48,7 +57,7 @@ export const sendEmailJob: JobDefinition<typeof SEND_EMAIL_JOB, Deps> = {
         () =>
           deps.prisma.message.update({
             where: { id: threadMessageId },
-            data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null },
+            data: { deliveryState: 'SENT', sentAt: deps.clock.now(), deliveryError: null, deliveryErrorCode: null },
           }),
         { logger: deps.logger, what: { message: threadMessageId }, signal: ctx.signal },
       );

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Db } from '../db/prisma.js';
 import { isPermanent } from '../errors.js';
+import { scrubContacts } from '../contacts.js';
 import type { Logger } from '../logger.js';
 import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
@@ -273,7 +274,8 @@ export class Worker<D> {
     } catch (err) {
       // stop() already handed this job back; its failure on the abort is not an attempt.
       if (signal.aborted) return;
-      const message = err instanceof Error ? err.message : String(err);
+      // The error text is shown to admins (GET /api/jobs) and logged: no tipster contact in it.
+      const message = scrubContacts(err instanceof Error ? err.message : String(err));
       const dead = isPermanent(err) || job.attempts >= job.max_attempts;
       const delay = backoffSeconds(job.attempts, this.o.backoffBaseSeconds, this.o.backoffCapSeconds);
       await recordFailure(this.pool!, { id: job.id, workerId: this.id, dead, error: message.slice(0, 2000), delaySeconds: delay });

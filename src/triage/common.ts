@@ -59,5 +59,6 @@ export const messageSelect = {
   sentAt: true,
   deliveryState: true,
   deliveryError: true,
+  deliveryErrorCode: true,
   author: userRef,
 } as const;

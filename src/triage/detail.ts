@@ -4,7 +4,7 @@ import { replySender } from '../messaging/reply.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { Prisma, type Tx } from '../db/prisma.js';
-import { tipVisible, allowedTransitions } from './policy.js';
+import { tipVisible, allowedTransitions, presentMessages } from './policy.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import type { TipDetail } from './triage.schema.js';
 import { tipNotFound, userRef, iso, messageSelect } from './common.js';
@@ -71,7 +71,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
   return {
     ...summary,
     body: tip?.body ?? '',
-    messages: messages.map((m) => ({
+    messages: presentMessages(viewer, { status: row.status, assigneeId: row.assignee_id }, messages).map((m) => ({
       ...m,
       createdAt: m.createdAt.toISOString(),
       sentAt: iso(m.sentAt),

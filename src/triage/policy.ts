@@ -1,10 +1,12 @@
-import { maskContact } from '../logger.js';
+import { hasContact, maskContact, maskContactsIn, scrubContacts } from '../contacts.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { CLAIMED_STATUSES, REPORTER_PATCH_TARGETS, targets } from '../tips/state-machine.js';
 import type { TipStatus } from './triage.schema.js';
 
 // Every access and masking rule of the triage API, in one place. The use cases ask these
-// functions; none of them decides on its own who may see or change what.
+// functions; none of them decides on its own who may see or change what: which tips a role
+// sees, and which fields carry a tipster's contact unmasked (the tipster, any sender merged
+// in, the error texts of failed deliveries).
 //
 // Who may see a tipster's phone number and email address: editors and admins always;
 // a reporter only while the lead is claimed by them (CLAIMED or IN_PROGRESS with them as
@@ -23,8 +25,7 @@ export function tipVisible(viewer: AuthUser, tip: { status: string; assigneeId: 
   return tip.assigneeId === viewer.id || (tip.status === 'TRIAGED' && tip.assigneeId === null);
 }
 
-const looksLikeContact = (s: string) => s.includes('@') || /\d{7,}/.test(s.replace(/[\s-]/g, ''));
-
+/** A tipster, or any sender merged into a tip, as this viewer may see them. */
 export function presentTipster(
   visible: boolean,
   t: { displayName: string | null; phone: string | null; email: string | null } | null,
@@ -32,12 +33,40 @@ export function presentTipster(
   if (!t) return { displayName: null, phone: null, email: null, masked: false };
   if (visible) return { displayName: t.displayName, phone: t.phone, email: t.email, masked: false };
   return {
-    // Some senders' display name is their address or number; that is masked too.
-    displayName: t.displayName && looksLikeContact(t.displayName) ? maskContact(t.displayName) : t.displayName,
+    // Some senders' display name is their address or number (138.0013.8000, full-width
+    // digits, spaced out); the contact inside it is masked too.
+    displayName: t.displayName && hasContact(t.displayName) ? maskContactsIn(t.displayName) : t.displayName,
     phone: t.phone ? maskContact(t.phone) : null,
     email: t.email ? maskContact(t.email) : null,
     masked: Boolean(t.phone || t.email),
   };
+}
+
+/**
+ * A delivery's error as this viewer may see it. Stored texts are scrubbed when written, and
+ * scrubbed again here (rows written before that rule); a viewer who may not see the contact
+ * gets only the provider's code, whatever the text says.
+ */
+export function presentDeliveryError(
+  visible: boolean,
+  m: { deliveryError: string | null; deliveryErrorCode: string | null },
+): { deliveryError: string | null; deliveryErrorCode: string | null } {
+  if (m.deliveryError === null) return { deliveryError: null, deliveryErrorCode: m.deliveryErrorCode };
+  if (visible) return { deliveryError: scrubContacts(m.deliveryError), deliveryErrorCode: m.deliveryErrorCode };
+  return {
+    deliveryError: m.deliveryErrorCode ? `delivery failed (error ${m.deliveryErrorCode})` : 'delivery failed',
+    deliveryErrorCode: m.deliveryErrorCode,
+  };
+}
+
+/** Messages of a tip's thread (its own and those merged in) with delivery errors as the viewer may see them. */
+export function presentMessages<M extends { deliveryError: string | null; deliveryErrorCode: string | null }>(
+  viewer: AuthUser,
+  tip: { status: string; assigneeId: string | null },
+  messages: M[],
+): M[] {
+  const visible = contactVisible(viewer, tip);
+  return messages.map((m) => ({ ...m, ...presentDeliveryError(visible, m) }));
 }
 
 type LeadRef = { status: string; assigneeId: string | null };

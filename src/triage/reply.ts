@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { audit } from './audit.js';
 import { queueReply } from '../messaging/reply.js';
-import { mayReply } from './policy.js';
+import { mayReply, presentMessages } from './policy.js';
 import { TX, tipNotFound, messageSelect, iso } from './common.js';
 
 export async function replyToTipster(deps: Deps, viewer: AuthUser, id: string, body: string) {
@@ -36,5 +36,8 @@ export async function replyToTipster(deps: Deps, viewer: AuthUser, id: string, b
     where: { id: message.id },
     select: messageSelect,
   });
-  return { message: { ...full, createdAt: full.createdAt.toISOString(), sentAt: iso(full.sentAt), attachments: [] } };
+  // The reply answer shows the delivery error as the tip view would: an assigned reporter who
+  // has not claimed the lead must not learn the number from a provider's error.
+  const [shown] = presentMessages(viewer, tip, [full]);
+  return { message: { ...shown, createdAt: full.createdAt.toISOString(), sentAt: iso(full.sentAt), attachments: [] } };
 }

@@ -56,9 +56,22 @@ function listOf<T extends readonly [string, ...string[]]>(values: T, caseFn: (s:
 const upper = (s: string) => s.toUpperCase();
 const lower = (s: string) => s.toLowerCase();
 
+/** A calendar date that exists (no 2026-13-45, no 2026-02-30): PostgreSQL would refuse it with a 500. */
+function realDate(y: string, m: string, d: string): boolean {
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
+}
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+// ISO 8601 with an explicit offset, so the instant does not depend on the server's zone.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)$/i;
+function validDateOrDateTime(s: string): boolean {
+  const m = DATE_ONLY.exec(s) ?? DATE_TIME.exec(s);
+  return Boolean(m && realDate(m[1], m[2], m[3]) && !Number.isNaN(Date.parse(s)));
+}
+
 const DateOrDateTime = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) || !Number.isNaN(Date.parse(s)), 'must be YYYY-MM-DD or an ISO date-time')
+  .refine(validDateOrDateTime, 'must be a real date, YYYY-MM-DD, or an ISO 8601 date-time with its offset (2026-03-21T08:00:00+08:00)')
   .meta({ description: 'YYYY-MM-DD (a whole day in the newsroom time zone) or an ISO 8601 date-time' });
 
 export const ListTipsQuerySchema = z.object({
@@ -196,6 +209,7 @@ export const MessageViewSchema = z
     sentAt: DateTime.nullable(),
     deliveryState: z.enum(enumValues(DeliveryState)),
     deliveryError: z.string().nullable(),
+    deliveryErrorCode: z.string().nullable().meta({ description: "the provider's error code, e.g. Twilio's 21211" }),
     author: UserRefSchema.nullable(),
     attachments: z.array(AttachmentViewSchema),
   })

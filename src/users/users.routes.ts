@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
 import { bearerToken, currentUser } from './auth.middleware.js';
-import { CreateUserSchema, LoginSchema, RoleSchema, UpdateUserSchema, UsersQuerySchema } from './users.schema.js';
+import { ChangePasswordSchema, CreateUserSchema, LoginSchema, RoleSchema, UpdateUserSchema, UsersQuerySchema } from './users.schema.js';
 import type { UsersService } from './users.service.js';
 
 const STAFF = ['ADMIN', 'EDITOR', 'REPORTER'] as const;
@@ -31,6 +31,22 @@ export function authRoutes(_deps: Deps, users: UsersService, api: ApiRegistry): 
   api.route(r, { method: 'post', path: '/auth/logout', tag: 'auth', access: [...STAFF], summary: 'Revoke this token' }, async ({ req }) => {
     await users.logout(bearerToken(req)!);
   });
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/auth/password',
+      tag: 'auth',
+      access: [...STAFF],
+      summary: 'Change your own password; signs out your other sessions (this token stays valid)',
+      body: ChangePasswordSchema,
+      status: 204,
+      errors: [403],
+    },
+    async ({ req, user, body }) => {
+      await users.changePassword(user, bearerToken(req)!, body.currentPassword, body.newPassword);
+    },
+  );
   api.route(
     r,
     { method: 'get', path: '/auth/me', tag: 'auth', access: [...STAFF], summary: 'Who am I', response: z.object({ user: Me }) },
@@ -80,11 +96,12 @@ export function usersRoutes(_deps: Deps, users: UsersService, api: ApiRegistry):
       path: '/users/:id',
       tag: 'users',
       access: ['ADMIN'],
-      summary: 'Change or deactivate a user (deactivation signs them out)',
+      summary: 'Change or deactivate a user (deactivation and a password reset sign them out)',
+      description: 'The last active admin cannot be demoted or deactivated (409).',
       params: IdParam,
       body: UpdateUserSchema,
       response: z.object({ user: UserSchema }),
-      errors: [404],
+      errors: [404, 409],
     },
     async ({ params, body }) => ({ user: await users.update(params.id, body) }),
   );

@@ -21,6 +21,12 @@ export const CreateUserSchema = z.object({
 });
 export type CreateUser = z.infer<typeof CreateUserSchema>;
 
+export const ChangePasswordSchema = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: z.string().min(10, 'must be at least 10 characters').max(200),
+});
+export type ChangePassword = z.infer<typeof ChangePasswordSchema>;
+
 export const UpdateUserSchema = z.object({
   active: z.boolean().optional(),
   displayName: z.string().trim().min(1).max(100).optional(),

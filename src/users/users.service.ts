@@ -5,6 +5,10 @@ import { isUniqueViolation, type Tx } from '../db/prisma.js';
 import { hashPassword, hashToken, newToken, verifyPassword } from './password.js';
 import type { AuthUser, CreateUser, UpdateUser } from './users.schema.js';
 
+// A hash of a random password with the same scrypt cost as real ones, made once per process.
+let dummy: Promise<string> | null = null;
+const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString('hex')));
+
 const publicUser = { id: true, email: true, displayName: true, role: true, active: true, createdAt: true } as const;
 
 export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
@@ -13,6 +17,9 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
   /** Counts an attempt in a fixed window shared by every process; true when over the limit. */
   async function overLimit(db: Tx, key: string, max: number, windowSeconds: number): Promise<boolean> {
     const now = clock.now();
+    // Windows that ended are worth nothing: deleted here, so the table holds only the current
+    // window's keys however many addresses and made-up accounts an attacker tries.
+    await db.$executeRaw`DELETE FROM rate_limit WHERE window_start < ${now}::timestamptz - make_interval(secs => ${windowSeconds}::float8)`;
     const rows = await db.$queryRaw<{ count: number }[]>`
       INSERT INTO rate_limit (key, count, window_start) VALUES (${key}, 1, ${now})
       ON CONFLICT (key) DO UPDATE SET
@@ -20,6 +27,13 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
         window_start = CASE WHEN rate_limit.window_start < ${now}::timestamptz - make_interval(secs => ${windowSeconds}::float8) THEN ${now} ELSE rate_limit.window_start END
       RETURNING count`;
     return rows[0].count > max;
+  }
+
+  async function revokeTokens(db: Tx, userId: string, exceptTokenHash?: string) {
+    await db.authToken.updateMany({
+      where: { userId, revokedAt: null, ...(exceptTokenHash ? { tokenHash: { not: exceptTokenHash } } : {}) },
+      data: { revokedAt: clock.now() },
+    });
   }
 
   return {
@@ -36,21 +50,41 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
     },
 
     async update(id: string, input: UpdateUser) {
-      const exists = await prisma.user.findUnique({ where: { id }, select: { id: true } });
-      if (!exists) throw AppError.notFound('User');
-      const user = await prisma.user.update({
-        where: { id },
-        data: {
-          active: input.active,
-          displayName: input.displayName,
-          role: input.role,
-          passwordHash: input.password ? await hashPassword(input.password) : undefined,
-        },
-        select: publicUser,
+      const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+      return prisma.$transaction(async (tx) => {
+        // The active admins' rows are locked, so two admins demoting each other at once
+        // cannot both pass the check and leave the desk without one.
+        const admins = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM app_user WHERE role = 'ADMIN' AND active ORDER BY id FOR UPDATE`;
+        const exists = await tx.user.findUnique({ where: { id }, select: { id: true } });
+        if (!exists) throw AppError.notFound('User');
+        const leavesAdmins = (input.role !== undefined && input.role !== 'ADMIN') || input.active === false;
+        if (leavesAdmins && admins.length === 1 && admins[0].id === id) {
+          throw new AppError('CONFLICT', 'This is the last active admin: make another user an admin before demoting or deactivating this one', {
+            reason: 'last_admin',
+          });
+        }
+        const user = await tx.user.update({
+          where: { id },
+          data: { active: input.active, displayName: input.displayName, role: input.role, passwordHash },
+          select: publicUser,
+        });
+        // A deactivated user, or one whose password an admin reset, is signed out everywhere at once.
+        if (input.active === false || passwordHash) await revokeTokens(tx, id);
+        return user;
       });
-      // A deactivated user is signed out everywhere at once.
-      if (input.active === false) await prisma.authToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: clock.now() } });
-      return user;
+    },
+
+    /** The logged-in user changes their own password; every other session of theirs ends. */
+    async changePassword(user: AuthUser, currentToken: string, currentPassword: string, newPassword: string) {
+      const row = await prisma.user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+      if (!row || !(await verifyPassword(currentPassword, row.passwordHash))) {
+        throw new AppError('FORBIDDEN', 'The current password is wrong');
+      }
+      const passwordHash = await hashPassword(newPassword);
+      await prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+        await revokeTokens(tx, user.id, hashToken(currentToken));
+      });
     },
 
     list(filter: { role?: AuthUser['role']; active?: boolean } = {}) {
@@ -66,7 +100,10 @@ export function usersService(deps: Pick<Deps, 'prisma' | 'clock' | 'config'>) {
       ];
       if (byAccount || byIp) throw new AppError('RATE_LIMITED', 'Too many login attempts; try again later');
       const user = await prisma.user.findUnique({ where: { email } });
-      const ok = user && user.active && (await verifyPassword(password, user.passwordHash));
+      // The hash runs whether or not the account exists (or is active): an unknown email must
+      // take as long as a wrong password, or timing tells which accounts exist.
+      const verified = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+      const ok = verified && user?.active;
       if (!ok || !user) throw new AppError('UNAUTHENTICATED', 'Wrong email or password');
       const { token, hash } = newToken();
       const expiresAt = new Date(clock.now().getTime() + config.TOKEN_TTL_HOURS * 3600_000);

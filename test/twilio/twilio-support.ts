@@ -95,7 +95,12 @@ export interface Recorded {
 export async function startTwilioStub() {
   const requests: Recorded[] = [];
   const media = new Map<string, { type: string; data: Buffer }>();
-  const state = { failMessages: 0, failMedia: new Set<string>() };
+  const state = {
+    failMessages: 0,
+    failMedia: new Set<string>(),
+    /** Refuse sends the way Twilio refuses a bad number: 400 with a code and a message that quotes the To number. */
+    rejectMessages: null as null | { code: number; message: (to: string) => string },
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -116,6 +121,15 @@ export async function startTwilioStub() {
           return;
         }
         const form = new URLSearchParams(rec.body);
+        if (state.rejectMessages) {
+          const { code, message } = state.rejectMessages;
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({ code, message: message(form.get('To') ?? ''), more_info: `https://www.twilio.com/docs/errors/${code}`, status: 400 }),
+            );
+          return;
+        }
         const messageSid = sid('SM');
         res.writeHead(201, { 'content-type': 'application/json' }).end(
           JSON.stringify({

@@ -12,5 +12,7 @@ export const EmailMetaSchema = z.object({
   messageId: z.string().nullable().optional(),
   subject: z.string().nullable().optional(),
   flags: z.array(z.string()).optional(),
+  /** Normalized content hash (email.identity.ts): a stored Message-ID with another hash is a new message. */
+  contentHash: z.string().optional(),
 });
 export type EmailMeta = z.infer<typeof EmailMetaSchema>;

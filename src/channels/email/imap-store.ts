@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.js';
 import { recordSource } from '../intake-sources.js';
 import { storeSubmissionIn, type NewSubmission } from '../submissions.js';
 import { parseHeaderBlock, quickHeaders } from './email.parse.js';
+import { emailContentHash, storeEmailSubmission } from './email.identity.js';
 import type { EmailMeta } from './email.schema.js';
 import { describeError } from './imap-connection.js';
 import { headerBlock, type Fetched } from './imap-fetch.js';
@@ -18,6 +19,8 @@ export type Present = Exclude<Fetched, { kind: 'gone' }>;
 export interface Outgoing {
   f: Present;
   input: NewSubmission;
+  /** Set for mail stored under its Message-ID: that id with other content is a new message. */
+  contentHash?: string;
   /** Logged once the record is stored. */
   note?: string;
 }
@@ -74,7 +77,9 @@ export class BatchStore {
     return pgTransaction(conn, async (tx) => {
       const counts = { seen: 0, stored: 0, duplicates: 0, quarantined: 0 };
       for (const it of items) {
-        const stored = await storeSubmissionIn(tx, it.input);
+        const stored = it.contentHash
+          ? await storeEmailSubmission(tx, { ...it.input, contentHash: it.contentHash })
+          : await storeSubmissionIn(tx, it.input);
         counts.seen++;
         if (!stored.created) counts.duplicates++;
         else if (it.input.state === 'QUARANTINED') counts.quarantined++;
@@ -126,12 +131,17 @@ export class BatchStore {
       return {
         f,
         input: { channel: 'EMAIL', externalId, raw: null, sizeBytes: f.size, meta, sender: h.from, state: 'QUARANTINED', lastError: reason },
+        contentHash: h.messageId ? emailContentHash(Buffer.concat([f.header ?? Buffer.alloc(0), Buffer.from(`\r\n\r\nsize:${f.size}`)])) : undefined,
         note: 'oversized message recorded without its body',
       };
     }
     const h = quickHeaders(headerBlock(f.raw));
     const meta = this.meta(f, uidValidity, { messageId: h.messageId });
-    return { f, input: { channel: 'EMAIL', externalId: h.messageId ?? `sha256:${sha256(f.raw)}`, raw: f.raw, meta, sender: h.from } };
+    return {
+      f,
+      input: { channel: 'EMAIL', externalId: h.messageId ?? `sha256:${sha256(f.raw)}`, raw: f.raw, meta, sender: h.from },
+      contentHash: h.messageId ? emailContentHash(f.raw) : undefined,
+    };
   }
 
   /** One message on its own, after its batch failed: a message the database refuses is quarantined, raw. */

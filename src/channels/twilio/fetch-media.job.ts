@@ -4,13 +4,24 @@ import { PermanentJobError } from '../../errors.js';
 import type { JobDefinition } from '../../queue/job.js';
 import { FETCH_MEDIA_JOB, jobPayloads } from '../../queue/kinds.js';
 
-/** Twilio media and recordings need the account's credentials; nothing else gets them. */
-function credentialsFor(deps: Deps, url: URL): string | null {
-  const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_API_BASE_URL: apiBase } = deps.config;
-  if (!sid || !token) return null;
-  const twilioHost = url.protocol === 'https:' && (url.hostname === 'twilio.com' || url.hostname.endsWith('.twilio.com'));
-  const configured = apiBase ? new URL(apiBase).origin === url.origin : false;
-  return twilioHost || configured ? `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}` : null;
+/**
+ * Whether a MediaUrl/RecordingUrl points at Twilio: https on twilio.com or a subdomain
+ * (api.twilio.com, media.twilio.com), or the origin of TWILIO_API_BASE_URL (the loopback
+ * stand-in in tests). The URL comes from a webhook's parameters; fetching anything else
+ * would let whoever can get a webhook signed make this server fetch internal addresses.
+ */
+function isTwilioUrl(deps: Deps, url: URL): boolean {
+  const apiBase = deps.config.TWILIO_API_BASE_URL;
+  if (apiBase && new URL(apiBase).origin === url.origin) return true;
+  return (
+    url.protocol === 'https:' && (url.hostname === 'twilio.com' || url.hostname.endsWith('.twilio.com')) && (url.port === '' || url.port === '443')
+  );
+}
+
+/** Twilio media and recordings need the account's credentials. */
+function credentials(deps: Deps): string | null {
+  const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token } = deps.config;
+  return sid && token ? `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}` : null;
 }
 
 /**
@@ -33,9 +44,15 @@ export const fetchMediaJob: JobDefinition<typeof FETCH_MEDIA_JOB, Deps> = {
       await deps.prisma.attachment.update({ where: { id: attachmentId }, data: { state, error: error.slice(0, 500) } });
       deps.logger.warn({ attachment: attachmentId, state }, 'attachment not stored');
     };
+    let url: URL;
     try {
-      const url = new URL(att.sourceUrl);
-      const auth = credentialsFor(deps, url);
+      url = new URL(att.sourceUrl);
+    } catch {
+      return fail('FAILED', 'the media URL is not a URL');
+    }
+    if (!isTwilioUrl(deps, url)) return fail('FAILED', `refused: ${url.host} is not a Twilio host; media is fetched only from Twilio`);
+    try {
+      const auth = credentials(deps);
       // Twilio redirects media to a storage host; fetch drops Authorization on a cross-origin redirect.
       const res = await fetch(url, {
         headers: auth ? { authorization: auth } : {},

@@ -3,6 +3,7 @@ import { PermanentJobError } from '../../errors.js';
 import type { JobDefinition } from '../../queue/job.js';
 import { recordAfterSend } from '../../messaging/after-send.js';
 import { jobPayloads, SEND_SMS_JOB } from '../../queue/kinds.js';
+import { scrubContacts } from '../../contacts.js';
 
 // Twilio's error for a recipient who replied STOP (its own opt-out list).
 const TWILIO_UNSUBSCRIBED = 21610;
@@ -27,6 +28,7 @@ export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
     const mark = (data: {
       deliveryState?: 'SENT' | 'FAILED' | 'SUPPRESSED' | 'QUEUED';
       deliveryError?: string | null;
+      deliveryErrorCode?: string | null;
       externalId?: string;
       sentAt?: Date;
     }) => deps.prisma.message.update({ where: { id: messageId }, data });
@@ -52,11 +54,14 @@ export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
     if (ctx.attempt > 1) {
       const earlier = await sentEarlier(deps, messageId, { to: m.toAddress, body: m.body, createdAt: m.createdAt });
       if (earlier) {
-        await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: earlier.sid, sentAt: earlier.at, deliveryError: null }), {
-          logger: deps.logger,
-          what: { message: messageId, sid: earlier.sid },
-          signal: ctx.signal,
-        });
+        await recordAfterSend(
+          () => mark({ deliveryState: 'SENT', externalId: earlier.sid, sentAt: earlier.at, deliveryError: null, deliveryErrorCode: null }),
+          {
+            logger: deps.logger,
+            what: { message: messageId, sid: earlier.sid },
+            signal: ctx.signal,
+          },
+        );
         deps.logger.info({ message: messageId, sid: earlier.sid }, 'outbound SMS was already sent by an earlier attempt; not sending again');
         return;
       }
@@ -67,11 +72,14 @@ export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
       sid = sent.sid;
     } catch (err) {
       const e = err as { status?: number; code?: number; message?: string };
-      const reason = `${e.code ? `Twilio error ${e.code}: ` : ''}${e.message ?? String(err)}`.slice(0, 500);
+      // Twilio's message can quote the number ("The 'To' number +86139... is not valid"): stored
+      // and raised as the code plus the text with contacts scrubbed.
+      const reason = `${e.code ? `Twilio error ${e.code}: ` : ''}${scrubContacts(e.message ?? String(err))}`.slice(0, 500);
+      const deliveryErrorCode = e.code ? String(e.code) : e.status ? `HTTP ${e.status}` : null;
       if (e.code === TWILIO_UNSUBSCRIBED) {
         // Twilio knows of an opt-out we missed (e.g. STOP sent before this service existed): remember it.
         await deps.prisma.tipster.updateMany({ where: { phone: m.toAddress }, data: { smsOptOut: true, optOutAt: deps.clock.now() } });
-        await mark({ deliveryState: 'SUPPRESSED', deliveryError: `not sent: the recipient opted out of SMS (${reason})` });
+        await mark({ deliveryState: 'SUPPRESSED', deliveryErrorCode, deliveryError: `not sent: the recipient opted out of SMS (${reason})` });
         return;
       }
       // 4xx (bad number, not a mobile, ...) will not get better by retrying; 429, 5xx and network errors may.
@@ -80,15 +88,21 @@ export const sendSmsJob: JobDefinition<typeof SEND_SMS_JOB, Deps> = {
       await mark({
         deliveryState: last ? 'FAILED' : 'QUEUED',
         deliveryError: last ? reason : `attempt ${ctx.attempt} failed, will retry: ${reason}`,
+        deliveryErrorCode,
       });
       if (permanent) throw new PermanentJobError(reason);
-      throw err;
+      // Not the caught error, nor as its cause: its message quotes the number.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(reason);
     }
-    await recordAfterSend(() => mark({ deliveryState: 'SENT', externalId: sid, sentAt: deps.clock.now(), deliveryError: null }), {
-      logger: deps.logger,
-      what: { message: messageId, sid },
-      signal: ctx.signal,
-    });
+    await recordAfterSend(
+      () => mark({ deliveryState: 'SENT', externalId: sid, sentAt: deps.clock.now(), deliveryError: null, deliveryErrorCode: null }),
+      {
+        logger: deps.logger,
+        what: { message: messageId, sid },
+        signal: ctx.signal,
+      },
+    );
     deps.logger.info({ message: messageId, sid }, 'outbound SMS sent');
   },
 };

@@ -49,17 +49,16 @@ export function twilioRoutes(deps: Deps): Router {
   const signed = (source: Source) => (req: Request, res: Response, next: NextFunction) => {
     const check = checkSignature(config, req);
     if (!check.ok) {
-      // The URLs are ours (no tipster data): they show what a proxy or Messaging Service must be set to.
+      const route = routeLabel(req);
+      // The URLs tried go to the log only (they show what a proxy or Messaging Service must be
+      // set to, and hold no tipster data); the caller, who may be anyone, learns nothing of them.
       logger.warn(
-        { route: req.path, reason: check.reason, checkedUrls: check.checked },
+        { route, reason: check.reason, checkedUrls: check.checked },
         `Twilio signature ${check.reason}: checked against ${check.checked.join(' , ')}`,
       );
-      counters.error(source.id, source.channel, `signature ${check.reason} on ${req.path}; checked against ${check.checked.join(' , ')}`);
-      deps.metrics.webhooks.inc({ route: req.path, outcome: 'forbidden' });
-      throw new AppError(
-        'FORBIDDEN',
-        `Twilio signature ${check.reason === 'missing' ? 'is missing' : 'does not match'}; checked against ${check.checked.join(' , ')}`,
-      );
+      counters.error(source.id, source.channel, `signature ${check.reason} on ${route}; the URLs checked are in the log (warn)`);
+      deps.metrics.webhooks.inc({ route, outcome: 'forbidden' });
+      throw new AppError('FORBIDDEN', `Twilio signature ${check.reason === 'missing' ? 'is missing' : 'does not match'}`);
     }
     res.locals.hooksBase = `${check.base}${req.baseUrl}`;
     next();
@@ -69,8 +68,8 @@ export function twilioRoutes(deps: Deps): Router {
     const parsed = schema.safeParse(req.body ?? {});
     if (parsed.success) return parsed.data;
     const err = zodToAppError(parsed.error, 'Twilio parameters');
-    counters.error(source.id, source.channel, `${req.path}: ${err.message}`);
-    deps.metrics.webhooks.inc({ route: req.path, outcome: 'invalid' });
+    counters.error(source.id, source.channel, `${routeLabel(req)}: ${err.message}`);
+    deps.metrics.webhooks.inc({ route: routeLabel(req), outcome: 'invalid' });
     throw err;
   };
 
@@ -96,7 +95,7 @@ export function twilioRoutes(deps: Deps): Router {
     });
     const outcome = stored.created ? 'stored' : 'duplicates';
     counters.success(VOICE.id, VOICE.channel, outcome);
-    deps.metrics.webhooks.inc({ route: req.path, outcome });
+    deps.metrics.webhooks.inc({ route: routeLabel(req), outcome });
     logger.info({ submission: stored.id, key: externalId.split(':')[0], outcome }, 'voice webhook');
     return stored;
   };
@@ -137,5 +136,21 @@ export function twilioRoutes(deps: Deps): Router {
     twiml(res, emptyVoiceTwiml());
   });
 
+  // Anything else under /webhooks/twilio: counted under one label, then the app's 404.
+  r.use((_req, _res, next) => {
+    deps.metrics.webhooks.inc({ route: 'unmatched', outcome: 'not_found' });
+    next();
+  });
+
   return r;
 }
+
+/**
+ * The metric label of a request: the pattern of the route that matched (a fixed set), never the
+ * raw path, which the caller chooses (/SMS, /Sms/, ... would each make a new series).
+ */
+function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' && ROUTES.has(path) ? path : 'unmatched';
+}
+const ROUTES = new Set(['/sms', '/voice', '/voice/after-record', '/call-status', '/recording', '/transcription']);
