@@ -148,6 +148,13 @@ const cases: Case[] = [
   { method: 'get', path: '/api/openapi.json', allowed: 'public', make: async () => ({ url: '/api/openapi.json' }) },
   // Routes of the foundation that the OpenAPI document also lists.
   { method: 'get', path: '/api/auth/me', allowed: STAFF, make: async () => ({ url: '/api/auth/me' }) },
+  {
+    method: 'post',
+    path: '/api/auth/password',
+    allowed: STAFF,
+    // The same password again: the caller's own token stays valid, so the matrix can go on.
+    make: async () => ({ url: '/api/auth/password', body: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+  },
   { method: 'get', path: '/api/users', allowed: EDITORS, make: async () => ({ url: '/api/users?role=REPORTER' }) },
   {
     method: 'post',
