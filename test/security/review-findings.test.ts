@@ -33,18 +33,25 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 describe('finding 3: login timing', () => {
   it('takes as long for an unknown or inactive account as for a wrong password on a real one', async () => {
-    const real = await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-real');
-    const inactive = await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-inactive');
-    await h.deps.prisma.user.update({ where: { id: inactive.user.id }, data: { active: false } });
+    // Two accounts of each kind, so five tries stay under the per-account limit (4).
+    const real = [
+      await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-real'),
+      await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-real2'),
+    ];
+    const inactive = [
+      await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-off'),
+      await userWithToken(h.deps, h.baseUrl, 'REPORTER', 'timing-off2'),
+    ];
+    await h.deps.prisma.user.updateMany({ where: { id: { in: inactive.map((u) => u.user.id) } }, data: { active: false } });
     // Warm up both paths once (the first scrypt of a process allocates its memory).
-    await login(real.user.email, 'wrong password 0');
+    await login(real[0].user.email, 'wrong password 0');
     await login('nobody-0@paper.example', 'wrong password 0');
     const times = { known: [] as number[], unknown: [] as number[], inactive: [] as number[] };
-    // Interleaved, a new account name each time, so neither the load nor the per-account limit favours one path.
-    for (let i = 1; i <= 3; i++) {
-      times.known.push((await login(real.user.email, `wrong password ${i}`)).ms);
+    // Interleaved, a new unknown name each time, so neither the load nor a limit favours one path.
+    for (let i = 1; i <= 5; i++) {
+      times.known.push((await login(real[i % 2].user.email, `wrong password ${i}`)).ms);
       times.unknown.push((await login(`nobody-${i}@paper.example`, `wrong password ${i}`)).ms);
-      times.inactive.push((await login(inactive.user.email, `wrong password ${i}`)).ms);
+      times.inactive.push((await login(inactive[i % 2].user.email, `wrong password ${i}`)).ms);
     }
     const [k, u, d] = [median(times.known), median(times.unknown), median(times.inactive)];
     // Before the fix: ~200 ms against ~12 ms (a ratio over 10). One scrypt each way now.
