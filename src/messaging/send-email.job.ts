@@ -47,8 +47,7 @@ export const sendEmailJob: JobDefinition<typeof SEND_EMAIL_JOB, Deps> = {
       const code = e.responseCode ? String(e.responseCode) : (e.code ?? null);
       if (p.threadMessageId)
         await deps.prisma.message.update({ where: { id: p.threadMessageId }, data: { deliveryError: reason, deliveryErrorCode: code } });
-      // Not the caught error, nor as its cause: its message may quote the address.
-      // eslint-disable-next-line preserve-caught-error
+      // A new error rather than the caught one (or it as cause): its message may quote the address.
       throw Object.assign(new Error(reason), { permanent: isPermanent(err) });
     }
     if (p.threadMessageId) {
