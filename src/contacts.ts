@@ -12,9 +12,14 @@ const EMAIL = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+\.[^\s<>()[\]"',;:@.]+/g;
 // 138.0013.8000, (0352)1234567.
 const NUMBER = /\+?\(?\d(?:[\s.\-/()]{0,2}\d){6,}/g;
 
+// A calendar date (2026-12-02, as in an ISO time stamp) is eight digits with dashes, not a number to hide.
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 /** Text with every phone number, long digit run and email address replaced by a placeholder. */
 export function scrubContacts(text: string): string {
-  return fold(text).replace(EMAIL, '[email]').replace(NUMBER, '[number]');
+  return fold(text)
+    .replace(EMAIL, '[email]')
+    .replace(NUMBER, (m) => (ISO_DATE.test(m) ? m : '[number]'));
 }
 
 /** Whether the text carries something that looks like a phone number or an email address. */
@@ -39,5 +44,5 @@ export function maskContact(value: string | null | undefined): string {
 export function maskContactsIn(text: string): string {
   return fold(text)
     .replace(EMAIL, (m) => maskContact(m))
-    .replace(NUMBER, (m) => maskContact(m));
+    .replace(NUMBER, (m) => (ISO_DATE.test(m) ? m : maskContact(m)));
 }

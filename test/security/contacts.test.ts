@@ -21,7 +21,14 @@ describe('scrubContacts', () => {
   });
 
   it('keeps error codes, short numbers and ordinary text', () => {
-    for (const s of ['Twilio error 21211', 'HTTP 503', '3号楼2单元', 'attempt 3 failed, will retry', 'SMTP 550 5.1.1'])
+    for (const s of [
+      'Twilio error 21211',
+      'HTTP 503',
+      '3号楼2单元',
+      'attempt 3 failed, will retry',
+      'SMTP 550 5.1.1',
+      'not sent: the recipient opted out of SMS (STOP) on 2026-12-02T07:30:16.123Z',
+    ])
       expect(scrubContacts(s)).toBe(s);
   });
 });
