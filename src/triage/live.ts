@@ -37,7 +37,8 @@ export class LiveHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.flushHeaders();
+    // Listening and the starting point come before the answer: a change made as soon as the
+    // browser sees the stream open is after `lastId` and is sent.
     await this.listen();
     const sub: Subscriber = {
       res,
@@ -45,6 +46,7 @@ export class LiveHub {
       keepalive: setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS),
     };
     this.subs.add(sub);
+    res.flushHeaders();
     res.write(`retry: 3000\n: stream from ${sub.lastId}\n\n`);
     res.on('close', () => this.drop(sub));
     // Replay what the browser missed while it was away.
