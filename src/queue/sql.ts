@@ -40,6 +40,11 @@ export async function notifyWorkers(db: Tx, reason: string): Promise<void> {
   await db.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, ${reason})`;
 }
 
+/** Wakes every listening worker once per kind, in one statement (JobWakeups; after the jobs committed). */
+export async function notifyKinds(pool: pg.Pool, kinds: string[]): Promise<void> {
+  await pool.query(`SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k`, [JOB_CHANNEL, kinds]);
+}
+
 /** Subscribes a worker's listener connection to the job channel. */
 export async function listenForJobs(client: pg.Client): Promise<void> {
   await client.query(`LISTEN ${JOB_CHANNEL}`);
