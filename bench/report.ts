@@ -101,6 +101,17 @@ function queueRows(d: Json): BenchRow[] {
         bestLat?.queue ?? 'pg-boss',
       ),
     );
+    for (const g of [r.graphileDefault, r.graphileBatched].filter(Boolean) as Json[]) {
+      rows.push({
+        metric: `throughput, concurrency ${r.concurrency}`,
+        unit: 'jobs/s',
+        ours: num(r.tipdesk?.jobsPerSecond),
+        baseline: num(g.jobsPerSecond),
+        baselineLabel: g.queue,
+        better: 'higher',
+      });
+      rows.push(pairRow(`enqueue→start p50 / p99, concurrency ${r.concurrency}`, [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms], [g.p50Ms, g.p99Ms], g.queue));
+    }
   }
   return rows;
 }
