@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,4,16' },
+    // Tipdesk's jobs claimed ahead per worker (default: the worker's own, 4 × concurrency).
+    prefetch: { type: 'string' },
   },
 });
 const JOBS = Number(args.jobs);
@@ -82,6 +84,7 @@ async function tipdeskRun(url: string, prisma: Db, concurrency: number): Promise
     definitions: [trivial],
     logger: silent,
     concurrency,
+    ...(args.prefetch ? { prefetch: Number(args.prefetch) } : {}),
     pollSeconds: 5,
     onJobEvent: (e) => {
       if (e === 'completed' && ++completed === JOBS) allDone();

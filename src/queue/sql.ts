@@ -88,13 +88,12 @@ export async function completeJobs(pool: pg.Pool, ids: string[], workerId: strin
   );
 }
 
-/** Extends a running job's lease while its worker still holds it. */
-export async function renewLease(pool: pg.Pool, id: string, workerId: string, leaseSeconds: number): Promise<void> {
-  await pool.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
-    leaseSeconds,
-    id,
-    workerId,
-  ]);
+/** Extends running jobs' leases while their worker still holds them. */
+export async function renewLeases(pool: pg.Pool, ids: string[], workerId: string, leaseSeconds: number): Promise<void> {
+  await pool.query(
+    `UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = ANY($2::uuid[]) AND locked_by = $3 AND state = 'RUNNING'`,
+    [leaseSeconds, ids, workerId],
+  );
 }
 
 /** A failed attempt: DEAD for good, or QUEUED again after `delaySeconds`. */

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
 import { maintainQueue } from './maintenance.js';
-import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLease, type ClaimedRow } from './sql.js';
+import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLeases, type ClaimedRow } from './sql.js';
 
 // Runs the PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
 // number of worker processes share one database; a claim is a lease that another
@@ -101,6 +101,9 @@ export class Worker<D> {
     );
     maintenance.unref();
     this.timers.push(maintenance);
+    const renewal = setInterval(() => this.renewRunning(), (this.o.leaseSeconds * 1000) / 3);
+    renewal.unref();
+    this.timers.push(renewal);
     void this.maintain().catch(() => {});
     this.o.logger.info({ worker: this.id, kinds: [...this.defs.keys()], concurrency: this.o.concurrency }, 'worker started');
   }
@@ -305,15 +308,7 @@ export class Worker<D> {
 
   private async execute(job: ClaimedRow, signal: AbortSignal): Promise<void> {
     const def = this.defs.get(job.kind)!;
-    const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
-    // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
-    const renew = setInterval(
-      () => {
-        void renewLease(this.pool!, job.id, this.id, this.o.leaseSeconds).catch(() => {});
-      },
-      (this.o.leaseSeconds * 1000) / 3,
-    );
-    renew.unref();
+    // The lease of a long handler is renewed by renewRunning() so it is not mistaken for a dead worker.
     try {
       const parsed = def.payload.safeParse(job.payload);
       if (!parsed.success)
@@ -334,11 +329,16 @@ export class Worker<D> {
       await recordFailure(this.pool!, { id: job.id, workerId: this.id, dead, error: message.slice(0, 2000), delaySeconds: delay });
       this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
       if (!dead) this.wakeIn(delay * 1000);
+      const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
       if (dead) log.error({ err: message }, 'job is dead');
       else log.warn({ err: message, retryInSeconds: Math.round(delay) }, 'job failed; will retry');
-    } finally {
-      clearInterval(renew);
     }
+  }
+
+  /** Extends the lease of every running job in one statement (a timer per job cost more than the jobs). */
+  private renewRunning(): void {
+    const ids = [...this.running.keys()];
+    if (ids.length) void renewLeases(this.pool!, ids, this.id, this.o.leaseSeconds).catch(() => {});
   }
 
   /** Expired leases go back to the queue (their worker died); old completed jobs are pruned. */
