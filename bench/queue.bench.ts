@@ -9,15 +9,21 @@
 // loops (one job each, the next fetch right after a completion, a 0.5 s sleep — pg-boss's minimum
 // polling interval — only when a fetch came back empty) and also pg-boss's batch style (one loop
 // fetching N jobs at a time and completing them together); the ratio uses the better of the two.
-// Both run in this one process with a pool of 10 connections each.
+// graphile-worker 0.17 runs the same jobs in its default mode and in its batched mode (a local
+// queue of 500 jobs locked per fetch, completions batched with no delay); its jobs are rows
+// deleted on completion, so a run ends when its job table is empty, and its enqueue→start is
+// locked_at - created_at (the claim, like Tipdesk's started_at).
+// All run in this one process with a pool of 10 connections each.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Logger as GraphileLogger, run as graphileWorker, runMigrations as graphileMigrations } from 'graphile-worker';
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { createPrisma, type Db } from '../src/db/prisma.js';
@@ -33,6 +39,8 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,4,16' },
+    // Tipdesk's jobs claimed ahead per worker (default: the worker's own, 4 × concurrency).
+    prefetch: { type: 'string' },
   },
 });
 const JOBS = Number(args.jobs);
@@ -76,6 +84,7 @@ async function tipdeskRun(url: string, prisma: Db, concurrency: number): Promise
     definitions: [trivial],
     logger: silent,
     concurrency,
+    ...(args.prefetch ? { prefetch: Number(args.prefetch) } : {}),
     pollSeconds: 5,
     onJobEvent: (e) => {
       if (e === 'completed' && ++completed === JOBS) allDone();
@@ -204,8 +213,68 @@ async function bossRun(boss: PgBoss, prisma: Db, concurrency: number, mode: Boss
   };
 }
 
+// ---- graphile-worker ------------------------------------------------------------------------
+
+const graphileSilent = new GraphileLogger(() => () => {});
+
+async function graphileRun(url: string, prisma: Db, concurrency: number, batched: boolean): Promise<Result> {
+  const preset = batched ? { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } } : {};
+  await prisma.$executeRawUnsafe('DELETE FROM graphile_worker._private_jobs');
+  for (let i = 0; i < JOBS; i += 5000) {
+    await prisma.$executeRawUnsafe(
+      `SELECT graphile_worker.add_jobs(ARRAY(
+         SELECT json_populate_record(NULL::graphile_worker.job_spec, json_build_object('identifier', 'bench', 'payload', json_build_object('n', n)))
+         FROM generate_series($1::int, $2::int) AS n))`,
+      i,
+      Math.min(JOBS, i + 5000) - 1,
+    );
+  }
+  await prisma.$executeRawUnsafe('ANALYZE graphile_worker._private_jobs');
+  let handled = 0;
+  let measuring = false;
+  const waits: number[] = [];
+  const t0 = performance.now();
+  const runner = await graphileWorker({
+    connectionString: url,
+    maxPoolSize: POOL,
+    concurrency,
+    noHandleSignals: true,
+    logger: graphileSilent,
+    preset,
+    taskList: {
+      bench: async (_payload, helpers) => {
+        handled++;
+        const j = helpers.job;
+        if (measuring && j.locked_at) waits.push(j.locked_at.getTime() - j.created_at.getTime());
+      },
+    },
+  });
+  // Done when every job ran and its completion is recorded (the row deleted).
+  const remaining = async () =>
+    Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM graphile_worker._private_jobs'))[0].n);
+  while (handled < JOBS) await sleep(5);
+  while ((await remaining()) > 0) await sleep(5);
+  const drainSeconds = (performance.now() - t0) / 1000;
+
+  measuring = true;
+  const before = handled;
+  await paced(LATENCY_JOBS, () => prisma.$executeRawUnsafe(`SELECT graphile_worker.add_job('bench', json_build_object('n', 0))`));
+  while (handled - before < LATENCY_JOBS) await sleep(20);
+  await runner.stop();
+  const ms = waits.sort((a, b) => a - b);
+  return {
+    queue: `graphile-worker (${batched ? 'batched' : 'default'})`,
+    concurrency,
+    jobsPerSecond: JOBS / drainSeconds,
+    drainSeconds,
+    p50Ms: percentile(ms, 50),
+    p99Ms: percentile(ms, 99),
+  };
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
+const loadBefore = os.loadavg()[0];
 const db = await benchDatabase('tipdesk_bench_queue');
 const { url, version } = db;
 console.error(`PostgreSQL ${version} (${db.label}); ${JOBS} jobs per run, latency sample ${LATENCY_JOBS} at ${RATE}/s`);
@@ -216,12 +285,15 @@ try {
   const boss = new PgBoss({ connectionString: url, max: POOL, schedule: false, supervise: false });
   boss.on('error', (e: Error) => console.error('pg-boss error:', e.message));
   await boss.start();
+  await graphileMigrations({ connectionString: url, logger: graphileSilent });
   for (const c of LEVELS) {
     for (const run of [
       () => tipdeskRun(url, prisma, c),
       () => bossRun(boss, prisma, c, 'slots'),
       // With one job at a time the batch style is the same loop as the slots style.
       async () => (c === 1 ? { ...results.at(-1)!, queue: 'pg-boss (batch)' } : bossRun(boss, prisma, c, 'batch')),
+      () => graphileRun(url, prisma, c, false),
+      () => graphileRun(url, prisma, c, true),
     ]) {
       const r = await run();
       results.push(r);
@@ -239,19 +311,33 @@ const rowsOut: Record<string, unknown>[] = [];
 const lines = [
   `Queue benchmark: ${fmt(JOBS)} trivial jobs per run, PostgreSQL ${version} (${db.label}); latency = enqueue-to-start of ${fmt(LATENCY_JOBS)} jobs sent one per transaction at ${RATE}/s`,
   '',
-  '| concurrency | tipdesk jobs/s | tipdesk p50 / p99 ms | pg-boss slots jobs/s | pg-boss slots p50 / p99 ms | pg-boss batch jobs/s | pg-boss batch p50 / p99 ms | throughput ours / best pg-boss |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| concurrency | tipdesk jobs/s | tipdesk p50 / p99 ms | pg-boss slots jobs/s | pg-boss slots p50 / p99 ms | pg-boss batch jobs/s | pg-boss batch p50 / p99 ms | graphile default jobs/s | graphile default p50 / p99 ms | graphile batched jobs/s | graphile batched p50 / p99 ms | ours / best pg-boss | ours / graphile batched |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const c of LEVELS) {
   const ours = results.find((r) => r.queue === 'tipdesk' && r.concurrency === c)!;
   const slots = results.find((r) => r.queue === 'pg-boss (slots)' && r.concurrency === c)!;
   const batch = results.find((r) => r.queue === 'pg-boss (batch)' && r.concurrency === c)!;
+  const gDefault = results.find((r) => r.queue === 'graphile-worker (default)' && r.concurrency === c)!;
+  const gBatched = results.find((r) => r.queue === 'graphile-worker (batched)' && r.concurrency === c)!;
   const best = Math.max(slots.jobsPerSecond, batch.jobsPerSecond);
   const ratio = ours.jobsPerSecond / best;
+  const gRatio = ours.jobsPerSecond / gBatched.jobsPerSecond;
+  const lat = (r: Result) => `${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)}`;
   lines.push(
-    `| ${c} | ${fmt(ours.jobsPerSecond)} | ${fmt(ours.p50Ms, 1)} / ${fmt(ours.p99Ms, 1)} | ${fmt(slots.jobsPerSecond)} | ${fmt(slots.p50Ms, 1)} / ${fmt(slots.p99Ms, 1)} | ${fmt(batch.jobsPerSecond)} | ${fmt(batch.p50Ms, 1)} / ${fmt(batch.p99Ms, 1)} | ${ratio.toFixed(2)}x |`,
+    `| ${c} | ${fmt(ours.jobsPerSecond)} | ${lat(ours)} | ${fmt(slots.jobsPerSecond)} | ${lat(slots)} | ${fmt(batch.jobsPerSecond)} | ${lat(batch)} | ${fmt(gDefault.jobsPerSecond)} | ${lat(gDefault)} | ${fmt(gBatched.jobsPerSecond)} | ${lat(gBatched)} | ${ratio.toFixed(2)}x | ${gRatio.toFixed(2)}x |`,
   );
-  rowsOut.push({ concurrency: c, tipdesk: ours, pgBossSlots: slots, pgBossBatch: batch, throughputRatio: ratio });
+  rowsOut.push({
+    concurrency: c,
+    tipdesk: ours,
+    pgBossSlots: slots,
+    pgBossBatch: batch,
+    graphileDefault: gDefault,
+    graphileBatched: gBatched,
+    throughputRatio: ratio,
+    graphileBatchedRatio: gRatio,
+    loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
+  });
 }
 console.log(lines.join('\n'));
 const outDir = path.resolve(import.meta.dirname, 'results');
@@ -266,6 +352,7 @@ writeFileSync(
       jobs: JOBS,
       latencyJobs: LATENCY_JOBS,
       ratePerSecond: RATE,
+      load: { before: loadBefore, after: os.loadavg()[0] },
       results: rowsOut,
     },
     null,

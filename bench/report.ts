@@ -21,6 +21,8 @@ export interface BenchRow {
   oursText?: string;
   baselineText?: string;
   ratioText?: string;
+  /** The 1-minute load average while this figure was measured, when the bench recorded it. */
+  load?: number;
 }
 
 export interface BenchSection {
@@ -32,6 +34,8 @@ export interface BenchSection {
   note?: string;
   at?: string;
   context?: string;
+  /** The machine's 1-minute load average when the bench started and when it ended. */
+  load?: { before: number; after: number };
   rows: BenchRow[];
 }
 
@@ -40,6 +44,10 @@ export const BENCHES = [
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
+  // Channels that may not exist yet on a branch: run-all skips a missing script.
+  { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
+  { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
+  { name: 'webform', title: 'Web form posts with a 200 KB photo vs a bare multipart route', script: 'bench:webform' },
 ] as const;
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
@@ -93,24 +101,37 @@ function queueRows(d: Json): BenchRow[] {
         bestLat?.queue ?? 'pg-boss',
       ),
     );
+    for (const g of [r.graphileDefault, r.graphileBatched].filter(Boolean) as Json[]) {
+      rows.push({
+        metric: `throughput, concurrency ${r.concurrency}`,
+        unit: 'jobs/s',
+        ours: num(r.tipdesk?.jobsPerSecond),
+        baseline: num(g.jobsPerSecond),
+        baselineLabel: g.queue,
+        better: 'higher',
+      });
+      rows.push(pairRow(`enqueue→start p50 / p99, concurrency ${r.concurrency}`, [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms], [g.p50Ms, g.p99Ms], g.queue));
+    }
   }
   return rows;
 }
 
-function webhookRows(d: Json): BenchRow[] {
+function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare pg INSERT route'): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const r of (d.results ?? []) as Json[]) {
     const ours = r.tipdesk ?? r.ours;
     const ceil = r.ceiling ?? r.baseline;
+    const load = num(r.loadAverage) ?? undefined;
     rows.push({
-      metric: `signed SMS webhook, concurrency ${r.concurrency}`,
+      metric: `${what}, concurrency ${r.concurrency}`,
       unit: 'req/s',
       ours: num(ours?.rps),
       baseline: num(ceil?.rps),
-      baselineLabel: 'bare pg INSERT route',
+      baselineLabel,
       better: 'higher',
+      load,
     });
-    rows.push(pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], 'bare pg INSERT route'));
+    rows.push({ ...pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], baselineLabel), load });
   }
   return rows;
 }
@@ -203,7 +224,14 @@ function emailRows(d: Json): BenchRow[] {
   return rows;
 }
 
-const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = { queue: queueRows, webhooks: webhookRows, api: apiRows, email: emailRows };
+const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = {
+  queue: queueRows,
+  webhooks: (d) => webhookRows(d),
+  api: apiRows,
+  email: emailRows,
+  wechat: (d) => webhookRows(d, 'signed WeChat push', 'bare XML parse + INSERT route'),
+  'sms-gateway': (d) => webhookRows(d, 'signed SMS gateway webhook'),
+};
 
 export function fmt(v: unknown, digits?: number): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
@@ -227,7 +255,24 @@ export function readSection(b: { name: string; title: string; script: string }, 
     .filter(Boolean)
     .join(', ');
   const stale = since !== undefined && statSync(file).mtimeMs < since;
-  return { ...base, status: stale ? 'stale' : 'ok', at, context, rows, ...(stale ? { note: `results from an earlier run (${at})` } : {}) };
+  const load =
+    d.load && num(d.load.before) !== null && num(d.load.after) !== null
+      ? { before: d.load.before as number, after: d.load.after as number }
+      : undefined;
+  return {
+    ...base,
+    status: stale ? 'stale' : 'ok',
+    at,
+    context,
+    rows,
+    ...(load ? { load } : {}),
+    ...(stale ? { note: `results from an earlier run (${at})` } : {}),
+  };
+}
+
+function loadCell(r: BenchRow, s: BenchSection): string {
+  if (r.load !== undefined) return r.load.toFixed(1);
+  return s.load ? `${s.load.before.toFixed(1)} → ${s.load.after.toFixed(1)}` : '—';
 }
 
 function ratioCell(r: BenchRow): string {
@@ -245,19 +290,22 @@ export function renderReport(sections: BenchSection[], meta: { seconds?: number 
     'Every figure stands beside its baseline measured in the same run on the same machine; the ratio is ours ÷ baseline',
     '(for throughput higher is better, for latency and memory lower is better).',
     '',
-    '| Bench | Metric | Unit | Tipdesk | Baseline | Baseline value | Ratio | Better |',
-    '|---|---|---|---:|---|---:|---:|---|',
+    "The load column is the machine's 1-minute load average while the figure was measured (or at the bench's start → end);",
+    'above 1.5 on this 2-core machine other work was running and the figures are pessimistic.',
+    '',
+    '| Bench | Metric | Unit | Tipdesk | Baseline | Baseline value | Ratio | Better | Load |',
+    '|---|---|---|---:|---|---:|---:|---|---:|',
   ];
   for (const s of sections) {
     if (!s.rows.length) {
       out.push(
-        `| ${s.title} | _${s.status === 'missing' ? `not run: no \`${s.script}\` script in package.json` : (s.note ?? s.status)}_ | | | | | | |`,
+        `| ${s.title} | _${s.status === 'missing' ? `not run: no \`${s.script}\` script in package.json` : (s.note ?? s.status)}_ | | | | | | | |`,
       );
       continue;
     }
     for (const r of s.rows) {
       out.push(
-        `| ${s.title}${s.status === 'stale' ? ' (stale)' : ''} | ${r.metric} | ${r.unit} | ${r.oursText ?? fmt(r.ours)} | ${r.baselineLabel} | ${r.baselineText ?? fmt(r.baseline)} | ${ratioCell(r)} | ${r.better} |`,
+        `| ${s.title}${s.status === 'stale' ? ' (stale)' : ''} | ${r.metric} | ${r.unit} | ${r.oursText ?? fmt(r.ours)} | ${r.baselineLabel} | ${r.baselineText ?? fmt(r.baseline)} | ${ratioCell(r)} | ${r.better} | ${loadCell(r, s)} |`,
       );
     }
   }
@@ -269,7 +317,8 @@ export function renderReport(sections: BenchSection[], meta: { seconds?: number 
         : s.status === 'missing'
           ? `skipped: no \`${s.script}\` script in package.json`
           : `${s.status}${s.note ? `: ${s.note}` : ''}`;
-    out.push(`- **${s.name}** (\`npm run ${s.script}\`): ${what}${s.context ? ` — ${s.context}` : ''}`);
+    const load = s.load ? `; load average ${s.load.before.toFixed(1)} → ${s.load.after.toFixed(1)}` : '';
+    out.push(`- **${s.name}** (\`npm run ${s.script}\`): ${what}${s.context ? ` — ${s.context}` : ''}${load}`);
   }
   out.push(
     '',

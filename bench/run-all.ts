@@ -4,6 +4,7 @@
 // is reported and the others still run. Extra arguments go to every bench (e.g. nothing, usually).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BENCHES, readSection, RESULTS_DIR, writeReport, type BenchSection } from './report.js';
 
@@ -22,7 +23,9 @@ for (const b of BENCHES) {
   }
   console.log(`\n== npm run ${b.script}`);
   const t0 = Date.now();
+  const before = os.loadavg()[0];
   const r = spawnSync('npm', ['run', '-s', b.script], { cwd: root, stdio: 'inherit' });
+  const load = { before, after: os.loadavg()[0] };
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
   if (r.status !== 0) {
     failed++;
@@ -30,6 +33,7 @@ for (const b of BENCHES) {
     const s = readSection(b, t0);
     sections.push({
       ...s,
+      load,
       status: 'failed',
       note: `exit ${r.status ?? r.signal}${s.status === 'stale' ? '; the figures shown are from an earlier run' : ''}`,
     });
@@ -38,7 +42,7 @@ for (const b of BENCHES) {
   console.log(`== ${b.script} done in ${seconds} s`);
   const s = readSection(b, t0);
   if (s.status === 'stale') console.log(`== ${b.script} did not write bench/results/${b.name}.json`);
-  sections.push(s);
+  sections.push({ ...s, load });
 }
 const file = writeReport(sections, { seconds: (Date.now() - started) / 1000 });
 console.log(`\n${readFileSync(file, 'utf8')}`);

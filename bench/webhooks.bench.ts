@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -136,6 +137,8 @@ interface Level {
   p99: number;
   /** CPU the server process spent per request (ms). */
   cpuPerRequest?: number;
+  /** The machine's 1-minute load average at the end of this level. */
+  loadAverage?: number;
 }
 
 async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
@@ -167,6 +170,7 @@ async function fire(port: number, urlPath: string, concurrency: number, amount: 
   };
 }
 
+const loadBefore = os.loadavg()[0];
 const db = await benchDatabase('tipdesk_bench_webhooks');
 const dbUrl = db.url;
 const version = db.version;
@@ -216,9 +220,10 @@ try {
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
+    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
     );
   }
 
@@ -246,17 +251,17 @@ try {
 const lines = [
   `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, API + workers in one process.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ratio | non-2xx/errors |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ratio}% | ${ours.non2xx + ours.errors} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
-  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
+  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, loadAverage: ours.loadAverage };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push('');
@@ -278,6 +283,7 @@ writeFileSync(
       postgres: version,
       database: db.label,
       pool: POOL,
+      load: { before: loadBefore, after: os.loadavg()[0] },
       uniqueMessageSids: sentByService,
       submissions,
       tipsCreated: tips,

@@ -4,9 +4,11 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from './config.js';
 import { smtpEnabled, twilioEnabled } from './config.js';
 import { systemClock, type Clock } from './clock.js';
-import { createPrisma, type Db } from './db/prisma.js';
+import type pg from 'pg';
+import { createPool, createPrisma, type Db } from './db/prisma.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './health/metrics.js';
+import { JobWakeups } from './queue/wakeups.js';
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
@@ -15,6 +17,10 @@ export interface Deps {
   /** The URL the process connects with (DATABASE_URL or the embedded server's). */
   databaseUrl: string;
   prisma: Db;
+  /** The pool under `prisma`, for the hot paths that speak `pg` directly (one statement, no Prisma overhead). */
+  pool: pg.Pool;
+  /** Wakes job workers after a hot path committed jobs without a NOTIFY of their own. */
+  jobWakeups: JobWakeups;
   logger: Logger;
   clock: Clock;
   mailer: Transporter | null;
@@ -32,13 +38,16 @@ export interface DepsOverrides {
 /** Builds every shared dependency from the configuration; tests pass overrides instead of mocking modules. */
 export function createDeps(config: Config, databaseUrl: string, overrides: DepsOverrides = {}): Deps {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  const prisma = createPrisma(databaseUrl, config.DATABASE_POOL_SIZE);
+  const pool = createPool(databaseUrl, config.DATABASE_POOL_SIZE);
+  const prisma = createPrisma(databaseUrl, config.DATABASE_POOL_SIZE, pool);
   const mailer = overrides.mailer !== undefined ? overrides.mailer : smtpEnabled(config) ? nodemailer.createTransport(config.SMTP_URL!) : null;
   const twilioClient = overrides.twilio !== undefined ? overrides.twilio : twilioEnabled(config) ? createTwilioClient(config) : null;
   return {
     config,
     databaseUrl,
     prisma,
+    pool,
+    jobWakeups: new JobWakeups(databaseUrl, logger),
     logger,
     clock: overrides.clock ?? systemClock,
     mailer,
@@ -73,5 +82,6 @@ class RebasedRequestClient extends twilio.RequestClient {
 
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.mailer?.close();
+  await deps.jobWakeups.close();
   await deps.prisma.$disconnect();
 }

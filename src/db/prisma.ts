@@ -4,13 +4,18 @@ import { PrismaClient, Prisma } from '../generated/prisma/client.js';
 
 export { Prisma, PrismaClient };
 
-export function createPrisma(databaseUrl: string, poolSize = 10) {
+/** The process's connection pool, shared by Prisma and the few hot paths that speak `pg` directly. */
+export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   // When the server ends a connection (restart, failover, admin termination) while it is checked
   // out between two queries, pg emits 'error' on it with nobody listening, and that ends the
   // process. With a listener the next query on it fails instead and the pool replaces it.
   // (Found by the soak: a PostgreSQL restart crashed the API.)
   pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+export function createPrisma(databaseUrl: string, poolSize = 10, pool: pg.Pool = createPool(databaseUrl, poolSize)) {
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   // Raw mail bytes can be megabytes: nobody loads them by accident.
   return new PrismaClient({

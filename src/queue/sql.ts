@@ -40,6 +40,11 @@ export async function notifyWorkers(db: Tx, reason: string): Promise<void> {
   await db.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, ${reason})`;
 }
 
+/** Wakes every listening worker once per kind, in one statement (JobWakeups; after the jobs committed). */
+export async function notifyKinds(pool: pg.Pool, kinds: string[]): Promise<void> {
+  await pool.query(`SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k`, [JOB_CHANNEL, kinds]);
+}
+
 /** Subscribes a worker's listener connection to the job channel. */
 export async function listenForJobs(client: pg.Client): Promise<void> {
   await client.query(`LISTEN ${JOB_CHANNEL}`);
@@ -83,13 +88,12 @@ export async function completeJobs(pool: pg.Pool, ids: string[], workerId: strin
   );
 }
 
-/** Extends a running job's lease while its worker still holds it. */
-export async function renewLease(pool: pg.Pool, id: string, workerId: string, leaseSeconds: number): Promise<void> {
-  await pool.query(`UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = $2::uuid AND locked_by = $3`, [
-    leaseSeconds,
-    id,
-    workerId,
-  ]);
+/** Extends running jobs' leases while their worker still holds them. */
+export async function renewLeases(pool: pg.Pool, ids: string[], workerId: string, leaseSeconds: number): Promise<void> {
+  await pool.query(
+    `UPDATE job SET locked_until = now() + make_interval(secs => $1::float8) WHERE id = ANY($2::uuid[]) AND locked_by = $3 AND state = 'RUNNING'`,
+    [leaseSeconds, ids, workerId],
+  );
 }
 
 /** A failed attempt: DEAD for good, or QUEUED again after `delaySeconds`. */

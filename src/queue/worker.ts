@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
 import { maintainQueue } from './maintenance.js';
-import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLease, type ClaimedRow } from './sql.js';
+import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLeases, type ClaimedRow } from './sql.js';
 
 // Runs the PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
 // number of worker processes share one database; a claim is a lease that another
@@ -22,6 +22,13 @@ export interface WorkerOptions<D> {
   definitions: WorkerJob<any, D>[];
   logger: Logger;
   concurrency?: number;
+  /**
+   * Jobs claimed beyond the free slots and held, leased, in memory until a slot frees: one round
+   * trip claims many and a finished job's slot is refilled without one. Default 4 × concurrency.
+   * A held job counts against its lease like a running one, so a killed worker's held jobs come
+   * back with its running ones; one held for a third of the lease is handed back instead.
+   */
+  prefetch?: number;
   leaseSeconds?: number;
   pollSeconds?: number;
   backoffBaseSeconds?: number;
@@ -51,6 +58,10 @@ export class Worker<D> {
   private timers: NodeJS.Timeout[] = [];
   /** Finished jobs whose COMPLETED update rides along with the next claim (one round trip for both). */
   private completed: { id: string; kind: string }[] = [];
+  /** Claimed jobs waiting for a free slot, with when they were claimed (Date.now()). */
+  private held: { job: ClaimedRow; at: number }[] = [];
+  /** A COMPLETED update of its own, for when no claim is coming soon (jobs are held). */
+  private flushing?: Promise<void>;
   private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId'>> & Pick<WorkerOptions<D>, 'onJobEvent'>;
 
   constructor(opts: WorkerOptions<D>) {
@@ -68,6 +79,7 @@ export class Worker<D> {
       shutdownGraceMs: 10_000,
       ...opts,
     } as typeof this.o;
+    this.o.prefetch = opts.prefetch ?? 4 * this.o.concurrency;
   }
 
   async start(): Promise<void> {
@@ -90,6 +102,9 @@ export class Worker<D> {
     );
     maintenance.unref();
     this.timers.push(maintenance);
+    const renewal = setInterval(() => this.renewRunning(), (this.o.leaseSeconds * 1000) / 3);
+    renewal.unref();
+    this.timers.push(renewal);
     void this.maintain().catch(() => {});
     this.o.logger.info({ worker: this.id, kinds: [...this.defs.keys()], concurrency: this.o.concurrency }, 'worker started');
   }
@@ -101,6 +116,7 @@ export class Worker<D> {
     this.timers.forEach(clearInterval);
     this.wake();
     await this.loopDone;
+    await this.handBack(this.held.splice(0).map((h) => h.job.id));
     const inflight = [...this.running.values()].map((r) => r.promise);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((r) => (graceTimer = setTimeout(() => r('timeout'), this.o.shutdownGraceMs)));
@@ -114,6 +130,7 @@ export class Worker<D> {
       await notifyWorkers(this.o.prisma, 'released');
       this.o.logger.warn({ released: ids.length }, 'released unfinished jobs on shutdown');
     }
+    await this.flushing;
     await this.flushCompleted().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
     await this.listener?.end().catch(() => {});
     await this.pool?.end().catch(() => {});
@@ -151,13 +168,18 @@ export class Worker<D> {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.o.concurrency - this.running.size;
+      this.startHeld();
+      // Claim when slots are free and nothing is held, or early, while half the held jobs remain.
+      const want = this.o.concurrency + this.o.prefetch - this.running.size - this.held.length;
+      const claiming = want > 0 && (this.held.length === 0 ? this.running.size < this.o.concurrency : this.held.length <= this.o.prefetch / 2);
       let claimed = 0;
-      if (free > 0) {
+      if (claiming) {
         try {
-          const jobs = await this.claim(free);
+          const jobs = await this.claim(want);
           claimed = jobs.length;
-          for (const job of jobs) this.run(job);
+          const at = Date.now();
+          for (const job of jobs) this.held.push({ job, at });
+          this.startHeld();
           failures = 0;
         } catch (err) {
           failures++;
@@ -169,9 +191,28 @@ export class Worker<D> {
       // A full batch means there may be more: claim again once a slot frees up (a finished
       // job wakes the loop). A short batch means every due job is taken (SKIP LOCKED only
       // skips rows other workers are claiming), so wait for a notification or the poll.
-      if (claimed > 0 && claimed === free && this.running.size < this.o.concurrency) continue;
+      if (claimed > 0 && claimed === want && this.running.size < this.o.concurrency) continue;
       await this.sleep(this.o.pollSeconds * 1000);
     }
+  }
+
+  /** Runs held jobs in the free slots; one held too long (its lease running out) is handed back. */
+  private startHeld(): void {
+    const stale: string[] = [];
+    const maxAge = (this.o.leaseSeconds * 1000) / 3;
+    while (this.held.length && this.running.size < this.o.concurrency && !this.stopping) {
+      const { job, at } = this.held.shift()!;
+      if (Date.now() - at > maxAge) stale.push(job.id);
+      else this.run(job);
+    }
+    if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
+  }
+
+  /** Claimed jobs that never started go back to the queue at once, their attempt not counted. */
+  private async handBack(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await releaseJobs(this.o.prisma, ids, this.id);
+    await notifyWorkers(this.o.prisma, 'released');
   }
 
   /** Wakes the claim loop; a poke while it is busy makes the next sleep return at once. */
@@ -229,15 +270,29 @@ export class Worker<D> {
     return rows;
   }
 
+  /** While jobs are held no claim comes soon: record finished ones on the next tick, batched. */
+  private scheduleFlush(): void {
+    if (this.flushing || !this.held.length) return;
+    this.flushing = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.flushCompleted())
+      .catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not record finished jobs; the next claim will'))
+      .finally(() => (this.flushing = undefined));
+  }
+
   private async flushCompleted(): Promise<void> {
     if (!this.completed.length) return;
     const done = this.completed;
     this.completed = [];
-    await completeJobs(
-      this.pool!,
-      done.map((d) => d.id),
-      this.id,
-    );
+    try {
+      await completeJobs(
+        this.pool!,
+        done.map((d) => d.id),
+        this.id,
+      );
+    } catch (err) {
+      this.completed.unshift(...done);
+      throw err;
+    }
     for (const d of done) this.o.onJobEvent?.('completed', d.kind);
   }
 
@@ -254,15 +309,7 @@ export class Worker<D> {
 
   private async execute(job: ClaimedRow, signal: AbortSignal): Promise<void> {
     const def = this.defs.get(job.kind)!;
-    const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
-    // Long handlers renew their lease so a slow job is not mistaken for a dead worker.
-    const renew = setInterval(
-      () => {
-        void renewLease(this.pool!, job.id, this.id, this.o.leaseSeconds).catch(() => {});
-      },
-      (this.o.leaseSeconds * 1000) / 3,
-    );
-    renew.unref();
+    // The lease of a long handler is renewed by renewRunning() so it is not mistaken for a dead worker.
     try {
       const parsed = def.payload.safeParse(job.payload);
       if (!parsed.success)
@@ -270,7 +317,10 @@ export class Worker<D> {
       await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
       // Recorded by the next claim, which the freed slot triggers at once (or by stop()). A crash
       // before that runs the job again after its lease: handlers are idempotent.
-      if (!signal.aborted) this.completed.push({ id: job.id, kind: job.kind });
+      if (!signal.aborted) {
+        this.completed.push({ id: job.id, kind: job.kind });
+        this.scheduleFlush();
+      }
     } catch (err) {
       // stop() already handed this job back; its failure on the abort is not an attempt.
       if (signal.aborted) return;
@@ -281,11 +331,16 @@ export class Worker<D> {
       await recordFailure(this.pool!, { id: job.id, workerId: this.id, dead, error: message.slice(0, 2000), delaySeconds: delay });
       this.o.onJobEvent?.(dead ? 'dead' : 'retry', job.kind);
       if (!dead) this.wakeIn(delay * 1000);
+      const log = this.o.logger.child({ job: job.id, kind: job.kind, attempt: job.attempts });
       if (dead) log.error({ err: message }, 'job is dead');
       else log.warn({ err: message, retryInSeconds: Math.round(delay) }, 'job failed; will retry');
-    } finally {
-      clearInterval(renew);
     }
+  }
+
+  /** Extends the lease of every running job in one statement (a timer per job cost more than the jobs). */
+  private renewRunning(): void {
+    const ids = [...this.running.keys()];
+    if (ids.length) void renewLeases(this.pool!, ids, this.id, this.o.leaseSeconds).catch(() => {});
   }
 
   /** Expired leases go back to the queue (their worker died); old completed jobs are pruned. */

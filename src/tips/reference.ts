@@ -14,14 +14,14 @@ export function referenceDay(at: Date, timeZone: string): string {
   return `${get('year')}${get('month')}${get('day')}`;
 }
 
-/** Next code for the day, e.g. T-260321-0042: short enough to read out over the phone. */
+/**
+ * Next code for the day, e.g. T-260321-0042: short enough to read out over the phone. Numbers
+ * come from the day's SEQUENCE (prisma/migrations/20261202080000_intake_fast_path), which holds
+ * no lock until commit: new tips of a day no longer queue behind each other's commits.
+ */
 export async function nextReference(tx: Tx, at: Date, timeZone: string): Promise<string> {
-  const day = referenceDay(at, timeZone);
-  const rows = await tx.$queryRaw<{ last: number }[]>`
-    INSERT INTO tip_reference_counter (day, last) VALUES (${day}, 1)
-    ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
-    RETURNING last`;
-  return `T-${day}-${String(rows[0].last).padStart(4, '0')}`;
+  const rows = await tx.$queryRaw<{ reference: string }[]>`SELECT tip_reference_next(${referenceDay(at, timeZone)}) AS reference`;
+  return rows[0].reference;
 }
 
 export function findReference(text: string | null | undefined): string | null {

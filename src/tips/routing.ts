@@ -79,12 +79,12 @@ async function senderState(tx: Tx, deps: Deps, channel: Channel, contact: Contac
 }
 
 /**
- * The day's reference counter is one row; bumping it inside the webhook's transaction would
- * hold its lock through every commit's disk flush and serialize all new tips. So a message that
- * will most likely open a tip takes its number first, in its own statement committed without
- * waiting for the flush. That is still safe: the tip that uses the number commits durably
- * later, which flushes the write-ahead log past the bump; a crash before that loses only an
- * unused number. A wrong guess (rare races) leaves a gap in the day's numbers, nothing worse.
+ * A reference code taken before the caller's transaction, for a message that will most likely
+ * open a tip. (The SMS webhook no longer needs it: acceptContactMessage takes the number inside
+ * its one statement; a day's numbers come from a SEQUENCE that holds no lock until commit.)
+ * The number is taken with an asynchronous commit: the tip that uses it commits durably later,
+ * which flushes the write-ahead log past it. A wrong guess (rare races) leaves a gap in the
+ * day's numbers, nothing worse.
  */
 export async function preallocateReference(
   deps: Deps,
@@ -94,16 +94,14 @@ export async function preallocateReference(
   const day = referenceDay(deps.clock.now(), deps.config.TIMEZONE);
   const col = COLUMN[o.contact.kind];
   // One round trip: no number for a redelivery or for a contact with an open tip (a follow-up).
-  const rows = await deps.prisma.$queryRaw<{ last: number }[]>`
+  const rows = await deps.prisma.$queryRaw<{ reference: string }[]>`
     WITH skip AS (
       SELECT ${o.keyword !== 'new'}::boolean AND (
         EXISTS (SELECT 1 FROM submission WHERE channel = ${o.channel}::"Channel" AND external_id = ${o.externalId})
         OR EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.${col} = ${o.contact.value})) AS yes)
-    INSERT INTO tip_reference_counter (day, last)
-    SELECT ${day}, 1 FROM skip, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE NOT skip.yes
-    ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
-    RETURNING last`;
-  return rows[0] ? `T-${day}-${String(rows[0].last).padStart(4, '0')}` : null;
+    SELECT tip_reference_next(${day}) AS reference
+    FROM skip, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE NOT skip.yes`;
+  return rows[0]?.reference ?? null;
 }
 
 export interface RouteTarget {

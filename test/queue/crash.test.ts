@@ -61,4 +61,38 @@ describe('a worker killed mid-job', () => {
     expect(runs).toEqual([{ id, attempt: 2 }]);
     expect(h.logs.text).toContain('recovered jobs whose lease expired');
   });
+
+  it('gives back the jobs it had claimed ahead and not started, with its running one, within the lease', async () => {
+    await rescuer?.stop();
+    rescuer = undefined;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await h.deps.prisma.$transaction((tx) => insertJob(tx, 'hang', { n: i }, { maxAttempts: 5 })))!);
+
+    // Concurrency 1 with the default prefetch (4 × concurrency): one job runs, four are held.
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/queue/fixtures/hang-worker.ts'), h.db.url, '2'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const claimed = await waitFor(async () => /claimed (\S+) by (\S+)/.exec(out), 30_000, 'child to claim jobs');
+    const owned = await h.deps.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM job WHERE locked_by = ${claimed[2]} AND state = 'RUNNING'`;
+    expect(owned[0].n).toBe(5);
+    const exited = new Promise((r) => child!.once('exit', () => r(null)));
+    child.kill('SIGKILL');
+    await exited;
+
+    const runs: string[] = [];
+    rescuer = await startWorker({
+      prisma: h.deps.prisma,
+      databaseUrl: h.db.url,
+      logger: h.deps.logger,
+      leaseSeconds: 5,
+      maintenanceSeconds: 0.5,
+      definitions: [testJob('hang', async (_d, _p, ctx) => void runs.push(ctx.id))],
+    });
+    for (const id of ids) await waitForJobState(h.deps.prisma, id, 'COMPLETED', 30_000);
+    expect(runs.sort()).toEqual([...ids].sort());
+  });
 });

@@ -1,0 +1,81 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { notifyKinds } from './sql.js';
+
+/**
+ * Wakes the workers for jobs that hot paths (webhooks) inserted without a NOTIFY of their own.
+ *
+ * A NOTIFY inside a transaction takes a cluster-wide lock at commit and holds it through the
+ * commit's disk flush, so a NOTIFY per webhook serialized every webhook behind every other one.
+ * Here the caller commits first (durably), then calls poke(); pokes within `delayMs`, and any
+ * that arrive while a notification is on its way, go out together as one statement on a
+ * connection of our own that commits without waiting for the flush (a lost notification costs
+ * nothing: workers also poll). One notification at a time, so under a storm the notifications
+ * cost one round trip per batch, not one per request.
+ */
+export class JobWakeups {
+  private pending = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private sending?: Promise<void>;
+  private pool?: pg.Pool;
+  private closed = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly delayMs = 2,
+  ) {}
+
+  /** Announces committed jobs of `kind` (soon, together with others). */
+  poke(kind: string): void {
+    if (this.closed) return;
+    this.pending.add(kind);
+    if (!this.timer && !this.sending) this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sending = this.send().finally(() => {
+        this.sending = undefined;
+        if (this.pending.size && !this.closed) this.schedule();
+      });
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  private async send(): Promise<void> {
+    const kinds = [...this.pending];
+    this.pending.clear();
+    if (!kinds.length) return;
+    this.pool ??= this.createPool();
+    try {
+      await notifyKinds(this.pool, kinds);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not wake the job workers; they will find the jobs on their next poll');
+    }
+  }
+
+  private createPool(): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.databaseUrl,
+      max: 1,
+      options: '-c synchronous_commit=off',
+      application_name: 'tipdesk-wakeups',
+    } as pg.PoolConfig);
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return pool;
+  }
+
+  /** Sends what is pending and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sending;
+    if (this.pending.size) await this.send();
+    this.closed = true;
+    await this.pool?.end().catch(() => {});
+  }
+}
