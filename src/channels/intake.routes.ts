@@ -6,6 +6,7 @@ import { requireRole } from '../users/auth.middleware.js';
 import { parse } from '../http/validate.js';
 import { retrySubmission } from './submissions.js';
 import { intakeHealth } from './intake-sources.js';
+import { channelAdapters } from './index.js';
 
 const StateSchema = z.enum(['RECEIVED', 'PROCESSED', 'SKIPPED', 'QUARANTINED']);
 
@@ -42,7 +43,8 @@ export function intakeRoutes(deps: Deps): Router {
   // Reconciliation per channel: counts, last success, backlog — a silent stall shows here.
   r.get('/intake/health', requireRole('ADMIN', 'EDITOR'), async (_req, res) => {
     const staleAfterMs = Math.max(3 * deps.config.IMAP_POLL_SECONDS * 1000, 5 * 60_000);
-    res.json(await intakeHealth(deps.prisma, deps.clock.now(), staleAfterMs));
+    const silentAfter = Object.assign({}, ...channelAdapters.filter((a) => a.silence && a.enabled(deps.config)).map((a) => a.silence!(deps.config)));
+    res.json(await intakeHealth(deps.prisma, deps.clock.now(), staleAfterMs, silentAfter));
   });
   return r;
 }

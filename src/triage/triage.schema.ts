@@ -194,7 +194,7 @@ export const MessageViewSchema = z
     fullBody: z.string().nullable(),
     createdAt: DateTime,
     sentAt: DateTime.nullable(),
-    deliveryState: z.enum(['RECEIVED', 'QUEUED', 'SENT', 'FAILED', 'SUPPRESSED']),
+    deliveryState: z.enum(['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'FAILED', 'SUPPRESSED']),
     deliveryError: z.string().nullable(),
     author: UserRefSchema.nullable(),
     attachments: z.array(AttachmentViewSchema),
