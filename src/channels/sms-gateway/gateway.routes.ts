@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import type { ZodError } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError, zodToAppError } from '../../errors.js';
 import { IntakeCounters } from '../twilio/intake-counters.js';
@@ -49,7 +50,7 @@ export function gatewayRoutes(deps: Deps): Router {
     } catch {
       throw new AppError('VALIDATION', 'SMS gateway webhook body is not JSON');
     }
-    const parse = <T>(r: { success: true; data: T } | { success: false; error: import('zod').ZodError }, what: string): T => {
+    const parse = <T>(r: { success: true; data: T } | { success: false; error: ZodError }, what: string): T => {
       if (r.success) return r.data;
       const err = zodToAppError(r.error, what);
       counters.error(GATEWAY_SOURCE, 'SMS_GATEWAY', err.message);
