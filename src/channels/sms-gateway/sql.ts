@@ -56,7 +56,7 @@ export async function markSilent(tx: Tx, source: string, before: Date, now: Date
   const rows = await tx.$queryRaw<{ lastSpoke: Date }[]>`
     UPDATE intake_source SET last_error = ${note}, last_error_at = ${now}::timestamptz, updated_at = now()
     WHERE id = ${source} AND last_success_at IS NOT NULL AND last_success_at < ${before}::timestamptz
-      AND NOT (last_error_at IS NOT NULL AND last_error_at >= last_success_at AND last_error LIKE 'phone silent%')
+      AND NOT (last_error_at IS NOT NULL AND last_error_at > last_success_at AND last_error LIKE 'phone silent%')
     RETURNING last_success_at AS "lastSpoke"`;
   return rows[0]?.lastSpoke ?? null;
 }
