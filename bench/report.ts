@@ -38,6 +38,7 @@ export interface BenchSection {
 export const BENCHES = [
   { name: 'queue', title: 'Job queue vs pg-boss', script: 'bench:queue' },
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
+  { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
 ] as const;
@@ -203,7 +204,13 @@ function emailRows(d: Json): BenchRow[] {
   return rows;
 }
 
-const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = { queue: queueRows, webhooks: webhookRows, api: apiRows, email: emailRows };
+const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = {
+  queue: queueRows,
+  webhooks: webhookRows,
+  'sms-gateway': webhookRows,
+  api: apiRows,
+  email: emailRows,
+};
 
 export function fmt(v: unknown, digits?: number): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
