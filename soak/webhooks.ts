@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 
 // Posts signed webhooks the way Twilio does: form-encoded, X-Twilio-Signature over the public
 // URL and the parameters, a 15 s timeout, and (here) retries on connection errors, timeouts
@@ -23,6 +24,8 @@ export interface WebhookSenderOptions {
   /** Give up retrying after this time (epoch ms). */
   deadline: () => number;
   timeoutMs?: number;
+  /** SMS_GATEWAY_SIGNING_KEY, for the hotline phone's webhooks. */
+  gatewayKey?: string;
 }
 
 export interface Delivery {
@@ -39,7 +42,7 @@ export class WebhookSender {
   private readonly o: Required<WebhookSenderOptions>;
 
   constructor(o: WebhookSenderOptions) {
-    this.o = { timeoutMs: 15_000, ...o };
+    this.o = { timeoutMs: 15_000, gatewayKey: '', ...o };
   }
 
   /** One attempt. */
@@ -69,12 +72,45 @@ export class WebhookSender {
     return { outcome, text };
   }
 
+  /** One SMS Gateway webhook attempt: JSON, signed when sent like the app (hex HMAC-SHA256 of body + X-Timestamp). */
+  async postGateway(key: string, body: string): Promise<{ outcome: Outcome; text: string }> {
+    const urlPath = '/webhooks/sms-gateway';
+    const started = Date.now();
+    const ts = String(Math.floor(started / 1000));
+    let outcome: Outcome;
+    let text = '';
+    try {
+      const res = await fetch(`${this.o.baseUrl}${urlPath}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(this.o.gatewayKey, body, ts) },
+        body,
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+      text = await res.text();
+      outcome = { kind: 'status', status: res.status };
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      outcome = { kind: 'error', error: err.cause?.code ?? err.name ?? 'error' };
+    }
+    this.attempts.push({ key, path: urlPath, outcome, at: started, ms: Date.now() - started });
+    return { outcome, text };
+  }
+
   /** Retries like Twilio until a 2xx (or a 4xx, which retrying cannot fix) or the deadline. */
-  async deliver(urlPath: string, key: string, params: Record<string, string>): Promise<Delivery> {
+  deliver(urlPath: string, key: string, params: Record<string, string>): Promise<Delivery> {
+    return this.retry(() => this.post(urlPath, key, params));
+  }
+
+  /** Retries like the app (it backs off and retries for days) until a 2xx, a 4xx or the deadline. */
+  deliverGateway(key: string, body: string): Promise<Delivery> {
+    return this.retry(() => this.postGateway(key, body));
+  }
+
+  private async retry(attempt: () => Promise<{ outcome: Outcome; text: string }>): Promise<Delivery> {
     let n = 0;
     for (;;) {
       n++;
-      const { outcome, text } = await this.post(urlPath, key, params);
+      const { outcome, text } = await attempt();
       if (outcome.kind === 'status' && outcome.status < 500) {
         return { ok: outcome.status >= 200 && outcome.status < 300, status: outcome.status, text, attempts: n };
       }

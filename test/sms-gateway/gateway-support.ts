@@ -36,7 +36,7 @@ export interface SentMessage {
  * connection before answering (the crash window).
  */
 export async function startFakeGateway() {
-  const posts: { auth: string | undefined; query: string; body: SentMessage }[] = [];
+  const posts: { auth: string | undefined; query: string; body: SentMessage; accepted: boolean }[] = [];
   const messages = new Map<string, { body: SentMessage; state: string }>();
   const state = { refuse: 0, dropAfterAccept: 0, status503: 0 };
   const server: Server = createServer((req, res) => {
@@ -56,7 +56,8 @@ export async function startFakeGateway() {
       }
       if (req.method === 'POST' && url.pathname === '/message') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as SentMessage;
-        posts.push({ auth: req.headers.authorization, query: url.search, body });
+        const rec = { auth: req.headers.authorization, query: url.search, body, accepted: false };
+        posts.push(rec);
         if (state.status503 > 0) {
           state.status503--;
           json(503, { message: 'Service Unavailable' });
@@ -68,6 +69,7 @@ export async function startFakeGateway() {
         }
         const id = body.id ?? randomBytes(10).toString('base64url');
         messages.set(id, { body: { ...body, id }, state: 'Pending' });
+        rec.accepted = true;
         if (state.dropAfterAccept > 0) {
           state.dropAfterAccept--;
           req.socket.destroy();
@@ -100,7 +102,8 @@ export async function startFakeGateway() {
     posts,
     messages,
     state,
-    sentTo: (phone: string) => posts.filter((p) => p.body.phoneNumbers.includes(phone)),
+    /** The SMS the phone accepted for this number (refused attempts are in `posts` only). */
+    sentTo: (phone: string) => posts.filter((p) => p.accepted && p.body.phoneNumbers.includes(phone)),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
