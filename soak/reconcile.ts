@@ -252,6 +252,7 @@ export async function reconcile(o: {
   {
     const expectedTips =
       ledger.sms.filter((s) => s.expect === 'tip').length +
+      ledger.gateway.filter((g) => g.expect === 'tip').length +
       ledger.calls.length +
       ledger.emails.filter((e) => e.expect === 'tip').length +
       ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
@@ -401,7 +402,7 @@ export async function reconcile(o: {
         rejected.push(`${a.path} ${a.key}: ${a.outcome.status}`);
       } else {
         byOutcome.ok++;
-        const channel = a.path.endsWith('/sms') ? 'SMS' : 'VOICE';
+        const channel = a.path.endsWith('/sms-gateway') ? 'SMS_GATEWAY' : a.path.endsWith('/sms') ? 'SMS' : 'VOICE';
         if (!byKey.has(`${channel}|${a.key}`)) lies.push(`${a.path} ${a.key} answered ${a.outcome.status} but nothing is stored`);
       }
     }
