@@ -12,16 +12,19 @@
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
 // else an embedded PostgreSQL. Options: --concurrency 1,10,50  --requests 600,3000,6000  --warmup 500
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
+import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level } from './webhook-bench-kit.js';
+
+const fire = (port: number, urlPath: string, c: number, amount: number, target: Level['target']) =>
+  fireWith(port, urlPath, c, amount, target, signedRequest);
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +37,6 @@ const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
 const POOL = 10;
-const ROOT = path.resolve(import.meta.dirname, '..');
 const PUBLIC = 'https://tips.example-paper.cn';
 const KEY = randomBytes(16).toString('hex');
 const BODIES = [
@@ -43,49 +45,6 @@ const BODIES = [
   '平城区社区服务站周六有义诊吗？想带老母亲去量血压。',
   '小区门口的井盖松动了，电动车压过去响得厉害。',
 ];
-
-async function sql(url: string, text: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  });
-}
 
 let sent = 0;
 /** One new signed sms:received per request: a fresh event id and sender. */
@@ -106,47 +65,6 @@ function signedRequest() {
   });
   const ts = String(Math.floor(Date.now() / 1000));
   return { body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(KEY, body, ts) } };
-}
-
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-interface Level {
-  target: 'tipdesk' | 'ceiling';
-  concurrency: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  cpuPerRequest?: number;
-}
-
-async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: concurrency,
-    amount,
-    requests: [{ method: 'POST', path: urlPath, setupRequest: (req) => ({ ...req, ...signedRequest() }) }],
-  });
-  const done = result.requests.total;
-  return {
-    target,
-    concurrency,
-    requests: done,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    rps: Math.round(done / (result.duration || 1)),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
 }
 
 const db = await benchDatabase('tipdesk_bench_sms_gateway');
@@ -214,7 +132,7 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
-  acks = new Set(fake.posts.map((p) => p.body.id)).size;
+  acks = new Set(fake.posts.filter((p) => p.accepted).map((p) => p.body.id)).size;
   const unprocessed = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE state <> 'PROCESSED'`)).rows[0].n);
   if (unprocessed) console.error(`${unprocessed} submissions not processed`);
   await c.end();

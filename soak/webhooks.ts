@@ -45,44 +45,33 @@ export class WebhookSender {
     this.o = { timeoutMs: 15_000, gatewayKey: '', ...o };
   }
 
-  /** One attempt. */
-  async post(urlPath: string, key: string, params: Record<string, string>): Promise<{ outcome: Outcome; text: string }> {
+  /** One Twilio attempt: form-encoded, X-Twilio-Signature over the public URL and the parameters. */
+  post(urlPath: string, key: string, params: Record<string, string>): Promise<{ outcome: Outcome; text: string }> {
     const signature = twilio.getExpectedTwilioSignature(this.o.authToken, `${this.o.publicBaseUrl}${urlPath}`, params);
-    const started = Date.now();
-    let outcome: Outcome;
-    let text = '';
-    try {
-      const res = await fetch(`${this.o.baseUrl}${urlPath}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': signature,
-          'i-twilio-idempotency-token': `${key}-${started}`,
-        },
-        body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.timeout(this.o.timeoutMs),
-      });
-      text = await res.text();
-      outcome = { kind: 'status', status: res.status };
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      outcome = { kind: 'error', error: err.cause?.code ?? err.name ?? 'error' };
-    }
-    this.attempts.push({ key, path: urlPath, outcome, at: started, ms: Date.now() - started });
-    return { outcome, text };
+    return this.attempt(urlPath, key, new URLSearchParams(params).toString(), (started) => ({
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signature,
+      'i-twilio-idempotency-token': `${key}-${started}`,
+    }));
   }
 
   /** One SMS Gateway webhook attempt: JSON, signed when sent like the app (hex HMAC-SHA256 of body + X-Timestamp). */
-  async postGateway(key: string, body: string): Promise<{ outcome: Outcome; text: string }> {
-    const urlPath = '/webhooks/sms-gateway';
+  postGateway(key: string, body: string): Promise<{ outcome: Outcome; text: string }> {
+    return this.attempt('/webhooks/sms-gateway', key, body, (started) => {
+      const ts = String(Math.floor(started / 1000));
+      return { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(this.o.gatewayKey, body, ts) };
+    });
+  }
+
+  /** One POST, recorded with its outcome (a status, or the connection error). */
+  private async attempt(urlPath: string, key: string, body: string, headers: (started: number) => Record<string, string>) {
     const started = Date.now();
-    const ts = String(Math.floor(started / 1000));
     let outcome: Outcome;
     let text = '';
     try {
       const res = await fetch(`${this.o.baseUrl}${urlPath}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(this.o.gatewayKey, body, ts) },
+        headers: headers(started),
         body,
         signal: AbortSignal.timeout(this.o.timeoutMs),
       });

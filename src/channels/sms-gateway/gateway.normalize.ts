@@ -1,22 +1,12 @@
-import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
 import { parseKeyword } from '../../tips/keywords.js';
 import { routeByContact } from '../../tips/routing.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
-import { markProcessed } from '../submissions.js';
+import { claimSubmission, markProcessed } from '../submissions.js';
 import type { Normalizer } from '../types.js';
 import type { GatewayMeta } from './gateway-intake.service.js';
 import { normalizePhone } from './gateway.replies.js';
 import { EnvelopeSchema, ReceivedPayloadSchema } from './gateway.schema.js';
-
-/** Locks the submission row; null when another run already finished it. */
-async function claimSubmission(tx: Tx, id: string): Promise<{ tipId: string | null } | null> {
-  const rows = await tx.$queryRaw<{ state: string; tipId: string | null }[]>`
-    SELECT state::text, tip_id::text AS "tipId" FROM submission WHERE id = ${id}::uuid FOR UPDATE`;
-  const row = rows[0];
-  if (!row || row.state === 'PROCESSED' || row.state === 'SKIPPED') return null;
-  return { tipId: row.tipId };
-}
 
 // The phone's clock is trusted for the thread's time only within reason: a webhook the app
 // retried for hours shows when the SMS really came; a phone set to the wrong year does not.

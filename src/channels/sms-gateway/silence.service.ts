@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.js';
+import { periodicService } from '../../lifecycle/periodic.js';
 import type { Service } from '../../lifecycle/service.js';
 import type { SendEmailPayload } from '../../messaging/send-email.job.js';
 import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
@@ -47,28 +48,5 @@ export async function checkSilence(deps: Pick<Deps, 'prisma' | 'clock' | 'config
 
 /** The periodic check as a worker Service (runs while the channel is on). */
 export function silenceService(deps: Deps, opts: { intervalMs?: number } = {}): Service {
-  const intervalMs = opts.intervalMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const tick = () => {
-    running = checkSilence(deps)
-      .catch((err) => deps.logger.warn({ err: (err as Error).message }, 'SMS gateway silence check failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  return {
-    name: 'SMS gateway silence check',
-    async start() {
-      stopped = false;
-      timer = setTimeout(tick, Math.min(intervalMs, 1000));
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return periodicService('SMS gateway silence check', { intervalMs: opts.intervalMs ?? 60_000, logger: deps.logger, tick: () => checkSilence(deps) });
 }
