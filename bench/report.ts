@@ -42,6 +42,7 @@ export interface BenchSection {
 export const BENCHES = [
   { name: 'queue', title: 'Job queue vs pg-boss', script: 'bench:queue' },
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
+  { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
   // Channels that may not exist yet on a branch: run-all skips a missing script.

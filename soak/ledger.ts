@@ -45,6 +45,19 @@ export interface PrivacyStats {
   problems: string[];
 }
 
+/** One SMS to the hotline's own number, forwarded by the gateway phone (sms:received). */
+export interface GatewayItem {
+  /** The event id: the same on every redelivery. */
+  eventId: string;
+  /** The sender as stored (E.164); the phone reports it without +86. */
+  from: string;
+  token: string;
+  expect: SmsExpect;
+  threadOf?: string;
+  redeliveries: number;
+  accepted: boolean;
+}
+
 export interface CallItem {
   callSid: string;
   from: string;
@@ -95,6 +108,7 @@ export interface ApiStats {
 
 export interface Ledger {
   sms: SmsItem[];
+  gateway: GatewayItem[];
   calls: CallItem[];
   emails: EmailItem[];
   api: ApiStats;
@@ -106,6 +120,7 @@ export interface Ledger {
 export function newLedger(): Ledger {
   return {
     sms: [],
+    gateway: [],
     calls: [],
     emails: [],
     api: { calls: 0, byStatus: {}, connectionErrors: 0, categorized: 0, assigned: 0, claimRaces: [] },

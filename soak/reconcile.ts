@@ -3,6 +3,8 @@ import type { ReceivedMail } from '../test/support/smtp.js';
 import type { Ledger } from './ledger.js';
 import type { SentSms } from './twilio-fake.js';
 import type { Attempt } from './webhooks.js';
+import type { SentMessage } from '../test/sms-gateway/gateway-support.js';
+import { reconcileGateway } from './reconcile-gateway.js';
 
 // After the drain: what was sent (the ledger) against what the system holds and what it sent
 // out. Each check reports expected and actual numbers and the first offending items.
@@ -53,6 +55,7 @@ export async function reconcile(o: {
   attempts: Attempt[];
   smtp: ReceivedMail[];
   sms: SentSms[];
+  gatewayPosts: { body: SentMessage; accepted: boolean }[];
   ackDomain: string;
 }): Promise<{ checks: Check[]; dead: DeadJob[] }> {
   const { db, ledger } = o;
@@ -140,6 +143,8 @@ export async function reconcile(o: {
     );
     void madeTips;
   }
+
+  checks.push(...(await reconcileGateway(db, ledger, o.gatewayPosts)));
 
   // --- voice ---------------------------------------------------------------------------------
   {
@@ -247,6 +252,7 @@ export async function reconcile(o: {
   {
     const expectedTips =
       ledger.sms.filter((s) => s.expect === 'tip').length +
+      ledger.gateway.filter((g) => g.expect === 'tip').length +
       ledger.calls.length +
       ledger.emails.filter((e) => e.expect === 'tip').length +
       ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
@@ -439,7 +445,7 @@ export async function reconcile(o: {
         rejected.push(`${a.path} ${a.key}: ${a.outcome.status}`);
       } else {
         byOutcome.ok++;
-        const channel = a.path.endsWith('/sms') ? 'SMS' : 'VOICE';
+        const channel = a.path.endsWith('/sms-gateway') ? 'SMS_GATEWAY' : a.path.endsWith('/sms') ? 'SMS' : 'VOICE';
         if (!byKey.has(`${channel}|${a.key}`)) lies.push(`${a.path} ${a.key} answered ${a.outcome.status} but nothing is stored`);
       }
     }

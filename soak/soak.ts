@@ -13,8 +13,9 @@ import { newLedger } from './ledger.js';
 import { startSoakPostgres, scratchDatabase, type SoakPostgres } from './postgres.js';
 import { ServiceProcess } from './processes.js';
 import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.js';
-import { emailTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
+import { emailTraffic, gatewayTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
 import { privacyTraffic } from './privacy-traffic.js';
+import { gatewayEnv, SIGNING_KEY, startFakeGateway, type FakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
 
@@ -83,6 +84,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let pgServer: SoakPostgres | undefined;
   let dovecot: Dovecot | undefined;
   let twilio: TwilioFake | undefined;
+  let gateway: FakeGateway | undefined;
   const procs: ServiceProcess[] = [];
   let db: pg.Client | undefined;
 
@@ -97,6 +99,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     cleanups.push(() => smtp.close());
     twilio = await startTwilioFake(SOAK_ACCOUNT_SID, SOAK_AUTH_TOKEN);
     cleanups.push(twilio.close);
+    // The hotline's own phone: a loopback fake of its REST API (local server mode).
+    gateway = await startFakeGateway();
+    cleanups.push(gateway.close);
     dovecot = await startDovecot({ user: MAILBOX });
     const dc = dovecot;
     cleanups.push(() => dc.close());
@@ -123,6 +128,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_AUTH_TOKEN: SOAK_AUTH_TOKEN,
       TWILIO_FROM_NUMBER: HOTLINE,
       TWILIO_API_BASE_URL: twilio.base,
+      ...gatewayEnv(gateway.url),
     };
     const api = new ServiceProcess({
       name: 'api',
@@ -177,6 +183,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       publicBaseUrl: PUBLIC_BASE_URL,
       authToken: SOAK_AUTH_TOKEN,
       deadline: () => deliveryDeadline,
+      gatewayKey: SIGNING_KEY,
     });
     const pending = new Set<Promise<unknown>>();
     const ctx: TrafficContext = {
@@ -245,12 +252,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           await restart(wA);
         });
         await t(0.18);
-        await fault('SMTP refuses mail and Twilio REST fails', async () => {
+        await fault('SMTP refuses mail, Twilio REST and the gateway phone fail', async () => {
           smtp.setFailing(true);
           twilio!.setFailing(c % 2 === 0 ? 'http503' : 'reset');
+          // The gateway phone: answers 503, or is unreachable (connections dropped).
+          if (c % 2 === 0) gateway!.state.status503 = 1_000_000;
+          else gateway!.state.refuse = 1_000_000;
           await sleep(Math.min(10_000, 0.12 * cycle));
           smtp.setFailing(false);
           twilio!.setFailing('none');
+          gateway!.state.status503 = 0;
+          gateway!.state.refuse = 0;
           return `Twilio ${c % 2 === 0 ? '503' : 'connection resets'}`;
         });
         await t(0.32);
@@ -327,6 +339,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     say(`traffic for ${opts.minutes} min...`);
     const loops = [
       smsTraffic(ctx, 450),
+      gatewayTraffic(ctx, 900),
       voiceTraffic(ctx, 2200),
       emailTraffic(ctx, 1100),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
@@ -336,7 +349,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
+      `traffic done: ${ledger.sms.length} SMS, ${ledger.gateway.length} gateway SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------
@@ -363,6 +376,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       attempts: sender.attempts,
       smtp: smtp.received,
       sms: twilio.sent,
+      gatewayPosts: gateway.posts,
       ackDomain: MAIL_DOMAIN,
     });
     await db.end();
@@ -408,6 +422,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const table = formatChecks(checks, dead);
     const counts = {
       sms: ledger.sms.length,
+      gatewaySms: ledger.gateway.length,
+      gatewayRedeliveries: ledger.gateway.reduce((n, g) => n + g.redeliveries, 0),
       smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
       calls: ledger.calls.length,
       emails: ledger.emails.length,

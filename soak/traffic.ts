@@ -1,7 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Dovecot } from '../test/support/dovecot.js';
 import type { ReceivedMail } from '../test/support/smtp.js';
 import { buildRawMail, EMAIL_TEXTS, FOLLOWUP_TEXTS, poisonMail, SMS_TEXTS, tinyJpeg, TRANSCRIPTS, uniqueSid, type Rng } from './fixtures.js';
-import type { CallItem, EmailItem, Ledger, SmsItem } from './ledger.js';
+import type { CallItem, EmailItem, GatewayItem, Ledger, SmsItem } from './ledger.js';
 import type { TwilioFake } from './twilio-fake.js';
 import { twimlMessage, type WebhookSender } from './webhooks.js';
 
@@ -388,6 +389,73 @@ export async function emailTraffic(ctx: TrafficContext, meanGapMs: number): Prom
       }
     } catch (e) {
       ctx.note(`email traffic error: ${(e as Error).message}`);
+    }
+    await sleep(meanGapMs * (0.5 + ctx.r.next()));
+  }
+}
+
+// --- the hotline's own phone (SMS Gateway for Android) ----------------------------------------
+
+/** One sms:received like the app posts it; the phone reports mainland senders without +86. */
+function gatewayEvent(item: GatewayItem, text: string): string {
+  return JSON.stringify({
+    deviceId: 'ffffffffceb0b1db0000018e937c815b',
+    event: 'sms:received',
+    id: item.eventId,
+    payload: {
+      // Derived from the text by the app: not unique.
+      messageId: createHash('sha1').update(text).digest('hex').slice(0, 8),
+      message: text,
+      phoneNumber: item.from.replace(/^\+86/, ''),
+      simNumber: 1,
+      receivedAt: new Date().toISOString().replace('Z', '+00:00'),
+    },
+    webhookId: 'soak',
+  });
+}
+
+/** Delivers one event like the app: sometimes twice at once, sometimes again later (it retries on timeouts). */
+async function sendGateway(ctx: TrafficContext, item: GatewayItem, text: string): Promise<void> {
+  ctx.ledger.gateway.push(item);
+  ctx.ledger.phones.add(item.from);
+  const body = gatewayEvent(item, text);
+  const twin = ctx.r.chance(0.1);
+  const again = ctx.r.chance(0.15);
+  if (twin) item.redeliveries++;
+  const results = await Promise.all((twin ? [0, 1] : [0]).map(() => ctx.sender.deliverGateway(item.eventId, body)));
+  if (again) {
+    await sleep(200 + ctx.r.next() * 2000);
+    item.redeliveries++;
+    results.push(await ctx.sender.deliverGateway(item.eventId, body));
+  }
+  if (results.some((r) => r.ok)) item.accepted = true;
+}
+
+export async function gatewayTraffic(ctx: TrafficContext, meanGapMs: number): Promise<void> {
+  const followups = new Map<string, number>();
+  while (Date.now() < ctx.trafficEnds) {
+    const roll = ctx.r.next();
+    const openers = ctx.ledger.gateway.filter((g) => g.expect === 'tip' && g.accepted && (followups.get(g.from) ?? 0) < 2);
+    const eventId = randomBytes(16).toString('base64url').slice(0, 21);
+    if (roll < 0.2 && openers.length) {
+      const first = ctx.r.pick(openers);
+      followups.set(first.from, (followups.get(first.from) ?? 0) + 1);
+      const item: GatewayItem = {
+        eventId,
+        from: first.from,
+        token: nextToken(ctx.runId, 'gf'),
+        expect: 'thread',
+        threadOf: first.eventId,
+        redeliveries: 0,
+        accepted: false,
+      };
+      void ctx.track(sendGateway(ctx, item, `${ctx.r.pick(FOLLOWUP_TEXTS)} ${item.token}`));
+    } else if (roll < 0.25) {
+      const item: GatewayItem = { eventId, from: ctx.newPhone(), token: '', expect: 'skip', redeliveries: 0, accepted: false };
+      void ctx.track(sendGateway(ctx, item, ctx.r.pick(['HELP', '帮助'])));
+    } else {
+      const item: GatewayItem = { eventId, from: ctx.newPhone(), token: nextToken(ctx.runId, 'g'), expect: 'tip', redeliveries: 0, accepted: false };
+      void ctx.track(sendGateway(ctx, item, `${ctx.r.pick(SMS_TEXTS)} ${item.token}`));
     }
     await sleep(meanGapMs * (0.5 + ctx.r.next()));
   }

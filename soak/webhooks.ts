@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 
 // Posts signed webhooks the way Twilio does: form-encoded, X-Twilio-Signature over the public
 // URL and the parameters, a 15 s timeout, and (here) retries on connection errors, timeouts
@@ -23,6 +24,8 @@ export interface WebhookSenderOptions {
   /** Give up retrying after this time (epoch ms). */
   deadline: () => number;
   timeoutMs?: number;
+  /** SMS_GATEWAY_SIGNING_KEY, for the hotline phone's webhooks. */
+  gatewayKey?: string;
 }
 
 export interface Delivery {
@@ -39,24 +42,37 @@ export class WebhookSender {
   private readonly o: Required<WebhookSenderOptions>;
 
   constructor(o: WebhookSenderOptions) {
-    this.o = { timeoutMs: 15_000, ...o };
+    this.o = { timeoutMs: 15_000, gatewayKey: '', ...o };
   }
 
-  /** One attempt. */
-  async post(urlPath: string, key: string, params: Record<string, string>): Promise<{ outcome: Outcome; text: string }> {
+  /** One Twilio attempt: form-encoded, X-Twilio-Signature over the public URL and the parameters. */
+  post(urlPath: string, key: string, params: Record<string, string>): Promise<{ outcome: Outcome; text: string }> {
     const signature = twilio.getExpectedTwilioSignature(this.o.authToken, `${this.o.publicBaseUrl}${urlPath}`, params);
+    return this.attempt(urlPath, key, new URLSearchParams(params).toString(), (started) => ({
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signature,
+      'i-twilio-idempotency-token': `${key}-${started}`,
+    }));
+  }
+
+  /** One SMS Gateway webhook attempt: JSON, signed when sent like the app (hex HMAC-SHA256 of body + X-Timestamp). */
+  postGateway(key: string, body: string): Promise<{ outcome: Outcome; text: string }> {
+    return this.attempt('/webhooks/sms-gateway', key, body, (started) => {
+      const ts = String(Math.floor(started / 1000));
+      return { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(this.o.gatewayKey, body, ts) };
+    });
+  }
+
+  /** One POST, recorded with its outcome (a status, or the connection error). */
+  private async attempt(urlPath: string, key: string, body: string, headers: (started: number) => Record<string, string>) {
     const started = Date.now();
     let outcome: Outcome;
     let text = '';
     try {
       const res = await fetch(`${this.o.baseUrl}${urlPath}`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': signature,
-          'i-twilio-idempotency-token': `${key}-${started}`,
-        },
-        body: new URLSearchParams(params).toString(),
+        headers: headers(started),
+        body,
         signal: AbortSignal.timeout(this.o.timeoutMs),
       });
       text = await res.text();
@@ -70,11 +86,20 @@ export class WebhookSender {
   }
 
   /** Retries like Twilio until a 2xx (or a 4xx, which retrying cannot fix) or the deadline. */
-  async deliver(urlPath: string, key: string, params: Record<string, string>): Promise<Delivery> {
+  deliver(urlPath: string, key: string, params: Record<string, string>): Promise<Delivery> {
+    return this.retry(() => this.post(urlPath, key, params));
+  }
+
+  /** Retries like the app (it backs off and retries for days) until a 2xx, a 4xx or the deadline. */
+  deliverGateway(key: string, body: string): Promise<Delivery> {
+    return this.retry(() => this.postGateway(key, body));
+  }
+
+  private async retry(attempt: () => Promise<{ outcome: Outcome; text: string }>): Promise<Delivery> {
     let n = 0;
     for (;;) {
       n++;
-      const { outcome, text } = await this.post(urlPath, key, params);
+      const { outcome, text } = await attempt();
       if (outcome.kind === 'status' && outcome.status < 500) {
         return { ok: outcome.status >= 200 && outcome.status < 300, status: outcome.status, text, attempts: n };
       }

@@ -94,6 +94,15 @@ export const ConfigSchema = z
     SMS_RATE_LIMIT_PER_HOUR: int(20, 1),
     VOICE_MAX_SECONDS: int(180, 2),
 
+    // SMS gateway: the hotline's own SIM in an Android phone running SMS Gateway for Android
+    // (docs/channels/sms-gateway.md). All four strings on = the channel is on.
+    SMS_GATEWAY_URL: optionalString.pipe(z.string().url('must be a URL like http://192.168.1.20:8080').optional()),
+    SMS_GATEWAY_USERNAME: optionalString,
+    SMS_GATEWAY_PASSWORD: optionalString,
+    SMS_GATEWAY_SIGNING_KEY: optionalString,
+    // The phone pings; silent longer than this, the intake health turns red and editors are emailed.
+    SMS_GATEWAY_SILENCE_MINUTES: int(30, 1),
+
     ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
     CLAIM_EXPIRY_HOURS: int(72, 1),
     REQUEST_BODY_LIMIT: z.string().default('1mb'),

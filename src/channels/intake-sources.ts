@@ -55,7 +55,7 @@ export interface ChannelHealth {
   lastSuccessAt: Date | null;
   lastError: string | null;
   lastErrorAt: Date | null;
-  /** ok | failing (the last error is newer than the last success) | stale (a poller that has not polled lately) */
+  /** ok | failing (the last error is newer than the last success) | stale (a poller that has not polled lately, a phone silent too long) */
   status: 'ok' | 'failing' | 'stale' | 'unknown';
   backlog: {
     /** Messages waiting in the mailbox above the cursor, as last seen by the poller (null when unknown). */
@@ -74,8 +74,11 @@ export interface IntakeHealth {
   submissions: Record<string, Record<string, number>>;
 }
 
-/** Everything GET /api/intake/health shows; `staleAfterMs` says when a poller counts as silent. */
-export async function intakeHealth(db: Db, now: Date, staleAfterMs: number): Promise<IntakeHealth> {
+/**
+ * Everything GET /api/intake/health shows; `staleAfterMs` says when a poller counts as silent,
+ * `silentAfterMs` when a source that must keep speaking (the hotline phone's pings) does.
+ */
+export async function intakeHealth(db: Db, now: Date, staleAfterMs: number, silentAfterMs: Record<string, number> = {}): Promise<IntakeHealth> {
   const [sources, states, waiting, jobs] = await Promise.all([
     db.intakeSource.findMany({ orderBy: { id: 'asc' } }),
     db.$queryRaw<
@@ -96,7 +99,9 @@ export async function intakeHealth(db: Db, now: Date, staleAfterMs: number): Pro
   const channels: ChannelHealth[] = sources.map((s) => {
     const w = waitingBy.get(s.channel) ?? { waiting: 0, stalled: 0 };
     let status: ChannelHealth['status'] = s.lastSuccessAt ? 'ok' : 'unknown';
-    if (s.lastErrorAt && (!s.lastSuccessAt || s.lastErrorAt > s.lastSuccessAt)) status = 'failing';
+    const silentMs = silentAfterMs[s.id];
+    if (silentMs !== undefined && s.lastSuccessAt && now.getTime() - s.lastSuccessAt.getTime() > silentMs) status = 'stale';
+    else if (s.lastErrorAt && (!s.lastSuccessAt || s.lastErrorAt > s.lastSuccessAt)) status = 'failing';
     else if (s.lastPollAt && now.getTime() - s.lastPollAt.getTime() > staleAfterMs) status = 'stale';
     return {
       id: s.id,

@@ -92,7 +92,11 @@ export function intakeRoutes(deps: Deps, api: ApiRegistry): Router {
     },
     async () => {
       const staleAfterMs = Math.max(3 * deps.config.IMAP_POLL_SECONDS * 1000, 5 * 60_000);
-      return { ...(await intakeHealth(deps.prisma, deps.clock.now(), staleAfterMs)), adapters: channelList(deps) };
+      const silentAfter = Object.assign(
+        {},
+        ...channelAdapters.filter((x) => x.silence && x.enabled(deps.config)).map((x) => x.silence!(deps.config)),
+      );
+      return { ...(await intakeHealth(deps.prisma, deps.clock.now(), staleAfterMs, silentAfter)), adapters: channelList(deps) };
     },
   );
   api.route(

@@ -76,4 +76,6 @@ export interface ChannelAdapter {
   reply?(tip: ReplyTip): ReplySender | null;
   /** intake_source ids this adapter reports health under (e.g. 'twilio:sms'). */
   sources: readonly string[];
+  /** Sources that must keep speaking (a phone that pings): source id → silence in ms after which health shows it stale. */
+  silence?(config: Config): Record<string, number>;
 }

@@ -24,6 +24,11 @@ export const jobPayloads = {
   'fetch-media': z.object({ attachmentId: z.string().uuid() }),
   'send-alert': z.object({ alertId: z.string().uuid() }),
   'privacy-retention': z.object({ actorId: z.uuid().nullable().default(null) }),
+  // A thread message, or a keyword's automatic answer (no thread message) for the SMS gateway.
+  'sms-gateway-send': z.union([
+    z.object({ messageId: z.string().uuid() }),
+    z.object({ submissionId: z.string().uuid(), reply: z.enum(['help', 'stop', 'start']) }),
+  ]),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;
@@ -38,3 +43,4 @@ export const SEND_EMAIL_JOB = 'send-email' satisfies JobKind;
 export const SEND_SMS_JOB = 'send-sms' satisfies JobKind;
 export const FETCH_MEDIA_JOB = 'fetch-media' satisfies JobKind;
 export const RETENTION_JOB = 'privacy-retention' satisfies JobKind;
+export const SMS_GATEWAY_SEND_JOB = 'sms-gateway-send' satisfies JobKind;

@@ -1,3 +1,4 @@
+import { periodicService } from '../lifecycle/periodic.js';
 import type { Service } from '../lifecycle/service.js';
 import type { Deps } from '../deps.js';
 import { audit } from './audit.js';
@@ -108,30 +109,10 @@ export async function sweepClaims(deps: Pick<Deps, 'prisma' | 'clock' | 'config'
 
 /** The periodic sweep as a worker Service; `intervalMs` is short in tests. */
 export function claimExpiryService(deps: Deps, opts: { intervalMs?: number } = {}): Service {
-  const intervalMs = opts.intervalMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const tick = () => {
-    running = sweepClaims(deps)
-      // The desk's live-stream log is trimmed on the same beat.
-      .then(() => pruneDeskEvents(deps.prisma, deps.clock.now()))
-      .catch((err) => deps.logger.warn({ err }, 'claim expiry sweep failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  return {
-    name: 'claim expiry',
-    async start() {
-      stopped = false;
-      timer = setTimeout(tick, Math.min(intervalMs, 1000));
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  // The desk's live-stream log is trimmed on the same beat.
+  return periodicService('claim expiry', {
+    intervalMs: opts.intervalMs ?? 60_000,
+    logger: deps.logger,
+    tick: () => sweepClaims(deps).then(() => pruneDeskEvents(deps.prisma, deps.clock.now())),
+  });
 }

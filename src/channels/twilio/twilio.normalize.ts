@@ -3,7 +3,7 @@ import { PermanentJobError } from '../../errors.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import type { Normalizer } from '../types.js';
 import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
-import { markProcessed } from '../submissions.js';
+import { claimSubmission, markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
 import { routeByContact } from '../../tips/routing.js';
@@ -19,15 +19,6 @@ import {
 } from './voice-intake.service.js';
 
 export const MMS_PLACEHOLDER = '（彩信，无文字）\n(Picture message, no text)';
-
-/** Locks the submission row; false when another run already finished it. */
-async function claimSubmission(tx: Tx, id: string): Promise<{ tipId: string | null } | null> {
-  const rows = await tx.$queryRaw<{ state: string; tipId: string | null }[]>`
-    SELECT state::text, tip_id::text AS "tipId" FROM submission WHERE id = ${id}::uuid FOR UPDATE`;
-  const row = rows[0];
-  if (!row || row.state === 'PROCESSED' || row.state === 'SKIPPED') return null;
-  return { tipId: row.tipId };
-}
 
 /** Turns a stored SMS/MMS into the first message of its (reserved) tip or a follow-up in a thread. */
 export const normalizeSms: Normalizer = async (deps, sub) => {

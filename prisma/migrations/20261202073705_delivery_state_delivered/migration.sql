@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "DeliveryState" ADD VALUE 'DELIVERED';
+

@@ -1,0 +1,65 @@
+import { PermanentJobError } from '../../errors.js';
+import { parseKeyword } from '../../tips/keywords.js';
+import { routeByContact } from '../../tips/routing.js';
+import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
+import { claimSubmission, markProcessed } from '../submissions.js';
+import type { Normalizer } from '../types.js';
+import type { GatewayMeta } from './gateway-intake.service.js';
+import { normalizePhone } from './gateway.replies.js';
+import { EnvelopeSchema, ReceivedPayloadSchema } from './gateway.schema.js';
+
+// The phone's clock is trusted for the thread's time only within reason: a webhook the app
+// retried for hours shows when the SMS really came; a phone set to the wrong year does not.
+const PHONE_TIME_BEFORE_MS = 3 * 86_400_000;
+const PHONE_TIME_AFTER_MS = 5 * 60_000;
+
+/** A stored sms:received → the first message of its (reserved) tip, or a follow-up in a thread. */
+export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
+  const env = EnvelopeSchema.safeParse(sub.params ?? {});
+  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
+  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
+  const p = parsed.data;
+  const phone = normalizePhone(p.phoneNumber);
+  const meta = (sub.meta ?? {}) as Partial<GatewayMeta>;
+  const phoneAt = meta.phoneReceivedAt ? new Date(meta.phoneReceivedAt) : null;
+  const receivedAt =
+    phoneAt &&
+    phoneAt.getTime() >= sub.receivedAt.getTime() - PHONE_TIME_BEFORE_MS &&
+    phoneAt.getTime() <= sub.receivedAt.getTime() + PHONE_TIME_AFTER_MS
+      ? phoneAt
+      : sub.receivedAt;
+  await deps.prisma.$transaction(
+    async (tx) => {
+      const claimed = await claimSubmission(tx, sub.id);
+      if (!claimed) return;
+      const kw = parseKeyword(p.message);
+      let tipId = claimed.tipId;
+      let route = meta.route;
+      let tipsterId: string;
+      if (!tipId || !route) {
+        // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
+        ({ tipId, route, tipsterId } = await routeByContact(tx, deps, {
+          channel: 'SMS_GATEWAY',
+          contact: { kind: 'phone', value: phone },
+          body: p.message,
+          keyword: kw.keyword,
+          rest: kw.rest,
+          ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
+        }));
+      } else {
+        tipsterId = (await findOrCreateTipster(tx, { phone }))!.id;
+      }
+      const body = (route === 'new' && kw.keyword === 'new' ? kw.rest : p.message).trim();
+      const common = { channel: 'SMS_GATEWAY' as const, body, tipsterId, submissionId: sub.id, receivedAt, externalId: sub.externalId };
+      let target: string;
+      if (route === 'new') {
+        target = (await createTipFromSubmission(tx, { ...common, reservedTipId: tipId, timeZone: deps.config.TIMEZONE })).tip.id;
+      } else {
+        target = await resolveMerged(tx, tipId);
+        await addInboundMessage(tx, target, common);
+      }
+      await markProcessed(tx, sub.id, target);
+    },
+    { timeout: 15_000 },
+  );
+};
