@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { PermanentJobError } from '../../errors.js';
 import { recordAfterSend } from '../../messaging/after-send.js';
