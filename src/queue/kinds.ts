@@ -3,3 +3,5 @@ export const NORMALIZE_JOB = 'normalize-submission';
 export const SEND_EMAIL_JOB = 'send-email';
 export const SEND_SMS_JOB = 'send-sms';
 export const FETCH_MEDIA_JOB = 'fetch-media';
+export const SEND_WECHAT_JOB = 'send-wechat';
+export const FETCH_WECHAT_MEDIA_JOB = 'fetch-wechat-media';
