@@ -138,7 +138,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
             ),
         ),
     );
-    replyVia.textContent = t('replyVia', { channel: t(`channel.${tp.channel === 'EMAIL' ? 'EMAIL' : 'SMS'}`) });
+    replyVia.textContent = t('replyVia', { channel: t(`channel.${tp.channel === 'EMAIL' || tp.channel === 'WECHAT' ? tp.channel : 'SMS'}`) });
   }
 
   function drawControls() {

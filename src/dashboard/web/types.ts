@@ -3,12 +3,12 @@
 export type Role = 'ADMIN' | 'EDITOR' | 'REPORTER';
 export type CategoryValue = 'household' | 'neighborhood' | 'community';
 export type PriorityValue = 'low' | 'normal' | 'high' | 'urgent';
-export type Channel = 'EMAIL' | 'SMS' | 'VOICE' | 'WEB';
+export type Channel = 'EMAIL' | 'SMS' | 'VOICE' | 'WEB' | 'WECHAT';
 export type Status = 'NEW' | 'TRIAGED' | 'ASSIGNED' | 'CLAIMED' | 'IN_PROGRESS' | 'PUBLISHED' | 'DISMISSED' | 'MERGED';
 
 export const CATEGORIES: CategoryValue[] = ['household', 'neighborhood', 'community'];
 export const PRIORITIES: PriorityValue[] = ['low', 'normal', 'high', 'urgent'];
-export const CHANNELS: Channel[] = ['EMAIL', 'SMS', 'VOICE', 'WEB'];
+export const CHANNELS: Channel[] = ['EMAIL', 'SMS', 'VOICE', 'WEB', 'WECHAT'];
 export const STATUSES: Status[] = ['NEW', 'TRIAGED', 'ASSIGNED', 'CLAIMED', 'IN_PROGRESS', 'PUBLISHED', 'DISMISSED', 'MERGED'];
 
 export interface User {
