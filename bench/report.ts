@@ -40,6 +40,7 @@ export const BENCHES = [
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
+  { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
 ] as const;
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
@@ -97,20 +98,20 @@ function queueRows(d: Json): BenchRow[] {
   return rows;
 }
 
-function webhookRows(d: Json): BenchRow[] {
+function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare pg INSERT route'): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const r of (d.results ?? []) as Json[]) {
     const ours = r.tipdesk ?? r.ours;
     const ceil = r.ceiling ?? r.baseline;
     rows.push({
-      metric: `signed SMS webhook, concurrency ${r.concurrency}`,
+      metric: `${what}, concurrency ${r.concurrency}`,
       unit: 'req/s',
       ours: num(ours?.rps),
       baseline: num(ceil?.rps),
-      baselineLabel: 'bare pg INSERT route',
+      baselineLabel,
       better: 'higher',
     });
-    rows.push(pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], 'bare pg INSERT route'));
+    rows.push(pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], baselineLabel));
   }
   return rows;
 }
@@ -203,7 +204,13 @@ function emailRows(d: Json): BenchRow[] {
   return rows;
 }
 
-const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = { queue: queueRows, webhooks: webhookRows, api: apiRows, email: emailRows };
+const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = {
+  queue: queueRows,
+  webhooks: webhookRows,
+  api: apiRows,
+  email: emailRows,
+  wechat: (d) => webhookRows(d, 'signed WeChat push (safe mode)', 'bare XML parse + INSERT route'),
+};
 
 export function fmt(v: unknown, digits?: number): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';

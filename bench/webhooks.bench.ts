@@ -13,15 +13,16 @@
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
 // Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
+import { cpuMs, sql, startChild, stopChild } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +37,6 @@ const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
 const POOL = 10;
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
 const AUTH_TOKEN = randomBytes(16).toString('hex');
@@ -47,50 +47,6 @@ const BODIES = [
   '平城区社区服务站周六有义诊吗？想带老母亲去量血压。',
   '小区门口的井盖松动了，电动车压过去响得厉害。',
 ];
-
-async function sql(url: string, text: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Starts a child process and resolves with the port it prints once it is ready. */
-function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  });
-}
 
 let sent = 0;
 /** One new signed SMS per request: a fresh MessageSid and sender. */
@@ -113,16 +69,6 @@ function signedRequest(signPath: string) {
   };
   const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${signPath}`, params);
   return { body: new URLSearchParams(params).toString(), signature };
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 interface Level {
