@@ -54,6 +54,8 @@ export async function reconcile(o: {
   smtp: ReceivedMail[];
   sms: SentSms[];
   ackDomain: string;
+  /** Tips other channels' traffic made (checked by their own reconciliation, e.g. WeChat). */
+  otherTips?: number;
 }): Promise<{ checks: Check[]; dead: DeadJob[] }> {
   const { db, ledger } = o;
   const checks: Check[] = [];
@@ -249,7 +251,8 @@ export async function reconcile(o: {
       ledger.sms.filter((s) => s.expect === 'tip').length +
       ledger.calls.length +
       ledger.emails.filter((e) => e.expect === 'tip').length +
-      ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
+      ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length +
+      (o.otherTips ?? 0);
     checks.push(check('Tips in the database (no stray or duplicate tips)', expectedTips, tips.length, [], tips.length === expectedTips));
     const stuck = subs.filter((s) => s.state === 'RECEIVED');
     checks.push(

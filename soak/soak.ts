@@ -16,6 +16,9 @@ import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.j
 import { emailTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
+import { reconcileWechat } from './reconcile-wechat.js';
+import { wechatTraffic, type WechatAttempt, type WechatItem } from './wechat-traffic.js';
+import { startWechatApi, wechatEnv, type WechatApi } from '../test/wechat/wechat-support.js';
 
 // The whole service as separate processes (one API, N workers) on its own PostgreSQL, with a
 // real Dovecot, an SMTP capture and a Twilio REST fake; mixed traffic from every channel and
@@ -82,6 +85,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let pgServer: SoakPostgres | undefined;
   let dovecot: Dovecot | undefined;
   let twilio: TwilioFake | undefined;
+  let wechatApi: WechatApi | undefined;
   const procs: ServiceProcess[] = [];
   let db: pg.Client | undefined;
 
@@ -96,6 +100,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     cleanups.push(() => smtp.close());
     twilio = await startTwilioFake(SOAK_ACCOUNT_SID, SOAK_AUTH_TOKEN);
     cleanups.push(twilio.close);
+    wechatApi = await startWechatApi();
+    cleanups.push(wechatApi.close);
     dovecot = await startDovecot({ user: MAILBOX });
     const dc = dovecot;
     cleanups.push(() => dc.close());
@@ -122,6 +128,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_AUTH_TOKEN: SOAK_AUTH_TOKEN,
       TWILIO_FROM_NUMBER: HOTLINE,
       TWILIO_API_BASE_URL: twilio.base,
+      ...wechatEnv({ WECHAT_API_BASE_URL: wechatApi.base }),
     };
     const api = new ServiceProcess({
       name: 'api',
@@ -323,18 +330,38 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
     };
 
+    const wechatItems: WechatItem[] = [];
+    const wechatAttempts: WechatAttempt[] = [];
+    const openIds = new Set<string>();
+    let wechatTokens = 0;
     say(`traffic for ${opts.minutes} min...`);
     const loops = [
       smsTraffic(ctx, 450),
       voiceTraffic(ctx, 2200),
       emailTraffic(ctx, 1100),
+      wechatTraffic(
+        {
+          r,
+          baseUrl: apiBase,
+          api: wechatApi,
+          items: wechatItems,
+          openIds,
+          attempts: wechatAttempts,
+          trafficEnds,
+          deliveryDeadline,
+          nextToken: () => `SK${runId}w${(++wechatTokens).toString(36).padStart(4, '0')}`,
+          track: ctx.track,
+          note: say,
+        },
+        700,
+      ),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
       faultPlan(),
     ];
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`,
+      `traffic done: ${wechatItems.length} WeChat, ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------
@@ -355,6 +382,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await watched;
 
     // --- reconcile -------------------------------------------------------------------------
+    const wechat = await reconcileWechat(db, { items: wechatItems, attempts: wechatAttempts, sent: wechatApi.sent });
     const { checks, dead } = await reconcile({
       db,
       ledger,
@@ -362,11 +390,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       smtp: smtp.received,
       sms: twilio.sent,
       ackDomain: MAIL_DOMAIN,
+      otherTips: wechat.tips,
     });
+    checks.push(...wechat.checks);
     await db.end();
     db = undefined;
     for (const p of procs) await p.close();
-    checks.push(grepLogs(logDir, ledger.phones, ledger.emailAddresses));
+    // OpenIDs are contacts too: searched like phone numbers.
+    checks.push(grepLogs(logDir, new Set([...ledger.phones, ...openIds]), ledger.emailAddresses));
     checks.push(grepServerLog(path.join(logDir, 'postgres.log'), ledger.phones, ledger.emailAddresses));
     const crashes = procs.flatMap((p) =>
       p.crashes.map((c) => `${p.spec.name} exited ${c.code} at ${c.at}: …${c.tail.slice(-600).replace(/\s+/g, ' ')}`),
@@ -406,6 +437,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const table = formatChecks(checks, dead);
     const counts = {
       sms: ledger.sms.length,
+      wechat: wechatItems.length,
+      wechatRedeliveries: wechatItems.reduce((n, i) => n + i.redeliveries, 0),
       smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
       calls: ledger.calls.length,
       emails: ledger.emails.length,
