@@ -1,6 +1,8 @@
 import { decrypt, encrypt } from '@wecom/crypto';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { wechatAdapter } from '../../src/channels/wechat/index.js';
+import { loadConfig } from '../../src/config.js';
 import { DecryptError, messageSignature, openEnvelope, sameSignature, sealReply, urlSignature } from '../../src/channels/wechat/wechat.crypto.js';
 import { coordinatesOf, externalIdOf, messageText, WechatPushSchema } from '../../src/channels/wechat/wechat.schema.js';
 import { parseWechatXml, textReplyXml } from '../../src/channels/wechat/wechat.xml.js';
@@ -82,5 +84,23 @@ describe('WeChat XML', () => {
     });
     expect(coordinatesOf(loc)).toEqual({ lat: 40.0768, lng: 113.3001, scale: 15, label: '山西省大同市平城区永泰街道' });
     expect(messageText(loc)).toContain('平城区永泰街道');
+  });
+});
+
+describe('WeChat settings', () => {
+  const env = { DATABASE_URL: 'postgresql://x@127.0.0.1/x' };
+
+  it('is off, and says what to set, until token, AppID and AppSecret are all given', () => {
+    const off = loadConfig(env);
+    expect(wechatAdapter.enabled(off)).toBe(false);
+    expect(wechatAdapter.describe(off)).toMatch(/^WeChat intake: off \(set WECHAT_TOKEN, WECHAT_APP_ID and WECHAT_APP_SECRET/);
+    expect(() => loadConfig({ ...env, WECHAT_TOKEN: TOKEN })).toThrow(/WECHAT_APP_ID/);
+    expect(() =>
+      loadConfig({ ...env, WECHAT_TOKEN: TOKEN, WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: 's', WECHAT_ENCODING_AES_KEY: 'short' }),
+    ).toThrow(/WECHAT_ENCODING_AES_KEY/);
+    const on = loadConfig({ ...env, WECHAT_TOKEN: TOKEN, WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: 's', WECHAT_ENCODING_AES_KEY: AES_KEY });
+    expect(wechatAdapter.enabled(on)).toBe(true);
+    expect(wechatAdapter.describe(on)).toContain('/webhooks/wechat');
+    expect(wechatAdapter.describe(on)).not.toContain(AES_KEY);
   });
 });
