@@ -147,5 +147,9 @@ describe('late passive reply', () => {
     const tip = await slow.deps.prisma.tip.findUniqueOrThrow({ where: { id: ack.tipId } });
     expect(referenceIn(ack.body)).toBe(tip.reference);
     expect(api.sent).toContainEqual({ touser: from, content: ack.body });
+    // WeChat retrying the push (it got its answer late) is answered alike: nothing more is said.
+    const again = await push(slow.baseUrl, p, { mode: 'safe' });
+    expect(again.text).toBe('success');
+    expect(await slow.deps.prisma.message.count({ where: { toAddress: from, direction: 'OUTBOUND' } })).toBe(1);
   });
 });

@@ -6,7 +6,6 @@ import { AppError, zodToAppError } from '../../errors.js';
 import { IntakeCounters } from '../twilio/intake-counters.js';
 import { DecryptError, messageSignature, openEnvelope, sameSignature, sealReply, urlSignature } from './wechat.crypto.js';
 import { acceptPush, type PushMode, type WechatAccepted } from './wechat-intake.service.js';
-import { queueWechatMessage } from './wechat-outbound.service.js';
 import { wechatReplyText } from './wechat.replies.js';
 import { WechatPushSchema, type WechatPush } from './wechat.schema.js';
 import { encryptedReplyXml, parseWechatXml, textReplyXml } from './wechat.xml.js';
@@ -121,42 +120,13 @@ export function wechatRoutes(deps: Deps): Router {
     res.type('application/xml').send(encryptedReplyXml({ ...sealed, timestamp, nonce }));
   };
 
-  /** Past the budget the passive reply would arrive too late: say `success` now, acknowledge by API later. */
-  const lateAck = async (p: WechatPush, result: WechatAccepted) => {
-    const content = wechatReplyText(config, result.reply);
-    if (!content || !result.tipId || result.outcome === 'duplicates') return;
-    const tipId = result.tipId;
-    const m = await deps.prisma.$transaction((tx) => queueWechatMessage(tx, { tipId, to: p.FromUserName, body: content, kind: 'ack' }));
-    logger.info(
-      { submission: result.submissionId, message: m.id },
-      'WeChat passive reply was late; acknowledgement queued as a customer-service message',
-    );
-  };
-
   r.post('/', async (req, res) => {
     const { push, mode, encrypted } = openPush(req);
-    const work = acceptPush(deps, push, mode);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), config.WECHAT_REPLY_BUDGET_MS)));
-    const first = await Promise.race([work, late]).finally(() => clearTimeout(timer));
-    if (first === 'late') {
-      res.type('text/plain').send('success');
-      const result = await work.catch((err: Error) => {
-        counters.error(SOURCE, 'WECHAT', `push not stored: ${err.message}`);
-        logger.error({ err: err.message }, 'WeChat push failed after the passive reply budget');
-        return null;
-      });
-      if (!result) return;
-      counters.success(SOURCE, 'WECHAT', result.outcome);
-      await lateAck(push, result).catch((err: Error) =>
-        logger.error({ submission: result.submissionId, err: err.message }, 'could not queue the late acknowledgement'),
-      );
-      return;
-    }
-    counters.success(SOURCE, 'WECHAT', first.outcome);
-    deps.metrics.webhooks.inc({ route: '/wechat', outcome: first.outcome });
-    logger.info({ submission: first.submissionId, outcome: first.outcome, type: push.MsgType, mode, reply: first.reply.kind }, 'WeChat push');
-    answer(res, push, first, encrypted);
+    const result = await acceptPush(deps, push, mode, deps.clock.now().getTime() + config.WECHAT_REPLY_BUDGET_MS);
+    counters.success(SOURCE, 'WECHAT', result.outcome);
+    deps.metrics.webhooks.inc({ route: '/wechat', outcome: result.outcome });
+    logger.info({ submission: result.submissionId, outcome: result.outcome, type: push.MsgType, mode, reply: result.reply.kind }, 'WeChat push');
+    answer(res, push, result, encrypted);
   });
 
   return r;
