@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -59,4 +60,45 @@ export function cpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+export interface Level {
+  target: 'tipdesk' | 'ceiling';
+  concurrency: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU the server process spent per request (ms). */
+  cpuPerRequest?: number;
+}
+
+/** A request autocannon sends: a fresh one each time (new ids, new signature). */
+export type BenchRequest = () => { path?: string; body: string; headers: Record<string, string> };
+
+/** `amount` POSTs to `urlPath` at `concurrency`, each built by `request`; throughput and latency. */
+export async function fire(
+  port: number,
+  urlPath: string,
+  o: { concurrency: number; amount: number; target: Level['target']; request: BenchRequest },
+): Promise<Level> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: o.concurrency,
+    amount: o.amount,
+    requests: [{ method: 'POST', path: urlPath, setupRequest: (req) => ({ ...req, ...o.request() }) }],
+  });
+  const done = result.requests.total;
+  return {
+    target: o.target,
+    concurrency: o.concurrency,
+    requests: done,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rps: Math.round(done / (result.duration || 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
 }

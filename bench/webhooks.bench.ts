@@ -18,11 +18,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, sql, startChild, stopChild } from './children.js';
+import { cpuMs, fire as fireAt, sql, startChild, stopChild, type Level } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,47 +70,17 @@ function signedRequest(signPath: string) {
   return { body: new URLSearchParams(params).toString(), signature };
 }
 
-interface Level {
-  target: 'tipdesk' | 'ceiling';
-  concurrency: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  /** CPU the server process spent per request (ms). */
-  cpuPerRequest?: number;
-}
-
-async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: concurrency,
-    amount,
-    requests: [
-      {
-        method: 'POST',
-        path: urlPath,
-        setupRequest: (req) => {
-          const r = signedRequest('/webhooks/twilio/sms');
-          return { ...req, body: r.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': r.signature } };
-        },
-      },
-    ],
-  });
-  const done = result.requests.total;
-  return {
-    target,
+/** Signed SMS webhooks, each a new MessageSid from a new number. */
+const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']) =>
+  fireAt(port, urlPath, {
     concurrency,
-    requests: done,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    rps: Math.round(done / (result.duration || 1)),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
-}
+    amount,
+    target,
+    request: () => {
+      const r = signedRequest('/webhooks/twilio/sms');
+      return { body: r.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': r.signature } };
+    },
+  });
 
 const db = await benchDatabase('tipdesk_bench_webhooks');
 const dbUrl = db.url;

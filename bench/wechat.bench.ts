@@ -17,10 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { encrypt } from '@wecom/crypto';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, sql, startChild, stopChild } from './children.js';
+import { cpuMs, fire as fireAt, sql, startChild, stopChild, type Level } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,46 +75,16 @@ function signedPush(target: 'tipdesk' | 'ceiling') {
   return r;
 }
 
-interface Level {
-  target: 'tipdesk' | 'ceiling';
-  concurrency: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  cpuPerRequest?: number;
-}
-
-async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: concurrency,
-    amount,
-    requests: [
-      {
-        method: 'POST',
-        path: urlPath,
-        setupRequest: (req) => {
-          const r = signedPush(target);
-          return { ...req, path: `${urlPath}?${r.query}`, body: r.body, headers: { 'content-type': 'text/xml' } };
-        },
-      },
-    ],
-  });
-  const done = result.requests.total;
-  return {
-    target,
+const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']) =>
+  fireAt(port, urlPath, {
     concurrency,
-    requests: done,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    rps: Math.round(done / (result.duration || 1)),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
-}
+    amount,
+    target,
+    request: () => {
+      const r = signedPush(target);
+      return { path: `${urlPath}?${r.query}`, body: r.body, headers: { 'content-type': 'text/xml' } };
+    },
+  });
 
 const db = await benchDatabase('tipdesk_bench_wechat');
 const children: ChildProcess[] = [];
