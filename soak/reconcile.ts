@@ -57,6 +57,8 @@ export async function reconcile(o: {
   sms: SentSms[];
   gatewayPosts: { body: SentMessage; accepted: boolean }[];
   ackDomain: string;
+  /** Tips other channels' traffic made (checked by their own reconciliation, e.g. WeChat). */
+  otherTips?: number;
 }): Promise<{ checks: Check[]; dead: DeadJob[] }> {
   const { db, ledger } = o;
   const checks: Check[] = [];
@@ -255,7 +257,8 @@ export async function reconcile(o: {
       ledger.gateway.filter((g) => g.expect === 'tip').length +
       ledger.calls.length +
       ledger.emails.filter((e) => e.expect === 'tip').length +
-      ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length;
+      ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length +
+      (o.otherTips ?? 0);
     checks.push(check('Tips in the database (no stray or duplicate tips)', expectedTips, tips.length, [], tips.length === expectedTips));
     const stuck = subs.filter((s) => s.state === 'RECEIVED');
     checks.push(

@@ -18,6 +18,9 @@ import { privacyTraffic } from './privacy-traffic.js';
 import { gatewayEnv, SIGNING_KEY, startFakeGateway, type FakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
+import { reconcileWechat } from './reconcile-wechat.js';
+import { wechatTraffic, type WechatAttempt, type WechatItem } from './wechat-traffic.js';
+import { startWechatApi, wechatEnv, type WechatApi } from '../test/wechat/wechat-support.js';
 
 // The whole service as separate processes (one API, N workers) on its own PostgreSQL, with a
 // real Dovecot, an SMTP capture and a Twilio REST fake; mixed traffic from every channel and
@@ -85,6 +88,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let dovecot: Dovecot | undefined;
   let twilio: TwilioFake | undefined;
   let gateway: FakeGateway | undefined;
+  let wechatApi: WechatApi | undefined;
   const procs: ServiceProcess[] = [];
   let db: pg.Client | undefined;
 
@@ -102,6 +106,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     // The hotline's own phone: a loopback fake of its REST API (local server mode).
     gateway = await startFakeGateway();
     cleanups.push(gateway.close);
+    wechatApi = await startWechatApi();
+    cleanups.push(wechatApi.close);
     dovecot = await startDovecot({ user: MAILBOX });
     const dc = dovecot;
     cleanups.push(() => dc.close());
@@ -129,6 +135,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_FROM_NUMBER: HOTLINE,
       TWILIO_API_BASE_URL: twilio.base,
       ...gatewayEnv(gateway.url),
+      ...wechatEnv({ WECHAT_API_BASE_URL: wechatApi.base }),
     };
     const api = new ServiceProcess({
       name: 'api',
@@ -336,12 +343,32 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
     };
 
+    const wechatItems: WechatItem[] = [];
+    const wechatAttempts: WechatAttempt[] = [];
+    const openIds = new Set<string>();
+    let wechatTokens = 0;
     say(`traffic for ${opts.minutes} min...`);
     const loops = [
       smsTraffic(ctx, 450),
       gatewayTraffic(ctx, 900),
       voiceTraffic(ctx, 2200),
       emailTraffic(ctx, 1100),
+      wechatTraffic(
+        {
+          r,
+          baseUrl: apiBase,
+          api: wechatApi,
+          items: wechatItems,
+          openIds,
+          attempts: wechatAttempts,
+          trafficEnds,
+          deliveryDeadline,
+          nextToken: () => `SK${runId}w${(++wechatTokens).toString(36).padStart(4, '0')}`,
+          track: ctx.track,
+          note: say,
+        },
+        700,
+      ),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
       privacyTraffic({ ctx, client, admin: adminToken, editor: editor.token, meanGapMs: 6000 }),
       faultPlan(),
@@ -349,7 +376,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${ledger.sms.length} SMS, ${ledger.gateway.length} gateway SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
+      `traffic done: ${wechatItems.length} WeChat, ${ledger.sms.length} SMS, ${ledger.gateway.length} gateway SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------
@@ -370,6 +397,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await watched;
 
     // --- reconcile -------------------------------------------------------------------------
+    const wechat = await reconcileWechat(db, { items: wechatItems, attempts: wechatAttempts, sent: wechatApi.sent });
     const { checks, dead } = await reconcile({
       db,
       ledger,
@@ -378,11 +406,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       sms: twilio.sent,
       gatewayPosts: gateway.posts,
       ackDomain: MAIL_DOMAIN,
+      otherTips: wechat.tips,
     });
+    checks.push(...wechat.checks);
     await db.end();
     db = undefined;
     for (const p of procs) await p.close();
-    checks.push(grepLogs(logDir, ledger.phones, ledger.emailAddresses));
+    // OpenIDs are contacts too: searched like phone numbers.
+    checks.push(grepLogs(logDir, new Set([...ledger.phones, ...openIds]), ledger.emailAddresses));
     checks.push(grepServerLog(path.join(logDir, 'postgres.log'), ledger.phones, ledger.emailAddresses));
     const crashes = procs.flatMap((p) =>
       p.crashes.map((c) => `${p.spec.name} exited ${c.code} at ${c.at}: …${c.tail.slice(-600).replace(/\s+/g, ' ')}`),
@@ -424,6 +455,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       sms: ledger.sms.length,
       gatewaySms: ledger.gateway.length,
       gatewayRedeliveries: ledger.gateway.reduce((n, g) => n + g.redeliveries, 0),
+      wechat: wechatItems.length,
+      wechatRedeliveries: wechatItems.reduce((n, i) => n + i.redeliveries, 0),
       smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
       calls: ledger.calls.length,
       emails: ledger.emails.length,

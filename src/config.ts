@@ -102,6 +102,20 @@ export const ConfigSchema = z
     SMS_GATEWAY_SIGNING_KEY: optionalString,
     // The phone pings; silent longer than this, the intake health turns red and editors are emailed.
     SMS_GATEWAY_SILENCE_MINUTES: int(30, 1),
+    // WeChat Official Account (公众号) message push and customer-service replies (docs/channels/wechat.md).
+    WECHAT_TOKEN: optionalString,
+    WECHAT_APP_ID: optionalString,
+    WECHAT_APP_SECRET: optionalString,
+    // 43 characters from the console's 服务器配置; unset = plaintext mode only.
+    WECHAT_ENCODING_AES_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+      .refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), { message: 'must be the 43 letters and digits of the EncodingAESKey' }),
+    // Tests point the API client at a loopback stand-in for api.weixin.qq.com; production leaves it unset.
+    WECHAT_API_BASE_URL: optionalString,
+    // How long a push may take before the passive reply is given up for `success` + a customer-service message (WeChat waits 5 s).
+    WECHAT_REPLY_BUDGET_MS: int(4000, 0),
 
     ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
     CLAIM_EXPIRY_HOURS: int(72, 1),
@@ -136,6 +150,13 @@ export const ConfigSchema = z
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when Twilio is configured' });
       }
     }
+    const wechatParts = [c.WECHAT_TOKEN, c.WECHAT_APP_ID, c.WECHAT_APP_SECRET].filter(Boolean).length;
+    if (wechatParts > 0 && wechatParts < 3) {
+      for (const k of ['WECHAT_TOKEN', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET'] as const) {
+        if (!c[k])
+          ctx.addIssue({ code: 'custom', path: [k], message: 'is required when any of WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET is given' });
+      }
+    }
     if (c.ADMIN_PASSWORD && c.ADMIN_PASSWORD.length < 10) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be at least 10 characters' });
     }
@@ -158,3 +179,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export const imapEnabled = (c: Config) => Boolean(c.IMAP_HOST && c.IMAP_USER && c.IMAP_PASSWORD);
 export const twilioEnabled = (c: Config) => Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN);
 export const smtpEnabled = (c: Config) => Boolean(c.SMTP_URL);
+export const wechatEnabled = (c: Config) => Boolean(c.WECHAT_TOKEN && c.WECHAT_APP_ID && c.WECHAT_APP_SECRET);

@@ -3,9 +3,10 @@ import { emailAdapter } from './email/index.js';
 import { smsGatewayAdapter } from './sms-gateway/index.js';
 import type { ChannelAdapter } from './types.js';
 import { twilioAdapter } from './twilio/index.js';
+import { wechatAdapter } from './wechat/index.js';
 
 // The channel registry: adding a channel is one folder and one line here.
-export const channelAdapters: readonly ChannelAdapter[] = [emailAdapter, twilioAdapter, smsGatewayAdapter];
+export const channelAdapters: readonly ChannelAdapter[] = [emailAdapter, twilioAdapter, smsGatewayAdapter, wechatAdapter];
 
 /** The adapter that owns a database channel (normalizes its submissions, answers its tips). */
 export function adapterFor(channel: Channel): ChannelAdapter | undefined {

@@ -24,6 +24,8 @@ export const jobPayloads = {
   'fetch-media': z.object({ attachmentId: z.string().uuid() }),
   'send-alert': z.object({ alertId: z.string().uuid() }),
   'privacy-retention': z.object({ actorId: z.uuid().nullable().default(null) }),
+  'send-wechat': z.object({ messageId: z.string().uuid() }),
+  'fetch-wechat-media': z.object({ attachmentId: z.string().uuid() }),
   // A thread message, or a keyword's automatic answer (no thread message) for the SMS gateway.
   'sms-gateway-send': z.union([
     z.object({ messageId: z.string().uuid() }),
@@ -44,3 +46,5 @@ export const SEND_SMS_JOB = 'send-sms' satisfies JobKind;
 export const FETCH_MEDIA_JOB = 'fetch-media' satisfies JobKind;
 export const RETENTION_JOB = 'privacy-retention' satisfies JobKind;
 export const SMS_GATEWAY_SEND_JOB = 'sms-gateway-send' satisfies JobKind;
+export const SEND_WECHAT_JOB = 'send-wechat' satisfies JobKind;
+export const FETCH_WECHAT_MEDIA_JOB = 'fetch-wechat-media' satisfies JobKind;

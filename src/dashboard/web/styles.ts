@@ -95,7 +95,7 @@ textarea { width: 100%; resize: vertical; }
 .file-btn.suggested { border-style: dashed; border-width: 2px; }
 .tip-suggestion { margin: 0; font-size: .85rem; display: flex; gap: .3rem; align-items: center; flex-wrap: wrap; }
 .chan { display: inline-flex; align-items: center; justify-content: center; width: 1.4rem; height: 1.4rem; flex: none; }
-.chan-email { color: var(--neighborhood); } .chan-sms { color: var(--household); } .chan-voice { color: #b86e00; } .chan-web { color: var(--muted); }
+.chan-email { color: var(--neighborhood); } .chan-sms { color: var(--household); } .chan-voice { color: #b86e00; } .chan-web { color: var(--muted); } .chan-wechat { color: #1aad19; }
 
 .tip-header { display: grid; gap: .35rem; margin-bottom: .75rem; }
 .tip-header .back { justify-self: start; }

@@ -1,0 +1,104 @@
+// Child processes and scratch SQL for the HTTP benches (webhooks, wechat): each server under test
+// runs as its own process, started and stopped the same way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+export async function sql(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Starts a child process and resolves with the port it prints once it is ready. */
+export function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+export interface Level {
+  target: 'tipdesk' | 'ceiling';
+  concurrency: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU the server process spent per request (ms). */
+  cpuPerRequest?: number;
+}
+
+/** A request autocannon sends: a fresh one each time (new ids, new signature). */
+export type BenchRequest = () => { path?: string; body: string; headers: Record<string, string> };
+
+/** `amount` POSTs to `urlPath` at `concurrency`, each built by `request`; throughput and latency. */
+export async function fire(
+  port: number,
+  urlPath: string,
+  o: { concurrency: number; amount: number; target: Level['target']; request: BenchRequest },
+): Promise<Level> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: o.concurrency,
+    amount: o.amount,
+    requests: [{ method: 'POST', path: urlPath, setupRequest: (req) => ({ ...req, ...o.request() }) }],
+  });
+  const done = result.requests.total;
+  return {
+    target: o.target,
+    concurrency: o.concurrency,
+    requests: done,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rps: Math.round(done / (result.duration || 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}

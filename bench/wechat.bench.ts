@@ -1,0 +1,195 @@
+// npm run bench:wechat — signed, encrypted (safe-mode) WeChat pushes against the running service.
+//
+// The service (API + job workers in one process, `workers/tipdesk.ts`) runs as a child process on a
+// scratch database; autocannon fires pushes built as the WeChat server builds them (signature,
+// msg_signature, AES-256-CBC Encrypt), each from a new OpenID with a new MsgId (each opens a tip and
+// is answered with an encrypted passive reply carrying its reference code: the heaviest path), at
+// 1/10/50 concurrent. One in ten requests repeats an earlier push (WeChat's retries): stored once,
+// answered the same. In the same run a bare express route parses and decrypts the same bodies and
+// does one INSERT (bench/wechat-ceiling.server.ts). Goal: p99 of the passive reply < 500 ms at 50
+// concurrent (WeChat waits 5 s). Afterwards tips created must equal the unique MsgIds sent.
+//
+// Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
+// Options: --concurrency 1,10,50  --requests 500,2000,4000 (per level)  --warmup 300
+import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { encrypt } from '@wecom/crypto';
+import pg from 'pg';
+import { benchDatabase } from './bench-db.js';
+import { cpuMs, fire as fireAt, sql, startChild, stopChild, type Level } from './children.js';
+
+const { values: args } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '1,10,50' },
+    requests: { type: 'string', default: '500,2000,4000' },
+    warmup: { type: 'string', default: '300' },
+  },
+});
+const LEVELS = args.concurrency!.split(',').map(Number);
+const AMOUNTS = args.requests!.split(',').map(Number);
+const WARMUP = Number(args.warmup);
+const POOL = 10;
+const GOAL_P99_MS = 500;
+
+const TOKEN = randomBytes(8).toString('hex');
+const APP_ID = 'wx5f3c1a2b9d8e7f60';
+const AES_KEY = randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'a');
+const BODIES = [
+  '永泰街道大齿社区5号楼楼上漏水三天了，物业一直不管。',
+  '大齿社区3号楼楼道灯坏了一个多月，晚上老人上下楼很危险😟',
+  '平城区社区服务站周六有义诊吗？想带老母亲去量血压。',
+  '小区门口的井盖松动了，电动车压过去响得厉害。',
+];
+
+const sha1 = (...p: string[]) => createHash('sha1').update(p.sort().join('')).digest('hex');
+let seq = 0;
+const unique = new Set<string>();
+/** Pushes already sent, per target, for the retries. */
+const earlier: Record<'tipdesk' | 'ceiling', { query: string; body: string }[]> = { tipdesk: [], ceiling: [] };
+
+/** One push as WeChat sends it in safe mode; every tenth repeats an earlier one (a retry). */
+function signedPush(target: 'tipdesk' | 'ceiling') {
+  seq++;
+  const sent = earlier[target];
+  if (seq % 10 === 0 && sent.length) return sent[(seq * 7919) % sent.length];
+  const msgId = String(24_000_000_000_000_000n + BigInt(seq));
+  const openId = `oBench${String(seq).padStart(22, '0')}`;
+  const at = String(Math.floor(Date.now() / 1000));
+  const xml = `<xml><ToUserName><![CDATA[gh_3f9a2c7d1e05]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${at}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${BODIES[seq % BODIES.length]}]]></Content><MsgId>${msgId}</MsgId></xml>`;
+  const enc = encrypt(AES_KEY, xml, APP_ID);
+  const nonce = String(randomBytes(4).readUInt32BE(0));
+  const q = new URLSearchParams({
+    signature: sha1(TOKEN, at, nonce),
+    timestamp: at,
+    nonce,
+    openid: openId,
+    encrypt_type: 'aes',
+    msg_signature: sha1(TOKEN, at, nonce, enc),
+  });
+  const r = { query: q.toString(), body: `<xml><ToUserName><![CDATA[gh_3f9a2c7d1e05]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>` };
+  if (target === 'tipdesk') unique.add(msgId);
+  if (sent.length < 5000) sent.push(r);
+  return r;
+}
+
+const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']) =>
+  fireAt(port, urlPath, {
+    concurrency,
+    amount,
+    target,
+    request: () => {
+      const r = signedPush(target);
+      return { path: `${urlPath}?${r.query}`, body: r.body, headers: { 'content-type': 'text/xml' } };
+    },
+  });
+
+const db = await benchDatabase('tipdesk_bench_wechat');
+const children: ChildProcess[] = [];
+const results: Level[] = [];
+let tips = 0;
+let submissions = 0;
+try {
+  await sql(db.url, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE, params jsonb, received_at timestamptz DEFAULT now())');
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(POOL),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PUBLIC_BASE_URL: 'https://tips.example-paper.cn',
+    WECHAT_TOKEN: TOKEN,
+    WECHAT_APP_ID: APP_ID,
+    WECHAT_APP_SECRET: randomBytes(16).toString('hex'),
+    WECHAT_ENCODING_AES_KEY: AES_KEY,
+    // Passive replies only: nothing may reach a WeChat API.
+    WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
+    SMS_RATE_LIMIT_PER_HOUR: '1000',
+  };
+  const svc = await startChild('tipdesk', 'workers/tipdesk.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  children.push(svc.child);
+  const ceil = await startChild('ceiling', 'bench/wechat-ceiling.server.ts', env, /ceiling listening on (\d+)/);
+  children.push(ceil.child);
+
+  await fire(svc.port, '/webhooks/wechat', 10, WARMUP, 'tipdesk');
+  await sql(db.url, 'TRUNCATE bench_ceiling');
+  await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
+
+  for (const [i, c] of LEVELS.entries()) {
+    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
+    const cpu0 = cpuMs(svc.child.pid);
+    const ours = await fire(svc.port, '/webhooks/wechat', c, amount, 'tipdesk');
+    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
+    await sql(db.url, 'TRUNCATE bench_ceiling');
+    const cpu1 = cpuMs(ceil.child.pid);
+    const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
+    results.push(ours, ceiling);
+    console.error(
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms`,
+    );
+  }
+
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
+    );
+    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WECHAT'`)).rows[0].n);
+  submissions = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE channel = 'WECHAT'`)).rows[0].n);
+  await c.end();
+} finally {
+  for (const ch of children) await stopChild(ch);
+  await db.drop();
+}
+
+const lines = [
+  `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}.`,
+  '',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | non-2xx/errors |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+const rowsOut = LEVELS.map((c) => {
+  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
+  const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  lines.push(
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ours.non2xx + ours.errors} |`,
+  );
+  return { concurrency: c, tipdesk: ours, ceiling: ceil };
+});
+const at50 = rowsOut.find((r) => r.concurrency === 50);
+lines.push(
+  '',
+  `Unique MsgIds sent: ${unique.size}; WeChat submissions stored: ${submissions}; tips: ${tips} ${tips === unique.size && submissions === unique.size ? '(equal ✓)' : '(MISMATCH ✗)'}`,
+);
+if (at50)
+  lines.push(`Goal at 50 concurrent: passive reply p99 < ${GOAL_P99_MS} ms (${at50.tipdesk.p99} ms) ${at50.tipdesk.p99 < GOAL_P99_MS ? '✓' : '✗'}`);
+console.log(lines.join('\n'));
+const outDir = path.resolve(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, 'wechat.json'),
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      postgres: db.version,
+      database: db.label,
+      pool: POOL,
+      uniqueMsgIds: unique.size,
+      submissions,
+      tipsCreated: tips,
+      results: rowsOut,
+    },
+    null,
+    2,
+  ) + '\n',
+);
+if (tips !== unique.size || submissions !== unique.size) process.exitCode = 1;
