@@ -93,6 +93,27 @@ export const ConfigSchema = z
     SMS_RATE_LIMIT_PER_HOUR: int(20, 1),
     VOICE_MAX_SECONDS: int(180, 2),
 
+    // --- Web tip form (src/channels/web/, docs/channels/web.md) ---
+    // Other sites allowed to post to /api/public/tips from a browser (CORS) and to frame /tip, comma-separated origins.
+    WEB_FORM_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((s) => s.trim().replace(/\/$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().url())),
+    WEB_FORM_RATE_LIMIT_PER_HOUR: int(10, 1),
+    // A proof-of-work the page's own script computes, for a spam wave; off so the paper's site and app can post directly.
+    WEB_FORM_CHALLENGE: z
+      .enum(['on', 'off', ''])
+      .optional()
+      .transform((v) => v === 'on'),
+    // Signs the challenges; shared by every API process. Required when WEB_FORM_CHALLENGE=on.
+    WEB_FORM_SECRET: optionalString,
+
     ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
     CLAIM_EXPIRY_HOURS: int(72, 1),
     REQUEST_BODY_LIMIT: z.string().default('1mb'),
@@ -113,6 +134,9 @@ export const ConfigSchema = z
       for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) {
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when Twilio is configured' });
       }
+    }
+    if (c.WEB_FORM_CHALLENGE && (c.WEB_FORM_SECRET ?? '').length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['WEB_FORM_SECRET'], message: 'must be at least 32 characters when WEB_FORM_CHALLENGE=on' });
     }
     if (c.ADMIN_PASSWORD && c.ADMIN_PASSWORD.length < 10) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be at least 10 characters' });
