@@ -72,14 +72,18 @@ export interface PhotoRow {
   data: Buffer;
 }
 
-/** A photo's attachment row and its bytes in one statement (its message is set by the normalize job). */
-export async function insertPhoto(tx: Tx, o: { tipId: string; submissionId: string; index: number; photo: PhotoRow }): Promise<void> {
+/**
+ * A photo's attachment row and its bytes in one statement (its message is set by the normalize
+ * job). The n-th photo is dated n ms after the post, so the dashboard lists them in upload order.
+ */
+export async function insertPhoto(tx: Tx, o: { tipId: string; submissionId: string; index: number; photo: PhotoRow; at: Date }): Promise<void> {
   const p = o.photo;
+  const at = new Date(o.at.getTime() + o.index);
   await tx.$executeRaw`
     WITH a AS (
-      INSERT INTO attachment (tip_id, submission_id, filename, content_type, size, sha256, kind, source_key, state, dangerous)
+      INSERT INTO attachment (tip_id, submission_id, filename, content_type, size, sha256, kind, source_key, state, dangerous, created_at)
       VALUES (${o.tipId}::uuid, ${o.submissionId}::uuid, ${p.filename}, ${p.contentType}, ${p.size}::int, ${p.sha256}, 'image',
-              ${`photo:${o.index}`}, 'STORED'::"AttachmentState", false)
+              ${`photo:${o.index}`}, 'STORED'::"AttachmentState", false, ${at}::timestamptz)
       RETURNING id)
     INSERT INTO attachment_blob (attachment_id, data) SELECT id, ${p.data} FROM a`;
 }

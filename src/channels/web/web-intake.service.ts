@@ -75,7 +75,7 @@ export async function acceptTip(deps: Deps, o: { params: WebParams; photos: Phot
         }
         const reference = reserved ?? (await nextReference(tx, now, deps.config.TIMEZONE));
         const tipId = await insertReservedTip(tx, { reference, body: o.params.body, location: o.params.location, submissionId: s.id, now });
-        for (const [index, photo] of o.photos.entries()) await insertPhoto(tx, { tipId, submissionId: s.id, index, photo });
+        for (const [index, photo] of o.photos.entries()) await insertPhoto(tx, { tipId, submissionId: s.id, index, photo, at: now });
         await tx.webStatusLink.create({ data: { keyHash: hashKey(statusKey), tipId, submissionId: s.id } });
         answer = { reference, statusKey, created: true };
       },
@@ -101,7 +101,8 @@ export async function acceptFollowUp(
         return;
       }
       await tx.$executeRaw`UPDATE submission SET tip_id = ${view.tipId}::uuid WHERE id = ${s.id}::uuid`;
-      for (const [index, photo] of o.photos.entries()) await insertPhoto(tx, { tipId: view.tipId, submissionId: s.id, index, photo });
+      for (const [index, photo] of o.photos.entries())
+        await insertPhoto(tx, { tipId: view.tipId, submissionId: s.id, index, photo, at: deps.clock.now() });
       answer = { reference: view.reference, statusKey: o.statusKey, created: true };
     });
     return answer!;

@@ -25,6 +25,7 @@ function layout(t: Texts, lang: Lang, title: string, main: string, switchHref?: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="/tip/assets/tip.css">
 <script src="/tip/assets/tip.js" defer></script>
