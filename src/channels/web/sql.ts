@@ -6,11 +6,14 @@ import { detectLanguage, searchTextOf } from '../../tips/threading.js';
 
 /**
  * Counts one post from an address in a one-hour fixed window shared by every API process
- * (the rate_limit table the login throttle uses); true when over the limit.
+ * (the rate_limit table the login throttle uses); true when over the limit. Committed without
+ * waiting for the disk flush: a crash may forget a few counts, and no post waits for a flush
+ * it does not need (the submission's own commit is durable).
  */
 export async function overHourlyLimit(db: Db, key: string, max: number, now: Date): Promise<boolean> {
   const rows = await db.$queryRaw<{ count: number }[]>`
-    INSERT INTO rate_limit (key, count, window_start) VALUES (${key}, 1, ${now})
+    INSERT INTO rate_limit (key, count, window_start)
+    SELECT ${key}, 1, ${now}::timestamptz FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
     ON CONFLICT (key) DO UPDATE SET
       count = CASE WHEN rate_limit.window_start < ${now}::timestamptz - interval '1 hour' THEN 1 ELSE rate_limit.count + 1 END,
       window_start = CASE WHEN rate_limit.window_start < ${now}::timestamptz - interval '1 hour' THEN ${now} ELSE rate_limit.window_start END
