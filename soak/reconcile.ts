@@ -3,6 +3,7 @@ import type { ReceivedMail } from '../test/support/smtp.js';
 import type { Ledger } from './ledger.js';
 import type { SentSms } from './twilio-fake.js';
 import type { Attempt } from './webhooks.js';
+import { reconcileWeb } from './reconcile-web.js';
 
 // After the drain: what was sent (the ledger) against what the system holds and what it sent
 // out. Each check reports expected and actual numbers and the first offending items.
@@ -243,9 +244,13 @@ export async function reconcile(o: {
     );
   }
 
+  const web = await reconcileWeb(db, ledger, o.sms);
+  checks.push(...web.checks);
+
   // --- totals --------------------------------------------------------------------------------
   {
     const expectedTips =
+      web.tips +
       ledger.sms.filter((s) => s.expect === 'tip').length +
       ledger.calls.length +
       ledger.emails.filter((e) => e.expect === 'tip').length +

@@ -14,6 +14,7 @@ import { startSoakPostgres, scratchDatabase, type SoakPostgres } from './postgre
 import { ServiceProcess } from './processes.js';
 import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.js';
 import { emailTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
+import { webTraffic } from './web-traffic.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
 
@@ -122,6 +123,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_AUTH_TOKEN: SOAK_AUTH_TOKEN,
       TWILIO_FROM_NUMBER: HOTLINE,
       TWILIO_API_BASE_URL: twilio.base,
+      // Every web post comes from this one loopback address: the per-address limit is tested elsewhere.
+      WEB_FORM_RATE_LIMIT_PER_HOUR: '100000',
     };
     const api = new ServiceProcess({
       name: 'api',
@@ -328,13 +331,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       smsTraffic(ctx, 450),
       voiceTraffic(ctx, 2200),
       emailTraffic(ctx, 1100),
+      webTraffic(ctx, 1500),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
       faultPlan(),
     ];
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls; draining...`,
+      `traffic done: ${ledger.sms.length} SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.web.length} web posts, ${ledger.api.calls} API calls; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------
@@ -409,6 +413,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
       calls: ledger.calls.length,
       emails: ledger.emails.length,
+      web: ledger.web.length,
       apiCalls: ledger.api.calls,
       claimRaces: ledger.api.claimRaces.length,
       webhookAttempts: sender.attempts.length,
