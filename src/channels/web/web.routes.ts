@@ -216,5 +216,11 @@ export function webRoutes(deps: Deps): Router {
     throw notFound();
   });
   r.use('/api/public', api);
+  // The app's error handler logs the path of an unexpected error, and these paths carry status keys.
+  r.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    if (err instanceof AppError || !req.path.includes('/status/')) return next(err);
+    deps.logger.error({ err, route: 'web status page' }, 'unhandled error');
+    next(new AppError('INTERNAL', 'Internal server error'));
+  });
   return r;
 }
