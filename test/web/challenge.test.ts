@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { launchBrowser, openPage } from '../dashboard/browser.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { address, postApi, solve, TEXTS, tipForm } from './web-support.js';
 
@@ -40,6 +41,22 @@ describe('WEB_FORM_CHALLENGE=on', () => {
     const reused = await postApi(h.baseUrl, { body: TEXTS.leak, challenge: c.challenge, nonce }, { address: address() });
     expect(reused.status).toBe(400);
     expect(await h.deps.prisma.tip.count()).toBe(1);
+  });
+
+  it("is solved by the page's own script in a browser", async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, errors } = await openPage(browser, h.baseUrl, { width: 375, height: 812 });
+      await page.goto('/tip');
+      await page.fill('#body', TEXTS.leak);
+      await page.click('button[type=submit]');
+      await page.locator('#result #reference').waitFor();
+      const reference = (await page.locator('#reference').textContent())!.trim();
+      expect(await h.deps.prisma.tip.findUnique({ where: { reference } })).not.toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('needs WEB_FORM_SECRET to turn on', () => {
