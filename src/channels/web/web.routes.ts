@@ -59,7 +59,11 @@ export function webRoutes(deps: Deps): Router {
     res.status(status).type('html').send(html);
   }
 
-  /** Browsers posting from elsewhere must be listed in WEB_FORM_ORIGINS (a server-side client sends no Origin). */
+  /**
+   * Browsers posting from elsewhere must be listed in WEB_FORM_ORIGINS (a server-side client sends
+   * no Origin). `null` is let through: our own pages send no referrer, and browsers then post our
+   * plain form with `Origin: null`; such a caller cannot read a JSON answer without CORS anyway.
+   */
   function guardOrigin(req: Request, res: Response, next: NextFunction) {
     const origin = req.get('origin');
     if (origin && origins.has(origin)) {
