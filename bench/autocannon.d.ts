@@ -30,6 +30,7 @@ declare module 'autocannon' {
     errors: number;
     timeouts: number;
     non2xx: number;
+    '2xx': number;
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;

@@ -87,6 +87,25 @@ export interface EmailItem {
   via: 'append' | 'maildir' | null;
 }
 
+export type WebExpect = 'tip' | 'followup' | 'honeypot';
+
+export interface WebItem {
+  /** The Idempotency-Key every delivery of this post carries. */
+  key: string;
+  token: string;
+  expect: WebExpect;
+  photos: number;
+  phone?: string;
+  /** For a follow-up: the web tip (its key) whose status link it was posted to. */
+  threadOf?: string;
+  redeliveries: number;
+  accepted: boolean;
+  reference?: string;
+  statusUrl?: string;
+  /** Every 201 answer's JSON: a retried post must be answered exactly like the first. */
+  answers: string[];
+}
+
 export interface ClaimRace {
   tipId: string;
   reporters: number;
@@ -111,6 +130,7 @@ export interface Ledger {
   gateway: GatewayItem[];
   calls: CallItem[];
   emails: EmailItem[];
+  web: WebItem[];
   api: ApiStats;
   phones: Set<string>;
   emailAddresses: Set<string>;
@@ -123,6 +143,7 @@ export function newLedger(): Ledger {
     gateway: [],
     calls: [],
     emails: [],
+    web: [],
     api: { calls: 0, byStatus: {}, connectionErrors: 0, categorized: 0, assigned: 0, claimRaces: [] },
     phones: new Set(),
     emailAddresses: new Set(),

@@ -5,6 +5,7 @@ import type { SentSms } from './twilio-fake.js';
 import type { Attempt } from './webhooks.js';
 import type { SentMessage } from '../test/sms-gateway/gateway-support.js';
 import { reconcileGateway } from './reconcile-gateway.js';
+import { reconcileWeb } from './reconcile-web.js';
 
 // After the drain: what was sent (the ledger) against what the system holds and what it sent
 // out. Each check reports expected and actual numbers and the first offending items.
@@ -250,9 +251,13 @@ export async function reconcile(o: {
     );
   }
 
+  const web = await reconcileWeb(db, ledger, o.sms);
+  checks.push(...web.checks);
+
   // --- totals --------------------------------------------------------------------------------
   {
     const expectedTips =
+      web.tips +
       ledger.sms.filter((s) => s.expect === 'tip').length +
       ledger.gateway.filter((g) => g.expect === 'tip').length +
       ledger.calls.length +

@@ -16,6 +16,7 @@ import { formatChecks, reconcile, type Check, type DeadJob } from './reconcile.j
 import { emailTraffic, gatewayTraffic, newSmsTip, smsTraffic, voiceTraffic, type TrafficContext } from './traffic.js';
 import { privacyTraffic } from './privacy-traffic.js';
 import { gatewayEnv, SIGNING_KEY, startFakeGateway, type FakeGateway } from '../test/sms-gateway/gateway-support.js';
+import { webTraffic } from './web-traffic.js';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.js';
 import { WebhookSender } from './webhooks.js';
 import { reconcileWechat } from './reconcile-wechat.js';
@@ -136,6 +137,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       TWILIO_API_BASE_URL: twilio.base,
       ...gatewayEnv(gateway.url),
       ...wechatEnv({ WECHAT_API_BASE_URL: wechatApi.base }),
+      // Every web post comes from this one loopback address: the per-address limit is tested elsewhere.
+      WEB_FORM_RATE_LIMIT_PER_HOUR: '100000',
     };
     const api = new ServiceProcess({
       name: 'api',
@@ -369,6 +372,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         },
         700,
       ),
+      webTraffic(ctx, 1500),
       apiTraffic({ client, editor, reporters, r, stats: ledger.api, trafficEnds, meanGapMs: 900 }),
       privacyTraffic({ ctx, client, admin: adminToken, editor: editor.token, meanGapMs: 6000 }),
       faultPlan(),
@@ -376,7 +380,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const watched = watchdog();
     await Promise.all(loops);
     say(
-      `traffic done: ${wechatItems.length} WeChat, ${ledger.sms.length} SMS, ${ledger.gateway.length} gateway SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
+      `traffic done: ${wechatItems.length} WeChat, ${ledger.sms.length} SMS, ${ledger.gateway.length} gateway SMS, ${ledger.calls.length} calls, ${ledger.emails.length} emails, ${ledger.web.length} web posts, ${ledger.api.calls} API calls, ${ledger.privacy.erasures.length} erasures, ${ledger.privacy.blocks} blocks; draining...`,
     );
 
     // --- drain -----------------------------------------------------------------------------
@@ -460,6 +464,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       smsRedeliveries: ledger.sms.reduce((n, s) => n + s.redeliveries, 0),
       calls: ledger.calls.length,
       emails: ledger.emails.length,
+      web: ledger.web.length,
       apiCalls: ledger.api.calls,
       claimRaces: ledger.api.claimRaces.length,
       webhookAttempts: sender.attempts.length,

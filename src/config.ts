@@ -116,6 +116,26 @@ export const ConfigSchema = z
     WECHAT_API_BASE_URL: optionalString,
     // How long a push may take before the passive reply is given up for `success` + a customer-service message (WeChat waits 5 s).
     WECHAT_REPLY_BUDGET_MS: int(4000, 0),
+    // --- Web tip form (src/channels/web/, docs/channels/web.md) ---
+    // Other sites allowed to post to /api/public/tips from a browser (CORS) and to frame /tip, comma-separated origins.
+    WEB_FORM_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((s) => s.trim().replace(/\/$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().url())),
+    WEB_FORM_RATE_LIMIT_PER_HOUR: int(10, 1),
+    // A proof-of-work the page's own script computes, for a spam wave; off so the paper's site and app can post directly.
+    WEB_FORM_CHALLENGE: z
+      .enum(['on', 'off', ''])
+      .optional()
+      .transform((v) => v === 'on'),
+    // Signs the challenges; shared by every API process. Required when WEB_FORM_CHALLENGE=on.
+    WEB_FORM_SECRET: optionalString,
 
     ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
     CLAIM_EXPIRY_HOURS: int(72, 1),
@@ -156,6 +176,9 @@ export const ConfigSchema = z
         if (!c[k])
           ctx.addIssue({ code: 'custom', path: [k], message: 'is required when any of WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET is given' });
       }
+    }
+    if (c.WEB_FORM_CHALLENGE && (c.WEB_FORM_SECRET ?? '').length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['WEB_FORM_SECRET'], message: 'must be at least 32 characters when WEB_FORM_CHALLENGE=on' });
     }
     if (c.ADMIN_PASSWORD && c.ADMIN_PASSWORD.length < 10) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be at least 10 characters' });

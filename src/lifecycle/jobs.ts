@@ -2,6 +2,7 @@ import { channelAdapters } from '../channels/index.js';
 import { normalizeSubmissionJob } from '../channels/normalize.job.js';
 import type { Deps } from '../deps.js';
 import { sendAlertJob } from '../messaging/alerts/send-alert.job.js';
+import { acknowledgeContactJob } from '../messaging/acknowledge.job.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
 import type { JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
@@ -13,5 +14,6 @@ export const allJobs: JobDefinition<JobKind, Deps>[] = [
   sendEmailJob,
   sendAlertJob,
   retentionJob,
+  acknowledgeContactJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
 ];

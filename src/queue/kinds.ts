@@ -26,6 +26,7 @@ export const jobPayloads = {
   'privacy-retention': z.object({ actorId: z.uuid().nullable().default(null) }),
   'send-wechat': z.object({ messageId: z.string().uuid() }),
   'fetch-wechat-media': z.object({ attachmentId: z.string().uuid() }),
+  'acknowledge-contact': z.object({ tipId: z.string().uuid() }),
   // A thread message, or a keyword's automatic answer (no thread message) for the SMS gateway.
   'sms-gateway-send': z.union([
     z.object({ messageId: z.string().uuid() }),
@@ -48,3 +49,4 @@ export const RETENTION_JOB = 'privacy-retention' satisfies JobKind;
 export const SMS_GATEWAY_SEND_JOB = 'sms-gateway-send' satisfies JobKind;
 export const SEND_WECHAT_JOB = 'send-wechat' satisfies JobKind;
 export const FETCH_WECHAT_MEDIA_JOB = 'fetch-wechat-media' satisfies JobKind;
+export const ACKNOWLEDGE_CONTACT_JOB = 'acknowledge-contact' satisfies JobKind;

@@ -12,6 +12,13 @@ type Role = 'ADMIN' | 'EDITOR' | 'REPORTER';
 const ROLES: Role[] = ['ADMIN', 'EDITOR', 'REPORTER'];
 /** The only /api routes anyone may call. Adding one here is a decision, not an accident. */
 const PUBLIC = new Set(['POST /api/auth/login', 'GET /api/openapi.json']);
+/** The web form's intake API (issue 13): open on purpose, documented in docs/channels/web.md, tested in test/web/. */
+const PUBLIC_INTAKE = [
+  'GET /api/public/challenge',
+  'POST /api/public/tips',
+  'GET /api/public/tips/status/:key',
+  'POST /api/public/tips/status/:key/followups',
+];
 
 let h: AppHarness;
 let routes: ServedRoute[];
@@ -21,7 +28,14 @@ let revoked: string;
 
 beforeAll(async () => {
   h = await createAppHarness();
-  routes = servedRoutes(createApp(h.deps)).filter((r) => r.path.startsWith('/api/'));
+  const served = servedRoutes(createApp(h.deps)).filter((r) => r.path.startsWith('/api/'));
+  expect(
+    served
+      .filter((r) => r.path.startsWith('/api/public/'))
+      .map(key)
+      .sort(),
+  ).toEqual([...PUBLIC_INTAKE].sort());
+  routes = served.filter((r) => !r.path.startsWith('/api/public/'));
   doc = (await (await fetch(`${h.baseUrl}/api/openapi.json`)).json()) as typeof doc;
   for (const role of ROLES) tokens[role] = (await userWithToken(h.deps, h.baseUrl, role)).token;
   revoked = (await userWithToken(h.deps, h.baseUrl, 'ADMIN')).token;

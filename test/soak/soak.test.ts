@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { runSoak } from '../../soak/soak.js';
 
 // The CI-sized soak: the service as separate processes (API + 2 workers) under a minute of
-// mixed SMS/MMS/voice/email/WeChat/newsroom traffic while workers and the API are killed, IMAP drops,
+// mixed SMS/MMS/voice/email/WeChat/web form/newsroom traffic while workers and the API are killed, IMAP drops,
 // PostgreSQL pauses and restarts and SMTP/Twilio fail; then nothing may be lost, doubled or
 // leaked (see soak/reconcile.ts for every check). `npm run soak -- --minutes 5` is the long run.
 it('one minute of mixed traffic under faults: nothing lost, nothing doubled, no contact details in the logs', async () => {
@@ -24,5 +24,6 @@ it('one minute of mixed traffic under faults: nothing lost, nothing doubled, no 
   expect(result.counts.calls).toBeGreaterThan(5);
   expect(result.counts.emails).toBeGreaterThan(20);
   expect(result.counts.wechat).toBeGreaterThan(30);
+  expect(result.counts.web).toBeGreaterThan(10);
   expect(result.counts.claimRaces).toBeGreaterThan(3);
 }, 240_000);

@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/prisma.js';
 import type { Deps } from '../../deps.js';
+import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { parseKeyword } from '../../tips/keywords.js';
 import { preallocateReference, routeByContact, type Route } from '../../tips/routing.js';
 import { storeSubmissionIn } from '../submissions.js';
@@ -53,8 +54,9 @@ export async function acceptPush(deps: Deps, p: WechatPush, mode: PushMode, answ
   // STOP/START mean nothing on WeChat (a follower unfollows instead); 新/NEW and 帮助/HELP do.
   const keyword = kw.keyword === 'new' ? 'new' : null;
   const help = p.MsgType === 'text' && kw.keyword === 'help';
-  const skip = skipReason(p, help);
-  // TODO(blocks): when src/privacy/blocks.ts lands, a blocked sender's push is stored SKIPPED ('blocked sender') with no tip and no reply: `if (await isBlocked(tx, contact)) …`
+  // A blocked sender's push is kept (SKIPPED 'blocked sender') but makes no tip and gets no reply.
+  const blocked = await isBlocked(deps.prisma, p.FromUserName);
+  const skip = blocked ? BLOCKED_REASON : skipReason(p, help);
   const reserved = skip ? null : await preallocateReference(deps, { channel: 'WECHAT', externalId, contact, body: text, keyword });
   let reply: WechatReply = { kind: 'none' };
   let tipId: string | null = null;
@@ -77,7 +79,7 @@ export async function acceptPush(deps: Deps, p: WechatPush, mode: PushMode, answ
           if (!s.created) ({ reply, tipId } = await replay(tx, s.id, p, help));
           else if (skip) {
             await tx.$executeRaw`UPDATE submission SET processed_at = ${deps.clock.now()}::timestamptz WHERE id = ${s.id}::uuid`;
-            reply = skippedReply(p, help);
+            reply = blocked ? { kind: 'none' } : skippedReply(p, help);
           } else {
             ({ reply, tipId } = await openOrJoin(tx, deps, s.id, p, text, keyword, kw.rest, reserved));
             if (tipId && deps.clock.now().getTime() >= answerBy) reply = await acknowledgeLater(tx, deps, s.id, tipId, p.FromUserName, reply);
@@ -135,14 +137,22 @@ const tipReply = (route: Route, reference: string, rateLimited: boolean): Wechat
 /** A redelivery answers exactly as the first delivery did, from what the first one stored. */
 async function replay(tx: Tx, submissionId: string, p: WechatPush, help: boolean): Promise<{ reply: WechatReply; tipId: string | null }> {
   const rows = await tx.$queryRaw<
-    { state: string; rateLimited: boolean; route: Route | null; late: boolean; reference: string | null; tipId: string | null }[]
+    {
+      state: string;
+      lastError: string | null;
+      rateLimited: boolean;
+      route: Route | null;
+      late: boolean;
+      reference: string | null;
+      tipId: string | null;
+    }[]
   >`
-    SELECT s.state::text AS state, s.rate_limited AS "rateLimited", s.meta->>'route' AS route, coalesce((s.meta->>'late')::boolean, false) AS late,
+    SELECT s.state::text AS state, s.last_error AS "lastError", s.rate_limited AS "rateLimited", s.meta->>'route' AS route, coalesce((s.meta->>'late')::boolean, false) AS late,
       t.reference, s.tip_id::text AS "tipId"
     FROM submission s LEFT JOIN tip t ON t.id = s.tip_id WHERE s.id = ${submissionId}::uuid`;
   const r = rows[0];
   if (!r) return { reply: { kind: 'none' }, tipId: null };
-  if (r.state === 'SKIPPED') return { reply: skippedReply(p, help), tipId: null };
+  if (r.state === 'SKIPPED') return { reply: r.lastError === BLOCKED_REASON ? { kind: 'none' } : skippedReply(p, help), tipId: null };
   // A late first delivery was acknowledged by API; saying it again here would say it twice.
   if (!r.reference || !r.route || r.late) return { reply: { kind: 'none' }, tipId: r.tipId };
   return { reply: tipReply(r.route, r.reference, r.rateLimited), tipId: r.tipId };

@@ -1,0 +1,248 @@
+// npm run bench:webform — web tip form posts, each with one 200 KB photo, against the running service.
+//
+// The service (API + job workers in one process, workers/tipdesk.ts) runs as a child process on
+// a scratch database; autocannon fires multipart POST /api/public/tips (text + a 200 KB PNG, each
+// from its own address so the per-address limit is counted but not hit) at 1, 10 and 50
+// concurrent. In the same run a bare express route that parses the same body with multer and
+// stores it with one pg INSERT (bench/webform-ceiling.server.ts) gets the same requests: the
+// baseline. Afterwards the normalize backlog drains, and tips and stored photos must equal the
+// posts answered 201.
+//
+// Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
+// Options: --concurrency 1,10,50  --requests 150,500,800 (per level)  --warmup 100
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { pngOfSize } from '../test/web/web-support.js';
+import { benchDatabase } from './bench-db.js';
+
+const { values: args } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '1,10,50' },
+    requests: { type: 'string', default: '150,500,800' },
+    warmup: { type: 'string', default: '100' },
+  },
+});
+const LEVELS = args.concurrency!.split(',').map(Number);
+const AMOUNTS = args.requests!.split(',').map(Number);
+const WARMUP = Number(args.warmup);
+const POOL = 10;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PHOTO = pngOfSize(200 * 1024);
+const BOUNDARY = '----tipdeskbench7MA4YWxkTrZu0gW';
+const TEXT = '平城区大齿社区3号楼楼道里的暖气管漏水两天了，楼梯上结了冰，老人下楼很危险。';
+const BODY = Buffer.concat([
+  Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="body"\r\n\r\n${TEXT}\r\n`),
+  Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="location"\r\n\r\n平城区大齿社区\r\n`),
+  Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
+  PHOTO,
+  Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+]);
+
+async function sql(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+interface Level {
+  target: 'tipdesk' | 'ceiling';
+  concurrency: number;
+  requests: number;
+  created: number;
+  non2xx: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+let addressSeq = 0;
+async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: concurrency,
+    amount,
+    requests: [
+      {
+        method: 'POST',
+        path: urlPath,
+        setupRequest: (req) => {
+          addressSeq++;
+          const ip = `10.${(addressSeq >> 16) & 255}.${(addressSeq >> 8) & 255}.${addressSeq & 255}`;
+          return { ...req, body: BODY, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'x-forwarded-for': ip } };
+        },
+      },
+    ],
+  });
+  const done = result.requests.total;
+  return {
+    target,
+    concurrency,
+    requests: done,
+    created: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rps: Math.round(done / (result.duration || 1)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+const db = await benchDatabase('tipdesk_bench_webform');
+const children: ChildProcess[] = [];
+const results: Level[] = [];
+let answered = 0;
+let tips = 0;
+let photos = 0;
+let unprocessed = 0;
+const load = { before: os.loadavg(), after: [] as number[] };
+try {
+  await sql(db.url, 'CREATE TABLE bench_webform_ceiling (id bigserial PRIMARY KEY, body text, photo bytea, received_at timestamptz DEFAULT now())');
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(POOL),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PUBLIC_BASE_URL: 'https://tips.example-paper.cn',
+    TRUST_PROXY: 'true',
+  };
+  const svc = await startChild('tipdesk', 'workers/tipdesk.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  children.push(svc.child);
+  const ceil = await startChild('ceiling', 'bench/webform-ceiling.server.ts', env, /ceiling listening on (\d+)/);
+  children.push(ceil.child);
+
+  // Warm both (JIT, pools); the warm-up's tips count too.
+  answered += (await fire(svc.port, '/api/public/tips', 10, WARMUP, 'tipdesk')).created;
+  await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
+  for (const [i, c] of LEVELS.entries()) {
+    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
+    const ours = await fire(svc.port, '/api/public/tips', c, amount, 'tipdesk');
+    answered += ours.created;
+    const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    results.push(ours, ceiling);
+    console.error(
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms`,
+    );
+  }
+  load.after = os.loadavg();
+
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
+    );
+    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WEB'`)).rows[0].n);
+  photos = Number(
+    (
+      await c.query<{ n: string }>(
+        `SELECT count(*) AS n FROM attachment a JOIN attachment_blob b ON b.attachment_id = a.id WHERE a.message_id IS NOT NULL`,
+      )
+    ).rows[0].n,
+  );
+  unprocessed = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE state <> 'PROCESSED'`)).rows[0].n);
+  await c.end();
+} finally {
+  for (const ch of children) await stopChild(ch);
+  await db.drop();
+}
+
+const lines = [
+  `Web form posts (multipart, text + one ${Math.round(PHOTO.length / 1024)} KB PNG; each a new tip) vs a bare multer + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, API + workers in one process.`,
+  `Load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' / ')}, after the runs ${load.after.map((v) => v.toFixed(2)).join(' / ')}; ${os.cpus().length} cores.`,
+  '',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | bare req/s | bare p50 ms | bare p99 ms | non-2xx/errors |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+const rows = [];
+for (const c of LEVELS) {
+  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
+  const bare = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  lines.push(
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${ours.non2xx + ours.errors} |`,
+  );
+  rows.push({
+    metric: `latency p50 / p99, concurrency ${c}`,
+    unit: 'ms',
+    ours: ours.p99,
+    baseline: bare.p99,
+    baselineLabel: 'bare multer + pg INSERT route',
+    better: 'lower',
+    oursText: `${ours.p50} / ${ours.p99}`,
+    baselineText: `${bare.p50} / ${bare.p99}`,
+  });
+  rows.push({
+    metric: `throughput, concurrency ${c}`,
+    unit: 'req/s',
+    ours: ours.rps,
+    baseline: bare.rps,
+    baselineLabel: 'bare multer + pg INSERT route',
+    better: 'higher',
+  });
+}
+const at10 = results.find((r) => r.target === 'tipdesk' && r.concurrency === 10);
+lines.push('');
+lines.push(
+  `Posts answered 201: ${answered}; WEB tips: ${tips}; photos stored on their message: ${photos}; submissions not processed: ${unprocessed} ${tips === answered && photos === answered && !unprocessed ? '(balanced ✓)' : '(MISMATCH ✗)'}`,
+);
+if (at10) lines.push(`Goal at 10 concurrent: p99 < 150 ms (${at10.p99} ms) ${at10.p99 < 150 ? '✓' : '✗'}`);
+console.log(lines.join('\n'));
+const outDir = path.resolve(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, 'webform.json'),
+  JSON.stringify(
+    { at: new Date().toISOString(), postgres: db.version, database: db.label, pool: POOL, loadavg: load, answered, tips, photos, results, rows },
+    null,
+    2,
+  ) + '\n',
+);
+if (tips !== answered || photos !== answered) process.exitCode = 1;
