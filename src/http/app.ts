@@ -13,6 +13,7 @@ import { intakeRoutes } from '../channels/intake.routes.js';
 import { channelAdapters } from '../channels/index.js';
 import { triageRoutes } from '../triage/triage.routes.js';
 import { categoryRulesRoutes } from '../triage/category-rules.routes.js';
+import { placesRoutes } from '../triage/places.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 
 export function trustProxySetting(value: string): boolean | number | string {
@@ -44,6 +45,7 @@ export function createApp(deps: Deps) {
   api.use(intakeRoutes(deps, registry));
   api.use(triageRoutes(deps, registry));
   api.use(categoryRulesRoutes(deps, registry));
+  api.use(placesRoutes(deps, registry));
   api.use(openApiRoute(registry));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);

@@ -2,8 +2,14 @@ import { channelAdapters } from '../channels/index.js';
 import { normalizeSubmissionJob } from '../channels/normalize.job.js';
 import type { Deps } from '../deps.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
+import { languageMaintenanceJob } from '../tips/language.job.js';
 import type { JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
 
 /** Every job kind a worker process runs: the pipeline's own and each channel adapter's. */
-export const allJobs: JobDefinition<JobKind, Deps>[] = [normalizeSubmissionJob, sendEmailJob, ...channelAdapters.flatMap((a) => a.jobs ?? [])];
+export const allJobs: JobDefinition<JobKind, Deps>[] = [
+  normalizeSubmissionJob,
+  sendEmailJob,
+  languageMaintenanceJob,
+  ...channelAdapters.flatMap((a) => a.jobs ?? []),
+];

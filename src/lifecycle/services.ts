@@ -4,6 +4,7 @@ import { Worker } from '../queue/worker.js';
 import { channelAdapters } from '../channels/index.js';
 import type { Service } from './service.js';
 import { claimExpiryService } from '../triage/claim-expiry.service.js';
+import { languageJobService } from '../tips/language.job.js';
 
 export function jobWorkerService(deps: Deps): Service {
   const worker = new Worker({
@@ -25,5 +26,5 @@ export function jobWorkerService(deps: Deps): Service {
 /** The background services of a worker process, in start order. */
 export function workerServices(deps: Deps): Service[] {
   const pollers = channelAdapters.filter((a) => a.services && a.enabled(deps.config)).flatMap((a) => a.services!(deps));
-  return [jobWorkerService(deps), claimExpiryService(deps), ...pollers];
+  return [jobWorkerService(deps), claimExpiryService(deps), languageJobService(deps), ...pollers];
 }

@@ -22,6 +22,7 @@ export const jobPayloads = {
   }),
   'send-sms': z.object({ messageId: z.string().uuid() }),
   'fetch-media': z.object({ attachmentId: z.string().uuid() }),
+  'language-maintenance': z.object({ retrain: z.boolean().default(false) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;

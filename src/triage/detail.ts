@@ -6,6 +6,7 @@ import { tipVisible, allowedTransitions } from './policy.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import type { TipDetail } from './triage.schema.js';
 import { tipNotFound, userRef, iso } from './common.js';
+import { placeSelect, placeView } from './place.js';
 
 // Reading one tip: everything the tip view shows, with contacts masked by policy.ts.
 
@@ -22,7 +23,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     throw new AppError('FORBIDDEN', 'This lead is not yours: reporters see their own leads and the open pool');
   }
   const [tip, messages, attachments, notes, events, mergedFrom] = await Promise.all([
-    prisma.tip.findUnique({ where: { id }, select: { body: true } }),
+    prisma.tip.findUnique({ where: { id }, select: { body: true, incidentTypes: true, ...placeSelect } }),
     prisma.message.findMany({
       where: { tipId: id },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -74,6 +75,8 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     events,
     mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
     allowedTransitions: allowedTransitions(viewer, summary.status, row.assignee_id),
+    place: tip ? placeView(tip) : placeView(null),
+    incidentTypes: tip?.incidentTypes ?? [],
   };
 }
 

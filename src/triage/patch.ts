@@ -8,6 +8,7 @@ import { REPORTER_PATCH_TARGETS, canTransition } from '../tips/state-machine.js'
 import { fromDbCategory, fromDbPriority, toDbCategory, toDbPriority, type PatchTip, type TipStatus } from './triage.schema.js';
 import { TX, tipNotFound, stale, illegal, resolveVersion } from './common.js';
 import { tipDetail } from './detail.js';
+import { placeCorrection, placeSelect } from './place.js';
 
 export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: PatchTip, ifMatch: string | undefined) {
   const { prisma, clock, logger } = deps;
@@ -23,6 +24,7 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
       priority: true,
       title: true,
       location: true,
+      ...placeSelect,
     },
   });
   if (!tip) throw tipNotFound();
@@ -71,6 +73,13 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
     if (v !== undefined && v !== tip[key]) {
       change(key, tip[key], v);
       data[key] = v;
+    }
+  }
+  if (input.place) {
+    const fix = placeCorrection(tip, input.place);
+    if (fix) {
+      change('place', fix.before, fix.after);
+      Object.assign(data, fix.data);
     }
   }
   if (Object.keys(data).length === 0) return tipDetail(deps, viewer, id);
