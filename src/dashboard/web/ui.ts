@@ -90,7 +90,10 @@ export function pick<T>(
       e.stopPropagation();
       if (e.key === 'Escape') return (e.preventDefault(), done(null));
       if (searchBox && e.target === searchBox) {
-        if (e.key === 'Enter') (e.preventDefault(), runSearch());
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          runSearch();
+        }
         return;
       }
       if (e.key === 'j' || e.key === 'ArrowDown') sel = Math.min(items.length - 1, sel + 1);
