@@ -52,6 +52,8 @@ if (why) {
   console.log(`Building (${why})...`);
   step([path.join(root, 'scripts', 'prisma-generate.mjs')]);
   step([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  // Data files the compiled modules read at run time (tsc copies only .ts output).
+  step([path.join(root, 'scripts', 'copy-data.mjs')]);
   mkdirSync(path.dirname(stamp), { recursive: true });
   writeFileSync(stamp, `built from the sources as of ${began.toISOString()}\n`);
   utimesSync(stamp, began, began);

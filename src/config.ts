@@ -139,6 +139,14 @@ export const ConfigSchema = z
 
     ATTACHMENT_MAX_BYTES: int(20 * 1024 * 1024, 1024),
     CLAIM_EXPIRY_HOURS: int(72, 1),
+    // The city whose gazetteer (src/tips/language/data/gazetteer.<city>.json) places are read against.
+    GAZETTEER_CITY: z.string().trim().min(1).default('大同市'),
+    // How often a worker queues the language job (word rarity, classifier retraining); 0 turns it off.
+    LANGUAGE_JOB_SECONDS: int(600, 0),
+    // New editor-filed tips needed before the classifier is trained again.
+    CLASSIFIER_RETRAIN_EVERY: int(25, 1),
+    // Filed tips the classifier needs before it is trained at all (the phrase rules lead until then).
+    CLASSIFIER_MIN_TIPS: int(10, 1),
     REQUEST_BODY_LIMIT: z.string().default('1mb'),
     // Reference codes (T-YYMMDD-NNNN) and day boundaries follow the newsroom's clock.
     TIMEZONE: z.string().default('Asia/Shanghai'),

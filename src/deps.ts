@@ -9,6 +9,7 @@ import { createPool, createPrisma, type Db } from './db/prisma.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './health/metrics.js';
 import { JobWakeups } from './queue/wakeups.js';
+import { createLanguageService, type LanguageService } from './tips/language-service.js';
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
@@ -26,6 +27,8 @@ export interface Deps {
   mailer: Transporter | null;
   twilio: TwilioClient | null;
   metrics: Metrics;
+  /** Segmenter, places and classifier: one per process, built on first use. */
+  language: LanguageService;
 }
 
 export interface DepsOverrides {
@@ -33,6 +36,7 @@ export interface DepsOverrides {
   clock?: Clock;
   mailer?: Transporter | null;
   twilio?: TwilioClient | null;
+  language?: LanguageService;
 }
 
 /** Builds every shared dependency from the configuration; tests pass overrides instead of mocking modules. */
@@ -42,6 +46,7 @@ export function createDeps(config: Config, databaseUrl: string, overrides: DepsO
   const prisma = createPrisma(databaseUrl, config.DATABASE_POOL_SIZE, pool);
   const mailer = overrides.mailer !== undefined ? overrides.mailer : smtpEnabled(config) ? nodemailer.createTransport(config.SMTP_URL!) : null;
   const twilioClient = overrides.twilio !== undefined ? overrides.twilio : twilioEnabled(config) ? createTwilioClient(config) : null;
+  const clock = overrides.clock ?? systemClock;
   return {
     config,
     databaseUrl,
@@ -49,10 +54,11 @@ export function createDeps(config: Config, databaseUrl: string, overrides: DepsO
     pool,
     jobWakeups: new JobWakeups(databaseUrl, logger),
     logger,
-    clock: overrides.clock ?? systemClock,
+    clock,
     mailer,
     twilio: twilioClient,
     metrics: createMetrics(prisma),
+    language: overrides.language ?? createLanguageService({ city: config.GAZETTEER_CITY, clock }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { sendAlertJob } from '../messaging/alerts/send-alert.job.js';
 import { acknowledgeContactJob } from '../messaging/acknowledge.job.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
+import { languageMaintenanceJob } from '../tips/language.job.js';
 import type { JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
 import { retentionJob } from '../privacy/run-retention.js';
@@ -15,5 +16,6 @@ export const allJobs: JobDefinition<JobKind, Deps>[] = [
   sendAlertJob,
   retentionJob,
   acknowledgeContactJob,
+  languageMaintenanceJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
 ];

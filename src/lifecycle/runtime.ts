@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDb } from '../db/embedded.js';
 import { migrate, MigrationError } from '../db/migrate.js';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from '../deps.js';
 import { seedRules } from '../tips/categorize.js';
+import { seedLanguageData } from '../tips/language-service.js';
 import { usersService } from '../users/users.service.js';
 
 export interface RunOptions {
@@ -66,6 +67,7 @@ export async function run(opts: RunOptions): Promise<Running> {
   }
   const deps = createDeps(config, db.url, opts.overrides);
   await seedRules(deps.prisma);
+  await seedLanguageData(deps.prisma, config.GAZETTEER_CITY);
 
   const admin = await usersService(deps).ensureAdmin(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   if (admin) {

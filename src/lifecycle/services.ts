@@ -6,6 +6,7 @@ import type { Service } from './service.js';
 import { claimExpiryService } from '../triage/claim-expiry.service.js';
 import { alertSweepService } from '../messaging/alerts/sweep.js';
 import { retentionScheduleService } from '../privacy/retention-schedule.js';
+import { languageJobService } from '../tips/language.job.js';
 
 export function jobWorkerService(deps: Deps): Service {
   const worker = new Worker({
@@ -27,5 +28,12 @@ export function jobWorkerService(deps: Deps): Service {
 /** The background services of a worker process, in start order. */
 export function workerServices(deps: Deps): Service[] {
   const pollers = channelAdapters.filter((a) => a.services && a.enabled(deps.config)).flatMap((a) => a.services!(deps));
-  return [jobWorkerService(deps), claimExpiryService(deps), alertSweepService(deps), retentionScheduleService(deps), ...pollers];
+  return [
+    jobWorkerService(deps),
+    claimExpiryService(deps),
+    alertSweepService(deps),
+    retentionScheduleService(deps),
+    languageJobService(deps),
+    ...pollers,
+  ];
 }

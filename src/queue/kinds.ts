@@ -32,6 +32,7 @@ export const jobPayloads = {
     z.object({ messageId: z.string().uuid() }),
     z.object({ submissionId: z.string().uuid(), reply: z.enum(['help', 'stop', 'start']) }),
   ]),
+  'language-maintenance': z.object({ retrain: z.boolean().default(false) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;

@@ -2,6 +2,9 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Tx } from '../db/prisma.js';
 import { loadRules, suggestCategory } from './categorize.js';
 import { nextReference } from './reference.js';
+import type { LanguageService } from './language-service.js';
+import { indexTokens } from './language/tokens.js';
+import { readNewTip } from './understand.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
 // open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction.
@@ -49,6 +52,10 @@ export interface NewTipInput {
   externalId?: string | null;
   /** A tip row made earlier (e.g. by a webhook that had to answer with its reference): filled in, keeping its reference. */
   reservedTipId?: string | null;
+  /** A location the channel supplied (a WeChat location label, a form's location field): wins over the text. */
+  location?: string | null;
+  /** deps.language: with it the tip gets search tokens, incident types, a structured location, a blended suggestion and a duplicate check. */
+  lang?: LanguageService;
 }
 
 export function detectLanguage(text: string): string {
@@ -63,11 +70,16 @@ export const searchTextOf = (t: { reference: string; subject?: string | null; bo
 
 export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   const reserved = input.reservedTipId
-    ? await tx.tip.findUniqueOrThrow({ where: { id: input.reservedTipId }, select: { reference: true, createdAt: true } })
+    ? await tx.tip.findUniqueOrThrow({ where: { id: input.reservedTipId }, select: { reference: true, createdAt: true, location: true } })
     : null;
   const reference = reserved?.reference ?? (await nextReference(tx, input.receivedAt, input.timeZone));
   const text = `${input.subject ?? ''}\n${input.body}`;
-  const suggestion = suggestCategory(text, await loadRules(tx));
+  const rules = await loadRules(tx);
+  const location = input.location?.trim() || reserved?.location || null;
+  const reading = input.lang
+    ? await readNewTip(tx, input.lang, { tipId: input.reservedTipId ?? null, text, supplied: location, receivedAt: input.receivedAt, rules })
+    : null;
+  const suggestion = reading ? reading.suggestion : suggestCategory(text, rules);
   const data = {
     channel: input.channel,
     subject: input.subject ?? null,
@@ -77,9 +89,12 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
     suggestedCategory: suggestion?.category ?? null,
     suggestionConfidence: suggestion?.confidence ?? null,
     suggestionTerms: suggestion?.terms ?? [],
-    searchText: searchTextOf({ reference, subject: input.subject, body: input.body }),
+    suggestionModelVersion: reading?.suggestion?.modelVersion ?? null,
+    location,
+    searchText: searchTextOf({ reference, subject: input.subject, body: input.body, location }),
     createdAt: reserved?.createdAt ?? input.receivedAt,
     lastActivityAt: input.receivedAt,
+    ...reading?.fields,
   };
   const tip = reserved ? await tx.tip.update({ where: { id: input.reservedTipId! }, data }) : await tx.tip.create({ data: { reference, ...data } });
   if (input.tipsterId) {
@@ -91,7 +106,21 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   }
   const message = await createInboundMessage(tx, tip.id, input);
   await tx.auditEvent.create({
-    data: { tipId: tip.id, action: 'tip.created', after: { reference, channel: input.channel, suggestedCategory: suggestion?.category ?? null } },
+    data: {
+      tipId: tip.id,
+      action: 'tip.created',
+      after: {
+        reference,
+        channel: input.channel,
+        suggestedCategory: suggestion?.category ?? null,
+        ...(reading
+          ? {
+              suggestionModelVersion: reading.suggestion?.modelVersion ?? null,
+              likelyDuplicateOf: reading.duplicate ? { ...reading.duplicate } : null,
+            }
+          : {}),
+      },
+    },
   });
   return { tip, message };
 }
@@ -127,10 +156,15 @@ export async function addInboundMessage(
 ) {
   const message = await createInboundMessage(tx, tipId, input);
   const tip = await tx.tip.findUniqueOrThrow({ where: { id: tipId } });
-  // Follow-up text joins the searchable text so a search finds the whole story.
+  // Follow-up text joins the searchable text (and tokens) so a search finds the whole story.
+  const tokens = input.lang ? indexTokens((await input.lang.kit(tx)).segmenter, input.body) : [];
   await tx.tip.update({
     where: { id: tipId },
-    data: { lastActivityAt: input.receivedAt, searchText: `${tip.searchText}\n${input.body}`.slice(0, 20_000) },
+    data: {
+      lastActivityAt: input.receivedAt,
+      searchText: `${tip.searchText}\n${input.body}`.slice(0, 20_000),
+      ...(tokens.length ? { searchTokens: [...new Set([...(tip.searchTokens ?? []), ...tokens])] } : {}),
+    },
   });
   if (input.tipsterId) {
     await tx.tipTipster.upsert({

@@ -8,6 +8,7 @@ import { tipVisible, allowedTransitions, presentMessages } from './policy.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import type { TipDetail } from './triage.schema.js';
 import { tipNotFound, userRef, iso, messageSelect } from './common.js';
+import { placeSelect, placeView } from './place.js';
 
 // Reading one tip: everything the tip view shows, with contacts masked by policy.ts.
 
@@ -41,6 +42,8 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
         channel: true,
         subject: true,
         body: true,
+        incidentTypes: true,
+        ...placeSelect,
         tipster: { select: { phone: true, email: true, wechatOpenId: true, smsOptOut: true } },
       },
     }),
@@ -83,6 +86,8 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
     allowedTransitions: allowedTransitions(viewer, summary.status, row.assignee_id),
     reply: tip ? await replyStatus(deps, tip) : { channel: null, ok: false, reason: 'no_contact', message: null },
+    place: tip ? placeView(tip) : placeView(null),
+    incidentTypes: tip?.incidentTypes ?? [],
   };
 }
 

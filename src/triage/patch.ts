@@ -9,6 +9,7 @@ import { fromDbCategory, fromDbPriority, toDbCategory, toDbPriority, type PatchT
 import { TX, tipNotFound, stale, illegal, resolveVersion } from './common.js';
 import { tipDetail } from './detail.js';
 import { raiseUrgentAlert } from '../messaging/alerts/urgent.js';
+import { placeCorrection, placeSelect } from './place.js';
 
 export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: PatchTip, ifMatch: string | undefined) {
   const { prisma, clock, logger } = deps;
@@ -25,6 +26,7 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
       priority: true,
       title: true,
       location: true,
+      ...placeSelect,
     },
   });
   if (!tip) throw tipNotFound();
@@ -73,6 +75,13 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
     if (v !== undefined && v !== tip[key]) {
       change(key, tip[key], v);
       data[key] = v;
+    }
+  }
+  if (input.place) {
+    const fix = placeCorrection(tip, input.place);
+    if (fix) {
+      change('place', fix.before, fix.after);
+      Object.assign(data, fix.data);
     }
   }
   if (Object.keys(data).length === 0) return tipDetail(deps, viewer, id);

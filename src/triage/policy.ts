@@ -74,6 +74,9 @@ type LeadRef = { status: string; assigneeId: string | null };
 /** The reporter holds the lead: assigned to them and claimed (or being worked). */
 const holdsClaim = (viewer: AuthUser, tip: LeadRef) => tip.assigneeId === viewer.id && CLAIMED_STATUSES.includes(tip.status as TipStatus);
 
+/** Finding tips by a tipster's phone or email would tell a reporter who sent masked tips: editors only. */
+export const mayFindByContact = (viewer: AuthUser) => isEditor(viewer);
+
 /** Category and priority are the desk's decisions. */
 export const mayEditTriageFields = (viewer: AuthUser) => isEditor(viewer);
 

@@ -1,5 +1,6 @@
 import { Prisma } from '../db/prisma.js';
 import { AppError } from '../errors.js';
+import { queryTokens } from '../tips/language/tokens.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { contactVisible, presentTipster } from './policy.js';
 import {
@@ -27,7 +28,10 @@ export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const isDateOnly = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
 
 /** WHERE conditions for the list filters; `viewerId` resolves assigneeId=me. */
-export function filterConditions(f: TipFilter, opts: { timeZone: string; viewerId?: string; statusInBranches?: boolean }): Prisma.Sql[] {
+export function filterConditions(
+  f: TipFilter,
+  opts: { timeZone: string; viewerId?: string; statusInBranches?: boolean; contactSearch?: boolean },
+): Prisma.Sql[] {
   const c: Prisma.Sql[] = [];
   if (opts.statusInBranches) {
     /* the caller puts one status in each UNION ALL branch */
@@ -67,17 +71,51 @@ export function filterConditions(f: TipFilter, opts: { timeZone: string; viewerI
     );
   }
   const q = f.q?.trim();
-  if (q) {
-    // A reference code read out on the phone goes straight to the unique index.
-    if (REFERENCE_ONLY.test(q)) c.push(Prisma.sql`t.reference = ${q.toUpperCase()}`);
-    // pg_trgm's GIN index serves ILIKE '%…%' from 3 characters on (Chinese too, in a UTF-8
-    // database); 1–2 character queries still answer correctly, by scanning in list order.
-    // A query without cased letters (Chinese, digits) gets LIKE: same answer, several times
-    // cheaper per row than ILIKE's case folding of multibyte text.
-    else if (q.toLowerCase() === q.toUpperCase()) c.push(Prisma.sql`t.search_text LIKE ${`%${escapeLike(q)}%`}`);
-    else c.push(Prisma.sql`t.search_text ILIKE ${`%${escapeLike(q)}%`}`);
-  }
+  if (q) c.push(searchCondition(q, opts.contactSearch ?? false));
   return c;
+}
+
+const SHORT_HAN = /^\p{Script=Han}{1,2}$/u;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The spellings a tipster's number may be stored under: as typed, +86…, and without the country code. */
+export function phoneForms(q: string): string[] {
+  if (!/^\+?[\d\s()-]+$/.test(q)) return [];
+  const digits = q.replace(/\D/g, '');
+  if (digits.length < 7) return [];
+  const forms = new Set([q.replace(/[\s()-]/g, ''), digits, `+${digits}`]);
+  if (/^1\d{10}$/.test(digits)) forms.add(`+86${digits}`);
+  if (/^86\d{11}$/.test(digits)) forms.add(digits.slice(2));
+  return [...forms];
+}
+
+/** Tips of the tipsters found by one exact contact (the tipster's unique phone or email index). */
+const ofTipsters = (tipsters: Prisma.Sql) =>
+  Prisma.sql`(t.tipster_id IN (${tipsters}) OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id IN (${tipsters})))`;
+
+function searchCondition(q: string, contactSearch: boolean): Prisma.Sql {
+  // A reference code read out on the phone goes straight to the unique index; a merged tip's
+  // code finds the tip it was merged into.
+  if (REFERENCE_ONLY.test(q)) {
+    const ref = q.toUpperCase();
+    return Prisma.sql`(t.reference = ${ref} OR t.id = (SELECT merged_into_id FROM tip WHERE reference = ${ref}))`;
+  }
+  // One or two Chinese characters (漏水, 电梯, 梯): an exact lookup in the GIN index of the
+  // tips' tokens, where every character and character pair is a token.
+  if (SHORT_HAN.test(q)) return Prisma.sql`t.search_tokens @> ${queryTokens(q)}::text[]`;
+  // pg_trgm's GIN index serves ILIKE '%…%' from 3 characters on (Chinese too, in a UTF-8
+  // database). A query without cased letters (Chinese, digits) gets LIKE: same answer, several
+  // times cheaper per row than ILIKE's case folding of multibyte text.
+  const text =
+    q.toLowerCase() === q.toUpperCase()
+      ? Prisma.sql`t.search_text LIKE ${`%${escapeLike(q)}%`}`
+      : Prisma.sql`t.search_text ILIKE ${`%${escapeLike(q)}%`}`;
+  if (!contactSearch) return text;
+  // Editors also find a tip by its tipster's phone number or email address (exact, normalized).
+  const phones = phoneForms(q);
+  if (phones.length) return Prisma.sql`(${text} OR ${ofTipsters(Prisma.sql`SELECT id FROM tipster WHERE phone = ANY(${phones}::text[])`)})`;
+  if (EMAIL.test(q)) return Prisma.sql`(${text} OR ${ofTipsters(Prisma.sql`SELECT id FROM tipster WHERE email = ${q.toLowerCase()}`)})`;
+  return text;
 }
 
 interface CursorData {
@@ -144,6 +182,9 @@ export interface SummaryRow {
   tipster_phone: string | null;
   tipster_email: string | null;
   message_count: number;
+  duplicate_of_id: string | null;
+  duplicate_score: number | null;
+  duplicate_reference: string | null;
 }
 
 /**
@@ -162,7 +203,8 @@ export function summarySql(where: Prisma.Sql[], order: Prisma.Sql, limit: number
   const one = (conds: Prisma.Sql[]) => Prisma.sql`
       SELECT t.id, t.reference, t.channel, t.status, t.category, t.suggested_category, t.suggestion_confidence, t.suggestion_terms,
              t.priority, t.subject, left(t.body, 160) AS excerpt, t.title, t.location, t.language, t.created_at, t.last_activity_at,
-             t.claimed_at, t.returned_to_pool_at, t.merged_into_id, t.version, t.assignee_id, t.tipster_id
+             t.claimed_at, t.returned_to_pool_at, t.merged_into_id, t.version, t.assignee_id, t.tipster_id,
+             t.duplicate_of_id, t.duplicate_score
       FROM tip t ${whereOf(conds)}
       ORDER BY ${order}
       ${limitSql}`;
@@ -179,15 +221,18 @@ export function summarySql(where: Prisma.Sql[], order: Prisma.Sql, limit: number
            t.created_at, t.last_activity_at, t.claimed_at, t.returned_to_pool_at, t.merged_into_id::text, t.version,
            t.assignee_id::text, u.display_name AS assignee_name,
            s.display_name AS tipster_name, s.phone AS tipster_phone, s.email AS tipster_email,
-           (SELECT count(*)::int FROM message m WHERE m.tip_id = t.id) AS message_count
+           (SELECT count(*)::int FROM message m WHERE m.tip_id = t.id) AS message_count,
+           t.duplicate_of_id::text, t.duplicate_score, d.reference AS duplicate_reference
     FROM (${inner}) t
     LEFT JOIN tipster s ON s.id = t.tipster_id
     LEFT JOIN app_user u ON u.id = t.assignee_id
+    LEFT JOIN tip d ON d.id = t.duplicate_of_id
     ORDER BY ${order}`;
 }
 
 /** The list query exactly as GET /api/tips runs it (the benchmark's raw-SQL baseline uses it too). */
-export function listSql(query: ListTipsQuery, opts: { timeZone: string; viewerId?: string }): Prisma.Sql {
+/** `contactSearch`: q may match a tipster's phone or email (editors only, see policy.ts). */
+export function listSql(query: ListTipsQuery, opts: { timeZone: string; viewerId?: string; contactSearch?: boolean }): Prisma.Sql {
   const multi = (query.status?.length ?? 0) > 1;
   const where = filterConditions(query, { ...opts, statusInBranches: multi });
   const keyset = keysetCondition(query.sort, query.cursor);
@@ -231,5 +276,9 @@ export function toSummary(r: SummaryRow, viewer: AuthUser): TipSummary {
     mergedIntoId: r.merged_into_id,
     version: r.version,
     messageCount: r.message_count,
+    likelyDuplicateOf:
+      r.duplicate_of_id && r.duplicate_reference && r.status !== 'MERGED'
+        ? { id: r.duplicate_of_id, reference: r.duplicate_reference, score: r.duplicate_score ?? 0 }
+        : null,
   };
 }

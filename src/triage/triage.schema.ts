@@ -85,12 +85,10 @@ export const ListTipsQuerySchema = z.object({
     .meta({ description: 'a user id, `me`, or `none` for unassigned tips' }),
   from: DateOrDateTime.optional().meta({ description: 'created at or after (inclusive)' }),
   to: DateOrDateTime.optional().meta({ description: 'created before; a YYYY-MM-DD date includes that whole day' }),
-  q: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .meta({ description: 'substring of subject, body, title, location or reference (Chinese works without spaces)' }),
+  q: z.string().trim().max(200).optional().meta({
+    description:
+      "substring of subject, body, title, location or reference (Chinese works without spaces); a merged tip's reference finds its survivor; editors: a tipster's phone or email",
+  }),
   sort: z.enum(['newest', 'oldest', 'priority']).default('newest'),
   cursor: z.string().max(500).optional().meta({ description: 'nextCursor of the previous page (opaque)' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -100,6 +98,23 @@ export const ExportQuerySchema = ListTipsQuerySchema.omit({ cursor: true, limit:
 
 export const TipIdParams = z.object({ id: Uuid });
 export const IdParams = z.object({ id: Uuid });
+
+export const PLACE_FIELDS = ['district', 'street', 'community', 'estate', 'road', 'landmark', 'building', 'unit'] as const;
+const placeField = z.string().trim().max(60).nullable().optional();
+/** The editor's correction of the structured location; omitted fields stay, null clears. */
+export const PlacePatchSchema = z
+  .object(Object.fromEntries(PLACE_FIELDS.map((f) => [f, placeField])) as Record<(typeof PLACE_FIELDS)[number], typeof placeField>)
+  .strict()
+  .meta({ id: 'PlacePatch' });
+
+export const PlaceViewSchema = z
+  .object({
+    ...(Object.fromEntries(PLACE_FIELDS.map((f) => [f, z.string().nullable()])) as Record<(typeof PLACE_FIELDS)[number], z.ZodNullable<z.ZodString>>),
+    words: z.array(z.string()).meta({ description: 'the words of the text or supplied label the location was read from' }),
+    source: z.string().nullable().meta({ description: 'text, supplied (channel location), both, none, or editor' }),
+    edited: z.boolean(),
+  })
+  .meta({ id: 'Place' });
 
 const Version = z.number().int().min(1).meta({ description: 'the version you read; or send it as `If-Match`' });
 
@@ -111,10 +126,11 @@ export const PatchTipSchema = z
     status: TipStatusSchema.optional(),
     title: z.string().trim().max(200).nullable().optional(),
     location: z.string().trim().max(200).nullable().optional(),
+    place: PlacePatchSchema.optional(),
   })
   .strict()
-  .refine((p) => ['category', 'priority', 'status', 'title', 'location'].some((k) => k in p), {
-    message: 'give at least one of category, priority, status, title, location',
+  .refine((p) => ['category', 'priority', 'status', 'title', 'location', 'place'].some((k) => k in p), {
+    message: 'give at least one of category, priority, status, title, location, place',
   });
 export type PatchTip = z.infer<typeof PatchTipSchema>;
 
@@ -178,6 +194,10 @@ export const TipSummarySchema = z
     mergedIntoId: Uuid.nullable(),
     version: z.number().int(),
     messageCount: z.number().int(),
+    likelyDuplicateOf: z
+      .object({ id: Uuid, reference: z.string(), score: z.number() })
+      .nullable()
+      .meta({ description: 'an open tip this one most likely repeats (found at intake): 可能重复, offered for merge' }),
   })
   .meta({ id: 'TipSummary' });
 export type TipSummary = z.infer<typeof TipSummarySchema>;
@@ -239,6 +259,8 @@ export const TipDetailSchema = TipSummarySchema.extend({
   reply: z
     .object({ channel: ChannelSchema.nullable(), ok: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() })
     .meta({ description: 'whether a reply can go out now and on which channel (e.g. reason wechat_window outside WeChat’s 48 hours)' }),
+  place: PlaceViewSchema,
+  incidentTypes: z.array(z.string()).meta({ description: 'incident type codes found in the text' }),
 }).meta({ id: 'TipDetail' });
 export type TipDetail = z.infer<typeof TipDetailSchema>;
 
@@ -249,7 +271,13 @@ export const RelatedResponseSchema = z.object({
   related: z.array(
     TipSummarySchema.extend({
       reason: z.enum(['same_tipster', 'similar_text']),
-      similarity: z.number().nullable().meta({ description: 'pg_trgm similarity of the texts, 0..1' }),
+      similarity: z
+        .number()
+        .nullable()
+        .meta({ description: 'how likely the same incident, 0..1 (place, incident type, rare words in common, time)' }),
+      reasons: z.array(z.string()).meta({ description: 'what the tips share, for the editor: 同一地点 · 同类事件 · 相似用词 · 时间相近' }),
+      against: z.array(z.string()).meta({ description: 'what speaks against: 不同地点 · 不同楼栋 · 不同事件' }),
+      likelyDuplicate: z.boolean().meta({ description: 'probably the same incident told again: offered for merge' }),
     }),
   ),
 });

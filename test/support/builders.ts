@@ -23,7 +23,7 @@ export async function userWithToken(deps: Deps, baseUrl: string, role: Role, nam
 /** A tip as intake would make it, with its submission, for tests of later stages. */
 export async function tipBuilder(
   deps: Deps,
-  o: { body?: string; subject?: string; channel?: Channel; phone?: string; email?: string; receivedAt?: Date } = {},
+  o: { body?: string; subject?: string; channel?: Channel; phone?: string; email?: string; receivedAt?: Date; location?: string } = {},
 ) {
   const channel = o.channel ?? 'SMS';
   return deps.prisma.$transaction(async (tx) => {
@@ -39,6 +39,8 @@ export async function tipBuilder(
       submissionId: sub.id,
       receivedAt: o.receivedAt ?? deps.clock.now(),
       timeZone: deps.config.TIMEZONE,
+      location: o.location ?? null,
+      lang: deps.language,
     });
     await tx.submission.update({ where: { id: sub.id }, data: { tipId: tip.id } });
     return tip;

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { seedRules } from '../../src/tips/categorize.js';
+import { seedLanguageData } from '../../src/tips/language-service.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** Captures every log line a test produces, so tests can assert what logs do (and do not) contain. */
@@ -40,6 +41,7 @@ export async function createHarness(opts: { env?: Record<string, string>; overri
   const config = loadConfig({ ...baseTestEnv, ...opts.env, DATABASE_URL: db.url });
   const deps = createDeps(config, db.url, { logger: createLogger(config.LOG_LEVEL, logs), mailer: null, twilio: null, ...opts.overrides });
   await seedRules(deps.prisma);
+  await seedLanguageData(deps.prisma, config.GAZETTEER_CITY);
   return {
     db,
     deps,

@@ -60,6 +60,11 @@ async function ruleId() {
   return r.id;
 }
 
+async function placeId() {
+  const r = await h.deps.prisma.newsroomPlace.create({ data: { name: `测试地点${ruleSeq++}`, kind: 'landmark' } });
+  return r.id;
+}
+
 const EDITORS: Role[] = ['ADMIN', 'EDITOR'];
 const STAFF: Role[] = ['ADMIN', 'EDITOR', 'REPORTER'];
 
@@ -145,6 +150,15 @@ const cases: Case[] = [
     make: async () => ({ url: `/api/category-rules/${await ruleId()}`, body: { weight: 3 } }),
   },
   { method: 'delete', path: '/api/category-rules/{id}', allowed: ['ADMIN'], make: async () => ({ url: `/api/category-rules/${await ruleId()}` }) },
+  { method: 'get', path: '/api/channels', allowed: STAFF, make: async () => ({ url: '/api/channels' }) },
+  { method: 'get', path: '/api/places', allowed: EDITORS, make: async () => ({ url: '/api/places' }) },
+  {
+    method: 'post',
+    path: '/api/places',
+    allowed: EDITORS,
+    make: async () => ({ url: '/api/places', body: { name: `测试小区${ruleSeq++}`, kind: 'estate' } }),
+  },
+  { method: 'delete', path: '/api/places/{id}', allowed: EDITORS, make: async () => ({ url: `/api/places/${await placeId()}` }) },
   { method: 'get', path: '/api/openapi.json', allowed: 'public', make: async () => ({ url: '/api/openapi.json' }) },
   // Routes of the foundation that the OpenAPI document also lists.
   { method: 'get', path: '/api/auth/me', allowed: STAFF, make: async () => ({ url: '/api/auth/me' }) },

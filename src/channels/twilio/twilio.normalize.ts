@@ -50,7 +50,15 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
       }
       const text = route === 'new' && kw.keyword === 'new' ? kw.rest : p.Body;
       const body = text.trim() || (p.NumMedia > 0 ? MMS_PLACEHOLDER : '');
-      const common = { channel: 'SMS' as const, body, tipsterId, submissionId: sub.id, receivedAt: sub.receivedAt, externalId: p.MessageSid };
+      const common = {
+        channel: 'SMS' as const,
+        body,
+        tipsterId,
+        submissionId: sub.id,
+        receivedAt: sub.receivedAt,
+        externalId: p.MessageSid,
+        lang: deps.language,
+      };
       let target: string;
       let messageId: string;
       if (route === 'new') {

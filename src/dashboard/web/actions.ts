@@ -2,7 +2,7 @@ import { get, patch, post, qs } from './api.js';
 import { h } from './h.js';
 import { t } from './i18n.js';
 import { categoryChip, channelIcon, firstLine, statusChip } from './format.js';
-import { pick } from './ui.js';
+import { pick, showError, toast } from './ui.js';
 import type { CategoryValue, RelatedTip, Status, TipSummary, User } from './types.js';
 
 // Every change the dashboard makes to a tip, shared by the inbox, the tip view and the
@@ -63,19 +63,49 @@ export function relatedLabel(r: RelatedTip) {
     ' ',
     firstLine(r),
     r.reason ? h('span', { class: 'muted' }, ` (${t(`reason.${r.reason}`)}${r.similarity ? ` ${Math.round(r.similarity * 100)}%` : ''})`) : null,
+    r.likelyDuplicate ? h('span', { class: 'chip dup' }, ` ${t('likelyDuplicate')}`) : null,
+    r.reasons?.length ? h('span', { class: 'reasons' }, ` ${r.reasons.join(' · ')}`) : null,
   );
+}
+
+/** Any tip by reference code or words, for the merge picker. */
+async function searchTips(q: string, self: string) {
+  const { tips } = await get<{ tips: TipSummary[] }>(`/api/tips?q=${encodeURIComponent(q)}&limit=20`);
+  return tips.filter((x) => x.id !== self);
 }
 
 /** Merges `tip` into a related tip the editor picks; returns the survivor's id. */
 export async function mergeWithPicker(tip: TipSummary): Promise<string | null> {
-  const target = await pick<RelatedTip>(
+  const target = await pick<{ id: string }>(
     `${t('mergePick')} · ${tip.reference}`,
-    async () => (await loadRelated(tip.id)).filter((r) => r.id !== tip.id).map((r) => ({ value: r, label: relatedLabel(r) })),
+    async () => (await loadRelated(tip.id)).filter((r) => r.id !== tip.id).map((r) => ({ value: r as { id: string }, label: relatedLabel(r) })),
     t('noRelated'),
+    {
+      placeholder: t('searchTips'),
+      search: async (q) =>
+        (await searchTips(q, tip.id)).map((x) => ({
+          value: x as { id: string },
+          label: h('span', null, h('b', null, `${x.reference} `), firstLine(x)),
+        })),
+    },
   );
   if (!target) return null;
   await mergeInto(tip.id, target.id);
   return target.id;
+}
+
+/** 可能重复 T-…: links the tip it likely repeats; the button merges into it after a confirmation. */
+export function duplicateChip(tip: TipSummary, dup: NonNullable<TipSummary['likelyDuplicateOf']>, merged: () => Promise<unknown>) {
+  const merge = () => {
+    if (!confirm(`${t('mergeInto')} ${dup.reference}?`)) return;
+    mergeInto(tip.id, dup.id).then(() => (toast(`${tip.reference} · ${t('merged')}`), merged()), showError);
+  };
+  return h(
+    'span',
+    { class: 'chip dup', 'data-duplicate-of': dup.reference },
+    h('a', { href: `#/tips/${encodeURIComponent(dup.id)}` }, ` ${t('likelyDuplicate')} ${dup.reference}`),
+    h('button', { type: 'button', class: 'btn small', onclick: merge }, t('mergeInto')),
+  );
 }
 
 export async function mergeInto(tipId: string, intoId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { get, qs } from './api.js';
-import { assignWithPicker, categorize, loadReporters, mergeWithPicker } from './actions.js';
+import { assignWithPicker, categorize, duplicateChip, loadReporters, mergeWithPicker } from './actions.js';
 import { age, categoryChip, channelIcon, firstLine, statusChip, tipsterLabel } from './format.js';
 import { fill, h } from './h.js';
 import { t } from './i18n.js';
@@ -174,6 +174,7 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
         { class: 'cell text' },
         h('span', { class: 'first-line' }, firstLine(tip)),
         tip.messageCount > 1 ? h('span', { class: 'count' }, ` ×${tip.messageCount}`) : null,
+        tip.likelyDuplicateOf ? duplicateChip(tip, tip.likelyDuplicateOf, () => reloadOne(tip.id)) : null,
       ),
       h(
         'div',

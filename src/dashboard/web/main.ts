@@ -5,6 +5,7 @@ import { inbox, mountInbox } from './inbox.js';
 import { mountLeads } from './leads.js';
 import { mountHealth } from './health.js';
 import { mountTipView } from './tip-view.js';
+import { mountPlaces } from './places.js';
 import type { User } from './types.js';
 import { errorText } from './ui.js';
 
@@ -45,7 +46,11 @@ function navBar(user: User, active: string) {
     'header',
     { class: 'topbar' },
     h('a', { class: 'brand', href: home(user) }, t('appName')),
-    h('nav', { class: 'main-nav' }, isEditor(user) ? [link('#/inbox', t('inbox')), link('#/health', t('health'))] : link('#/leads', t('leads'))),
+    h(
+      'nav',
+      { class: 'main-nav' },
+      isEditor(user) ? [link('#/inbox', t('inbox')), link('#/places', t('places')), link('#/health', t('health'))] : link('#/leads', t('leads')),
+    ),
     h('span', { class: 'spacer' }),
     h('span', { class: 'me', title: user.email }, user.displayName),
     langButton(),
@@ -124,6 +129,9 @@ function route() {
   } else if (view === 'inbox' && isEditor(user)) {
     lastList = '#/inbox';
     unmount = mountInbox(main, (id) => go(`#/tips/${encodeURIComponent(id)}`));
+  } else if (view === 'places' && isEditor(user)) {
+    lastList = '#/places';
+    unmount = mountPlaces(main);
   } else if (view === 'health' && isEditor(user)) {
     lastList = '#/health';
     unmount = mountHealth(main);

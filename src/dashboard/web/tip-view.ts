@@ -1,4 +1,5 @@
 import { ApiError, attachmentUrl, get, post, releaseAttachmentUrls, session } from './api.js';
+import { fillPlace } from './places.js';
 import { assignWithPicker, categorize, leadButtons, loadRelated, mergeInto, mergeWithPicker, relatedLabel, setStatus, update } from './actions.js';
 import { bytes, categoryChip, channelIcon, dateTime, personName, statusChip, summarize, timeEl, tipsterLabel } from './format.js';
 import { fill, h } from './h.js';
@@ -25,6 +26,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   const notes = h('ul', { class: 'notes' });
   const events = h('ol', { class: 'events' });
   const related = h('ul', { class: 'related' });
+  const placeBox = h('div', { class: 'panel place' });
 
   const noteInput = h('textarea', { rows: 2, name: 'note', 'aria-label': t('addNote'), placeholder: t('addNote') });
   const replyInput = h('textarea', { rows: 3, name: 'reply', 'aria-label': t('reply'), placeholder: t('reply') });
@@ -355,6 +357,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     tip.events ??= [];
     replaceRow(tip);
     render();
+    if (tip.place) fillPlace(placeBox, tip, tip.allowedTransitions.length > 0 || isEditor, load);
   }
 
   async function act(fn: () => Promise<unknown>) {
@@ -475,6 +478,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
           'aside',
           { class: 'side-col' },
           controls,
+          placeBox,
           h(
             'div',
             { class: 'panel' },

@@ -36,15 +36,37 @@ export interface PickerItem<T> {
  * A keyboard-first chooser (j/k or arrows, digits, Enter, Esc, or a click).
  * Resolves with the chosen value, or null when dismissed.
  */
-export function pick<T>(title: string, load: () => Promise<PickerItem<T>[]>, emptyText: string): Promise<T | null> {
+export function pick<T>(
+  title: string,
+  load: () => Promise<PickerItem<T>[]>,
+  emptyText: string,
+  opts: { search?: (q: string) => Promise<PickerItem<T>[]>; placeholder?: string } = {},
+): Promise<T | null> {
   return new Promise((resolve) => {
     let items: PickerItem<T>[] = [];
     let sel = 0;
     const list = h('ol', { class: 'picker-list' }, h('li', { class: 'muted' }, t('loading')));
+    // Optional search box (Enter searches): the list then shows what it found instead.
+    const searchBox = opts.search
+      ? h('input', { type: 'search', class: 'picker-search', placeholder: opts.placeholder ?? '', 'aria-label': opts.placeholder ?? '' })
+      : null;
+    const runSearch = () => {
+      const q = searchBox!.value.trim();
+      const next = q ? opts.search!(q) : load();
+      next.then(
+        (found) => {
+          items = found;
+          sel = 0;
+          render();
+        },
+        (e: unknown) => list.replaceChildren(h('li', { class: 'error' }, errorText(e))),
+      );
+    };
     const dialog = h(
       'div',
       { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
       h('h2', null, title),
+      searchBox,
       list,
       h('div', { class: 'modal-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => done(null) }, `${t('cancel')} (Esc)`)),
     );
@@ -67,6 +89,13 @@ export function pick<T>(title: string, load: () => Promise<PickerItem<T>[]>, emp
     function onKey(e: KeyboardEvent) {
       e.stopPropagation();
       if (e.key === 'Escape') return (e.preventDefault(), done(null));
+      if (searchBox && e.target === searchBox) {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          runSearch();
+        }
+        return;
+      }
       if (e.key === 'j' || e.key === 'ArrowDown') sel = Math.min(items.length - 1, sel + 1);
       else if (e.key === 'k' || e.key === 'ArrowUp') sel = Math.max(0, sel - 1);
       else if (e.key === 'Enter' && items[sel]) return (e.preventDefault(), done(items[sel].value));

@@ -1,0 +1,156 @@
+import type { Tx } from '../db/prisma.js';
+import type { Category } from '../generated/prisma/enums.js';
+import { suggestCategory, type Rule } from './categorize.js';
+import { blendSuggestion } from './language/classifier.js';
+import type { IncidentHit } from './language/incidents.js';
+import { analyzeTip, type LanguageKit, type TipAnalysis } from './language/language.js';
+import { placeKey, type Location } from './language/places.js';
+import { rankRelated, type TipFeatures } from './language/related.js';
+import { classifierFeatures } from './language/tokens.js';
+import type { LanguageService } from './language-service.js';
+import { findCandidates, loadDocFreq, type CandidateRow } from './sql.js';
+
+// A new tip read once at intake: its search tokens, incident types, structured location, place
+// key, the blended section suggestion, and whether it is likely a duplicate of an open tip.
+
+/** How far apart (days) two tips at one place may be to be compared; same incident type elsewhere: shorter. */
+export const SITE_WINDOW_DAYS = 14;
+export const INCIDENT_WINDOW_DAYS = 3;
+
+/** What candidates are found by: the community when known (an estate's tips and its community's meet), else the estate, landmark or road. */
+export const siteKeyOf = (loc: Pick<Location, 'community' | 'estate' | 'landmark' | 'road'>) =>
+  loc.community ?? placeKey({ ...loc, building: null, district: null, street: null, unit: null, words: [], source: 'none' }).site;
+
+/** The types that decide agreement (see incidentAgreement): strong ones, and the first. */
+export const storedIncidentTypes = (hits: IncidentHit[]) => hits.filter((h, i) => h.score >= 1.5 || i === 0).map((h) => h.code);
+
+export function locationColumns(loc: Location) {
+  return {
+    locDistrict: loc.district,
+    locStreet: loc.street,
+    locCommunity: loc.community,
+    locEstate: loc.estate,
+    locRoad: loc.road,
+    locLandmark: loc.landmark,
+    locBuilding: loc.building,
+    locUnit: loc.unit,
+    locationWords: loc.words,
+    locationSource: loc.source,
+    siteKey: siteKeyOf(loc),
+  };
+}
+
+export function locationOfRow(r: Omit<CandidateRow, 'id' | 'reference' | 'status' | 'created_at' | 'content_words' | 'incident_types'>): Location {
+  return {
+    district: r.loc_district,
+    street: r.loc_street,
+    community: r.loc_community,
+    estate: r.loc_estate,
+    road: r.loc_road,
+    landmark: r.loc_landmark,
+    building: r.loc_building,
+    unit: r.loc_unit,
+    words: r.location_words ?? [],
+    source: (r.location_source as Location['source'] | null) ?? 'none',
+  };
+}
+
+/** A stored tip as the scorer sees it; stored types all count as strong (only strong ones are stored). */
+export function featuresOfRow(r: CandidateRow): TipFeatures & { id: string; reference: string; status: string } {
+  return {
+    id: r.id,
+    reference: r.reference,
+    status: r.status,
+    words: r.content_words ?? [],
+    location: locationOfRow(r),
+    incidents: (r.incident_types ?? []).map((code) => ({ code, label: code, score: 2, words: [] })),
+    receivedAt: r.created_at,
+  };
+}
+
+export interface BlendedForTip {
+  category: Category;
+  confidence: number;
+  terms: string[];
+  modelVersion: number | null;
+}
+
+/** The phrase rules and the stored classifier, blended (the rules lead while the model has seen few tips). */
+export async function suggestForText(db: Tx, lang: LanguageService, kit: LanguageKit, text: string, rules: Rule[]): Promise<BlendedForTip | null> {
+  const byRules = suggestCategory(text, rules);
+  const stored = await lang.model(db);
+  // Before the first training the phrase rules speak alone, with their own confidence.
+  if (!stored) return byRules && { category: byRules.category, confidence: byRules.confidence, terms: byRules.terms, modelVersion: null };
+  const blended = blendSuggestion(stored.model, classifierFeatures(kit.segmenter, text), byRules);
+  if (!blended) return null;
+  return {
+    category: blended.category,
+    confidence: blended.confidence,
+    terms: byRules && byRules.category === blended.category ? byRules.terms : [],
+    modelVersion: blended.modelWeight > 0 ? stored.version : null,
+  };
+}
+
+export interface LikelyDuplicate {
+  id: string;
+  reference: string;
+  score: number;
+}
+
+/** The open tip this one most likely repeats, if any. */
+export async function likelyDuplicateOf(db: Tx, tipId: string | null, a: TipAnalysis): Promise<LikelyDuplicate | null> {
+  const rows = await findCandidates(db, {
+    excludeId: tipId,
+    siteKey: siteKeyOf(a.location),
+    incidentTypes: storedIncidentTypes(a.incidents),
+    at: a.receivedAt,
+    siteWindowDays: SITE_WINDOW_DAYS,
+    incidentWindowDays: INCIDENT_WINDOW_DAYS,
+    openOnly: true,
+  });
+  if (!rows.length) return null;
+  const cands = rows.map(featuresOfRow);
+  const df = await loadDocFreq(db, [...a.words, ...cands.flatMap((c) => c.words)]);
+  const [top] = rankRelated(a, cands, df, 1);
+  return top?.likelyDuplicate ? { id: top.tip.id, reference: top.tip.reference, score: top.score } : null;
+}
+
+export interface TipReading {
+  analysis: TipAnalysis;
+  suggestion: BlendedForTip | null;
+  duplicate: LikelyDuplicate | null;
+  /** Prisma fields of the tip. */
+  fields: ReturnType<typeof locationColumns> & {
+    searchTokens: string[];
+    contentWords: string[];
+    incidentTypes: string[];
+    duplicateOfId: string | null;
+    duplicateScore: number | null;
+  };
+}
+
+/** Reads a new tip: `supplied` is a location given by the channel (WeChat location, a form field), which wins over the text. */
+export async function readNewTip(
+  db: Tx,
+  lang: LanguageService,
+  o: { tipId: string | null; text: string; supplied: string | null; receivedAt: Date; rules: Rule[] },
+): Promise<TipReading> {
+  const kit = await lang.kit(db);
+  const analysis = analyzeTip(kit, o.text, { suppliedLocation: o.supplied, receivedAt: o.receivedAt });
+  // One after the other: inside a transaction the queries share one connection anyway.
+  const suggestion = await suggestForText(db, lang, kit, o.text, o.rules);
+  const duplicate = await likelyDuplicateOf(db, o.tipId, analysis);
+  return {
+    analysis,
+    suggestion,
+    duplicate,
+    fields: {
+      ...locationColumns(analysis.location),
+      searchTokens: analysis.searchTokens,
+      contentWords: analysis.words,
+      incidentTypes: storedIncidentTypes(analysis.incidents),
+      duplicateOfId: duplicate?.id ?? null,
+      duplicateScore: duplicate?.score ?? null,
+    },
+  };
+}
