@@ -2,6 +2,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Tx } from '../db/prisma.js';
 import { loadRules, suggestCategory } from './categorize.js';
 import { nextReference } from './reference.js';
+import { audit } from '../triage/audit.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
 // open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction.
@@ -90,8 +91,13 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
     });
   }
   const message = await createInboundMessage(tx, tip.id, input);
-  await tx.auditEvent.create({
-    data: { tipId: tip.id, action: 'tip.created', after: { reference, channel: input.channel, suggestedCategory: suggestion?.category ?? null } },
+  // Through audit(): a new tip is a desk event too, so open dashboards hear of it at once.
+  await audit(tx, {
+    tipId: tip.id,
+    actorId: null,
+    action: 'tip.created',
+    after: { reference, channel: input.channel, suggestedCategory: suggestion?.category ?? null },
+    at: input.receivedAt,
   });
   return { tip, message };
 }
@@ -139,7 +145,7 @@ export async function addInboundMessage(
       update: {},
     });
   }
-  await tx.auditEvent.create({ data: { tipId, action: 'message.received', after: { messageId: message.id, channel: input.channel } } });
+  await audit(tx, { tipId, actorId: null, action: 'message.received', after: { messageId: message.id, channel: input.channel }, at: input.receivedAt });
   return { tip, message };
 }
 
