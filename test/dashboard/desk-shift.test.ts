@@ -47,10 +47,10 @@ async function apiAs(email: string, password = PASSWORD) {
     });
 }
 
-async function open(email: string, viewport?: { width: number; height: number }) {
+async function open(email: string, viewport?: { width: number; height: number }, password = PASSWORD) {
   const bp = await openPage(browser, h.baseUrl, viewport);
   pages.push(bp);
-  await login(bp.page, email);
+  await login(bp.page, email, password);
   return bp;
 }
 
@@ -223,6 +223,7 @@ describe('the desk on a shift', () => {
     expect((await tipRow(a.id)).category).toBeNull();
 
     // Enter on a focused file button presses that button (not "open the selected row").
+    await expect.poll(() => rowA.getAttribute('class')).toContain('untriaged');
     await rowA.locator('button[data-category=community]').focus();
     await page.keyboard.press('Enter');
     await waitFor(async () => (await tipRow(a.id)).category === 'COMMUNITY', 10_000, 'filed by Tab/Enter');
@@ -271,9 +272,7 @@ describe('the desk on a shift', () => {
     // Own password: the account page posts to POST /api/auth/password (built by another branch;
     // this part runs where that endpoint exists).
     const probe = await (await apiAs('sun.reporter@paper.example', 'reset-password-2'))('POST', '/api/auth/password', {});
-    const rp = await open('sun.reporter@paper.example', { width: 375, height: 812 }).catch(async () => {
-      throw new Error('login with the reset password failed');
-    });
+    const rp = await open('sun.reporter@paper.example', { width: 375, height: 812 }, 'reset-password-2');
     await rp.page.goto('/#/account');
     await rp.page.locator('input[name=currentPassword]').waitFor();
     expect(await axe(rp.page, 'account')).toEqual([]);

@@ -118,7 +118,8 @@ export function inboxRow(tip: TipSummary, i: number, a: RowActions) {
             title: `${t(c)} (${k + 1})`,
             'aria-label': `${tip.reference} ${t('bulkFile')} ${t(c)}`,
             'data-category': c,
-            disabled: pending,
+            // Not disabled while saving: a disabled button drops keyboard focus to <body> (file() ignores a second press).
+            'aria-disabled': pending ? 'true' : null,
             onclick: () => a.file(tip, c, i),
           },
           t(c),

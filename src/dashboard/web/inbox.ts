@@ -139,8 +139,11 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
 
   function render() {
     if (inbox.sel >= inbox.rows.length) inbox.sel = Math.max(0, inbox.rows.length - 1);
+    // A redraw must not drop keyboard focus to <body>: it goes back to the same control of the same row.
     const hadFocus = list.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
-    const focusKey = hadFocus?.closest('.tip-row')?.getAttribute('data-id');
+    const focusRow = hadFocus?.closest('.tip-row')?.getAttribute('data-id');
+    const focusCat = hadFocus?.getAttribute('data-category');
+    const focusSel = focusCat ? `button[data-category="${focusCat}"]` : hadFocus?.matches('input') ? 'input' : 'a.reference';
     if (!inbox.loaded) fill(list, h('li', { class: 'muted empty' }, t('loading')));
     else if (inbox.loadError) fill(list, h('li', { class: 'error empty' }, inbox.loadError));
     else if (inbox.rows.length === 0) fill(list, h('li', { class: 'muted empty' }, t('noTips')));
@@ -151,10 +154,9 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
       );
     fill(more, inbox.nextCursor ? h('button', { type: 'button', class: 'btn', onclick: () => void loadMore() }, t('loadMore')) : null);
     list.querySelector('.tip-row.selected')?.scrollIntoView({ block: 'nearest' });
-    // A redraw must not drop keyboard focus to <body>: it goes back to the same row (or the selected one).
     if (hadFocus && !hadFocus.isConnected) {
-      const row = list.querySelector<HTMLElement>(`.tip-row[data-id="${focusKey}"]`) ?? list.querySelector<HTMLElement>('.tip-row.selected');
-      row?.querySelector<HTMLElement>('a.reference')?.focus();
+      const row = list.querySelector<HTMLElement>(`.tip-row[data-id="${focusRow}"]`) ?? list.querySelector<HTMLElement>('.tip-row.selected');
+      (row?.querySelector<HTMLElement>(focusSel) ?? row?.querySelector<HTMLElement>('a.reference'))?.focus();
     }
     bulkBar(bulk, {
       count: inbox.ticked.size,
