@@ -34,7 +34,8 @@ function moved(m: unknown): string {
     n('attachments') ? t('history.nAttachments', { n: n('attachments') }) : '',
     n('notes') ? t('history.nNotes', { n: n('notes') }) : '',
   ].filter(Boolean);
-  return parts.length ? ` (${parts.join(currentLang() === 'zh' ? '、' : ', ')})` : '';
+  if (!parts.length) return '';
+  return currentLang() === 'zh' ? `（${parts.join('、')}）` : ` (${parts.join(', ')})`;
 }
 
 export function describeEvent(e: EventInfo): string {

@@ -59,7 +59,7 @@ function navBar(user: User, active: string) {
           onchange: (e: Event) => void setAlerts((e.target as HTMLInputElement).checked),
         }),
         h('span', { class: 'sr-only' }, t('alertsSetting')),
-        h('span', { 'aria-hidden': 'true' }, '🔔'),
+        h('span', { 'aria-hidden': 'true' }, t('alertsShort')),
       )
     : null;
   return h(

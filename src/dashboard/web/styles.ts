@@ -65,7 +65,7 @@ textarea { width: 100%; resize: vertical; }
 .tip-row.ticked { box-shadow: inset 0 0 0 2px var(--neighborhood); }
 .tip-row.overdue .cell.age { color: var(--accent); font-weight: 700; }
 .tip-row.overdue { border-left-color: var(--accent); }
-.tip-row.prio-row-urgent .reference { color: var(--accent); }
+.tip-row.prio-row-urgent .reference { color: #8a4a00; }
 .tip-row.pending { background: #eceae4; }
 .cell { min-width: 0; }
 .cell.ref { display: flex; gap: .35rem; align-items: center; font-family: ui-monospace, monospace; font-size: .85rem; }
@@ -89,8 +89,8 @@ textarea { width: 100%; resize: vertical; }
 .chip.cat-neighborhood { border-color: var(--neighborhood); color: var(--neighborhood); }
 .chip.cat-community { border-color: var(--community); color: var(--community); }
 .chip.status-new { background: var(--accent); color: #fff; border-color: var(--accent); }
-.chip.prio-high { background: #fde7e5; border-color: var(--accent); color: var(--accent); }
-.chip.prio-urgent { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 700; }
+.chip.prio-high { background: #fff1e0; border-color: #b45309; color: #8a4a00; }
+.chip.prio-urgent { background: #b45309; border-color: #b45309; color: #fff; font-weight: 700; }
 .chip.prio-low { color: var(--muted); }
 .chip.warn { background: #fff4d6; border-color: #e0a800; }
 .chip.delivery-failed { background: #fde7e5; color: var(--accent); }
@@ -186,7 +186,7 @@ textarea { width: 100%; resize: vertical; }
 .search-hint { margin: .25rem 0 0; }
 .bulk-bar { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; background: #eaf1f8; border: 1px solid var(--neighborhood); border-radius: var(--radius); padding: .4rem .6rem; margin: .4rem 0; }
 .bulk-bar[hidden] { display: none; }
-.alerts-toggle { display: inline-flex; gap: .25rem; align-items: center; cursor: pointer; }
+.alerts-toggle { display: inline-flex; gap: .25rem; align-items: center; cursor: pointer; font-size: .85rem; color: var(--muted-strong); }
 .me { text-decoration: none; }
 .tel { font-weight: 600; }
 .narrow-form { display: grid; gap: .6rem; max-width: 420px; margin-top: .75rem; }
