@@ -145,7 +145,13 @@ export async function addInboundMessage(
       update: {},
     });
   }
-  await audit(tx, { tipId, actorId: null, action: 'message.received', after: { messageId: message.id, channel: input.channel }, at: input.receivedAt });
+  await audit(tx, {
+    tipId,
+    actorId: null,
+    action: 'message.received',
+    after: { messageId: message.id, channel: input.channel },
+    at: input.receivedAt,
+  });
   return { tip, message };
 }
 

@@ -77,4 +77,5 @@ export const mayOpenAttachment = (viewer: AuthUser, tip: { assigneeId: string | 
 export const UNMERGE_WINDOW_MS = 60_000;
 
 /** Un-merge: editors, within the window after the merge. */
-export const mayUnmerge = (viewer: AuthUser, mergedAt: Date, now: Date) => isEditor(viewer) && now.getTime() - mergedAt.getTime() <= UNMERGE_WINDOW_MS;
+export const mayUnmerge = (viewer: AuthUser, mergedAt: Date, now: Date) =>
+  isEditor(viewer) && now.getTime() - mergedAt.getTime() <= UNMERGE_WINDOW_MS;

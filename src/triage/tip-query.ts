@@ -78,7 +78,9 @@ export function filterConditions(f: TipFilter, opts: { timeZone: string; viewerI
       // Digits may be a phone number read out by the desk (the merge picker's "find by phone"):
       // the tip's text, or its tipster's number (the list is editors only, who see numbers).
       const digits = q.replace(/[\s+-]/g, '');
-      c.push(Prisma.sql`(t.search_text LIKE ${`%${escapeLike(q)}%`} OR t.tipster_id IN (SELECT p.id FROM tipster p WHERE p.phone LIKE ${`%${digits}%`}))`);
+      c.push(
+        Prisma.sql`(t.search_text LIKE ${`%${escapeLike(q)}%`} OR t.tipster_id IN (SELECT p.id FROM tipster p WHERE p.phone LIKE ${`%${digits}%`}))`,
+      );
     } else if (q.toLowerCase() === q.toUpperCase()) c.push(Prisma.sql`t.search_text LIKE ${`%${escapeLike(q)}%`}`);
     else c.push(Prisma.sql`t.search_text ILIKE ${`%${escapeLike(q)}%`}`);
   }

@@ -48,7 +48,8 @@ export async function unmergeTip(deps: Deps, viewer: AuthUser, id: string) {
       select: { after: true, createdAt: true },
     });
     const record = MergeRecord.safeParse(event?.after);
-    if (!event || !record.success) throw new AppError('CONFLICT', 'This merge cannot be undone: it did not record what moved', { reason: 'no_record' });
+    if (!event || !record.success)
+      throw new AppError('CONFLICT', 'This merge cannot be undone: it did not record what moved', { reason: 'no_record' });
     if (!mayUnmerge(viewer, event.createdAt, now)) {
       throw new AppError('CONFLICT', `A merge can be undone within ${UNMERGE_WINDOW_MS / 1000} seconds`, {
         reason: 'unmerge_window_passed',
