@@ -112,15 +112,19 @@ export function mountUsers(root: HTMLElement): () => void {
       h('td', null, u.active === false ? t('inactive') : t('active')),
       h(
         'td',
-        { class: 'row-buttons' },
-        h('button', { type: 'button', class: 'btn small', 'data-act': 'save', onclick: () => void save() }, t('save')),
+        null,
         h(
-          'button',
-          { type: 'button', class: 'btn small', 'data-act': 'toggle', onclick: () => void toggle() },
-          u.active === false ? t('activate') : t('deactivate'),
+          'div',
+          { class: 'user-actions' },
+          h('button', { type: 'button', class: 'btn small', 'data-act': 'save', onclick: () => void save() }, t('save')),
+          h(
+            'button',
+            { type: 'button', class: 'btn small', 'data-act': 'toggle', onclick: () => void toggle() },
+            u.active === false ? t('activate') : t('deactivate'),
+          ),
+          h('button', { type: 'button', class: 'btn small', 'data-act': 'reset', onclick: reset }, t('resetPassword')),
+          resetBox,
         ),
-        h('button', { type: 'button', class: 'btn small', 'data-act': 'reset', onclick: reset }, t('resetPassword')),
-        resetBox,
       ),
     );
   }

@@ -197,6 +197,7 @@ textarea { width: 100%; resize: vertical; }
 .users-table th, .users-table td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
 .users-table tr.inactive td { background: #f3f2ee; }
 .inline-form { display: inline-flex; gap: .3rem; }
+.user-actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; }
 :focus-visible { outline: 3px solid var(--neighborhood); outline-offset: 1px; }
 
 .toasts { position: fixed; right: 1rem; bottom: 1rem; display: grid; gap: .4rem; z-index: 30; max-width: calc(100vw - 2rem); }

@@ -4,7 +4,7 @@ import { currentLang, t } from './i18n.js';
 
 let toastBox: HTMLElement | null = null;
 
-export function toast(message: string, kind: 'info' | 'error' = 'info', undo?: () => Promise<unknown>): void {
+export function toast(message: string, kind: 'info' | 'error' = 'info', undo?: () => Promise<unknown>): HTMLElement {
   if (!toastBox || !toastBox.isConnected) {
     toastBox = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.appendChild(toastBox);
@@ -38,6 +38,7 @@ export function toast(message: string, kind: 'info' | 'error' = 'info', undo?: (
   }
   toastBox.appendChild(el);
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : undo ? 10_000 : 2500);
+  return el;
 }
 
 /** One language per message: the server's (English) text only in English; in Chinese, the code's meaning. */
@@ -58,18 +59,20 @@ export function errorText(e: unknown): string {
 export const showError = (e: unknown) => toast(errorText(e), 'error');
 
 // The last undoable step, for the toast's button and the `u` key.
-let undoStep: { run: () => Promise<unknown>; done: boolean } | null = null;
+type UndoStep = { run: () => Promise<unknown>; done: boolean; el?: HTMLElement };
+let undoStep: UndoStep | null = null;
 
 /** A toast whose undo button (or `u`) reverses the step. */
 export function undoable(message: string, undo: () => Promise<unknown>): void {
-  const step = { run: undo, done: false };
+  const step: UndoStep = { run: undo, done: false };
   undoStep = step;
-  toast(message, 'info', () => runUndo(step));
+  step.el = toast(message, 'info', () => runUndo(step));
 }
 
-function runUndo(step: { run: () => Promise<unknown>; done: boolean }): Promise<unknown> {
+function runUndo(step: UndoStep): Promise<unknown> {
   if (step.done) return Promise.resolve();
   step.done = true;
+  step.el?.remove();
   if (undoStep === step) undoStep = null;
   return step.run();
 }
