@@ -15,7 +15,8 @@ export type Via = 'patch' | 'assign' | 'claim' | 'release' | 'merge' | 'expiry';
 
 const TABLE: Record<TipStatus, Partial<Record<TipStatus, Via[]>>> = {
   NEW: { TRIAGED: ['patch'], DISMISSED: ['patch'], MERGED: ['merge'] },
-  TRIAGED: { ASSIGNED: ['assign'], CLAIMED: ['claim'], DISMISSED: ['patch'], MERGED: ['merge'] },
+  // TRIAGED → NEW: the desk's undo of a filing (the category goes with it).
+  TRIAGED: { NEW: ['patch'], ASSIGNED: ['assign'], CLAIMED: ['claim'], DISMISSED: ['patch'], MERGED: ['merge'] },
   ASSIGNED: { ASSIGNED: ['assign'], CLAIMED: ['claim'], TRIAGED: ['patch', 'release'], DISMISSED: ['patch'], MERGED: ['merge'] },
   CLAIMED: {
     IN_PROGRESS: ['patch'],

@@ -5,6 +5,7 @@ import { nextReference } from './reference.js';
 import type { LanguageService } from './language-service.js';
 import { indexTokens } from './language/tokens.js';
 import { readNewTip } from './understand.js';
+import { audit } from '../triage/audit.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
 // open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction.
@@ -105,22 +106,23 @@ export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
     });
   }
   const message = await createInboundMessage(tx, tip.id, input);
-  await tx.auditEvent.create({
-    data: {
-      tipId: tip.id,
-      action: 'tip.created',
-      after: {
-        reference,
-        channel: input.channel,
-        suggestedCategory: suggestion?.category ?? null,
-        ...(reading
-          ? {
-              suggestionModelVersion: reading.suggestion?.modelVersion ?? null,
-              likelyDuplicateOf: reading.duplicate ? { ...reading.duplicate } : null,
-            }
-          : {}),
-      },
+  // Through audit(): a new tip is a desk event too, so open dashboards hear of it at once.
+  await audit(tx, {
+    tipId: tip.id,
+    actorId: null,
+    action: 'tip.created',
+    after: {
+      reference,
+      channel: input.channel,
+      suggestedCategory: suggestion?.category ?? null,
+      ...(reading
+        ? {
+            suggestionModelVersion: reading.suggestion?.modelVersion ?? null,
+            likelyDuplicateOf: reading.duplicate ? { ...reading.duplicate } : null,
+          }
+        : {}),
     },
+    at: input.receivedAt,
   });
   return { tip, message };
 }
@@ -173,7 +175,13 @@ export async function addInboundMessage(
       update: {},
     });
   }
-  await tx.auditEvent.create({ data: { tipId, action: 'message.received', after: { messageId: message.id, channel: input.channel } } });
+  await audit(tx, {
+    tipId,
+    actorId: null,
+    action: 'message.received',
+    after: { messageId: message.id, channel: input.channel },
+    at: input.receivedAt,
+  });
   return { tip, message };
 }
 

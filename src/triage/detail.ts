@@ -4,7 +4,7 @@ import { replySender } from '../messaging/reply.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { Prisma, type Tx } from '../db/prisma.js';
-import { tipVisible, allowedTransitions, presentMessages } from './policy.js';
+import { tipVisible, allowedTransitions, contactVisible, presentMessages, presentTipster } from './policy.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import type { TipDetail } from './triage.schema.js';
 import { tipNotFound, userRef, iso, messageSelect } from './common.js';
@@ -21,6 +21,8 @@ async function replyStatus(deps: Deps, tip: ReplyTip) {
   return { channel: sender.channel, ok: true, reason: check.warning?.reason ?? null, message: check.warning?.message ?? null };
 }
 
+const tipsterFields = { displayName: true, phone: true, email: true } as const;
+
 async function summaryRow(db: Tx, id: string): Promise<SummaryRow | null> {
   const rows = await db.$queryRaw<SummaryRow[]>(summarySql([Prisma.sql`t.id = ${id}::uuid`], orderBy('newest'), 1));
   return rows[0] ?? null;
@@ -33,7 +35,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
   if (!tipVisible(viewer, { status: row.status, assigneeId: row.assignee_id })) {
     throw new AppError('FORBIDDEN', 'This lead is not yours: reporters see their own leads and the open pool');
   }
-  const [tip, messages, attachments, notes, events, mergedFrom] = await Promise.all([
+  const [tip, messages, attachments, notes, events, mergedFrom, links] = await Promise.all([
     prisma.tip.findUnique({
       where: { id },
       select: {
@@ -44,6 +46,7 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
         body: true,
         incidentTypes: true,
         ...placeSelect,
+        tipsterId: true,
         tipster: { select: { phone: true, email: true, wechatOpenId: true, smsOptOut: true } },
       },
     }),
@@ -66,9 +69,23 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
     prisma.tip.findMany({
       where: { mergedIntoId: id },
       orderBy: { createdAt: 'asc' },
-      select: { id: true, reference: true, channel: true, createdAt: true },
+      select: { id: true, reference: true, channel: true, createdAt: true, tipster: { select: tipsterFields } },
     }),
+    prisma.tipTipster
+      .findMany({ where: { tipId: id }, orderBy: { createdAt: 'asc' }, select: { tipsterId: true } })
+      .then((l) => prisma.tipster.findMany({ where: { id: { in: l.map((x) => x.tipsterId) } }, select: { id: true, ...tipsterFields } })),
   ]);
+  const visible = contactVisible(viewer, { status: row.status, assigneeId: row.assignee_id });
+  const present = (t: { displayName: string | null; phone: string | null; email: string | null } | null) => presentTipster(visible, t);
+  // Which merge brought each message in: the survivor's merge records list the moved ids (newest wins).
+  const sources = new Map(mergedFrom.map((m) => [m.id, { tipId: m.id, reference: m.reference, tipster: present(m.tipster) }]));
+  const origin = new Map<string, { tipId: string; reference: string; tipster: ReturnType<typeof present> }>();
+  for (const e of events) {
+    if (e.action !== 'tip.merged_from') continue;
+    const after = e.after as { sourceId?: string; movedIds?: { messages?: string[] } } | null;
+    const src = after?.sourceId ? sources.get(after.sourceId) : undefined;
+    if (src) for (const mid of after?.movedIds?.messages ?? []) origin.set(mid, src);
+  }
   const att = attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` }));
   const summary = toSummary(row, viewer);
   return {
@@ -79,11 +96,13 @@ export async function tipDetail(deps: Deps, viewer: AuthUser, id: string): Promi
       createdAt: m.createdAt.toISOString(),
       sentAt: iso(m.sentAt),
       attachments: att.filter((a) => a.messageId === m.id),
+      origin: origin.get(m.id) ?? null,
     })),
     attachments: att,
     notes: notes.map((n) => ({ ...n, createdAt: n.createdAt.toISOString() })),
     events,
-    mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
+    mergedFrom: mergedFrom.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), tipster: present(m.tipster) })),
+    otherTipsters: links.filter((l) => l.id !== tip?.tipsterId).map((l) => present(l)),
     allowedTransitions: allowedTransitions(viewer, summary.status, row.assignee_id),
     reply: tip ? await replyStatus(deps, tip) : { channel: null, ok: false, reason: 'no_contact', message: null },
     place: tip ? placeView(tip) : placeView(null),

@@ -28,21 +28,42 @@ export async function mergeTips(deps: Deps, viewer: AuthUser, id: string, intoId
         mergedIntoId: target?.mergedIntoId,
       });
     }
-    // Everything moves; nothing is deleted. The merged tip keeps its own audit trail.
-    const moved = {
-      messages: (await tx.message.updateMany({ where: { tipId: id }, data: { tipId: intoId } })).count,
-      attachments: (await tx.attachment.updateMany({ where: { tipId: id }, data: { tipId: intoId } })).count,
-      notes: (await tx.note.updateMany({ where: { tipId: id }, data: { tipId: intoId } })).count,
-      submissions: (await tx.submission.updateMany({ where: { tipId: id }, data: { tipId: intoId } })).count,
-      tipsters: await tx.$executeRaw`
+    // Everything moves; nothing is deleted. The ids of what moved go into the audit row, so an
+    // un-merge (unmerge.ts) can put back exactly these rows and nothing that arrived later.
+    const ids = async (rows: Promise<{ id: string }[]>) => (await rows).map((r) => r.id);
+    const where = { where: { tipId: id }, select: { id: true } } as const;
+    const movedIds = {
+      messages: await ids(tx.message.findMany(where)),
+      attachments: await ids(tx.attachment.findMany(where)),
+      notes: await ids(tx.note.findMany(where)),
+      submissions: await ids(tx.submission.findMany(where)),
+      // Tipsters newly linked to the survivor (links it already had stay on un-merge).
+      tipsters: (
+        await tx.$queryRaw<{ tipster_id: string }[]>`
         INSERT INTO tip_tipster (tip_id, tipster_id, created_at)
         SELECT ${intoId}::uuid, tipster_id, ${now} FROM (
           SELECT tipster_id FROM tip_tipster WHERE tip_id = ${id}::uuid
           UNION SELECT tipster_id FROM tip WHERE id = ${id}::uuid AND tipster_id IS NOT NULL
         ) s
-        ON CONFLICT DO NOTHING`,
+        ON CONFLICT DO NOTHING RETURNING tipster_id::text`
+      ).map((r) => r.tipster_id),
       // Earlier merges into this tip now point straight at the survivor.
-      earlierMerges: (await tx.tip.updateMany({ where: { mergedIntoId: id }, data: { mergedIntoId: intoId } })).count,
+      earlierMerges: await ids(tx.tip.findMany({ where: { mergedIntoId: id }, select: { id: true } })),
+      tipsterTaken: dst.tipster_id === null && src.tipster_id !== null,
+    };
+    const only = (list: string[]) => ({ where: { id: { in: list } }, data: { tipId: intoId } });
+    await tx.message.updateMany(only(movedIds.messages));
+    await tx.attachment.updateMany(only(movedIds.attachments));
+    await tx.note.updateMany(only(movedIds.notes));
+    await tx.submission.updateMany(only(movedIds.submissions));
+    await tx.tip.updateMany({ where: { id: { in: movedIds.earlierMerges } }, data: { mergedIntoId: intoId } });
+    const moved = {
+      messages: movedIds.messages.length,
+      attachments: movedIds.attachments.length,
+      notes: movedIds.notes.length,
+      submissions: movedIds.submissions.length,
+      tipsters: movedIds.tipsters.length,
+      earlierMerges: movedIds.earlierMerges.length,
     };
     await tx.tip.update({
       where: { id: intoId },
@@ -58,7 +79,7 @@ export async function mergeTips(deps: Deps, viewer: AuthUser, id: string, intoId
       actorId: viewer.id,
       action: 'tip.merged_from',
       at: now,
-      after: { sourceId: id, sourceReference: src.reference, moved },
+      after: { sourceId: id, sourceReference: src.reference, sourceStatus: src.status, moved, movedIds },
     });
     await tx.tip.update({
       where: { id },

@@ -50,6 +50,11 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
   }
   // Categorizing a new tip is triaging it.
   let status = input.status;
+  // Back to NEW (an undone filing): a NEW tip has no category.
+  if (status === 'NEW' && tip.status !== 'NEW' && tip.category !== null) {
+    change('category', fromDbCategory(tip.category), null);
+    data.category = null;
+  }
   if (status === undefined && input.category !== undefined && tip.status === 'NEW') status = 'TRIAGED';
   if (status !== undefined && status !== tip.status) {
     const allowed = canTransition(tip.status, status, 'patch') && (editor || REPORTER_PATCH_TARGETS.includes(status));
@@ -85,12 +90,13 @@ export async function patchTip(deps: Deps, viewer: AuthUser, id: string, input: 
     }
   }
   if (Object.keys(data).length === 0) return tipDetail(deps, viewer, id);
-  if ('category' in after) {
+  const unfiled = after.status === 'NEW';
+  if ('category' in after && !unfiled) {
     // The editor's choice wins; the audit keeps what the model had suggested.
     after.suggestedCategory = fromDbCategory(tip.suggestedCategory);
     after.overrodeSuggestion = tip.suggestedCategory !== null && tip.suggestedCategory !== data.category;
   }
-  const action = 'category' in after ? 'tip.categorized' : 'status' in after ? 'tip.status_changed' : 'tip.updated';
+  const action = 'category' in after && !unfiled ? 'tip.categorized' : 'status' in after ? 'tip.status_changed' : 'tip.updated';
   const now = clock.now();
   await prisma.$transaction(async (tx) => {
     const r = await tx.tip.updateMany({ where: { id, version }, data: { ...data, version: { increment: 1 }, lastActivityAt: now } });

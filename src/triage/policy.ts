@@ -104,3 +104,10 @@ export const mayRelease = (viewer: AuthUser, tip: { assigneeId: string | null })
 /** Attachments: editors, and the reporter the lead is assigned to or claimed by. */
 export const mayOpenAttachment = (viewer: AuthUser, tip: { assigneeId: string | null } | null) =>
   isEditor(viewer) || (tip !== null && tip.assigneeId === viewer.id);
+
+/** How long after a merge the desk may undo it (the toast's undo, or POST /tips/:id/unmerge). */
+export const UNMERGE_WINDOW_MS = 60_000;
+
+/** Un-merge: editors, within the window after the merge. */
+export const mayUnmerge = (viewer: AuthUser, mergedAt: Date, now: Date) =>
+  isEditor(viewer) && now.getTime() - mergedAt.getTime() <= UNMERGE_WINDOW_MS;

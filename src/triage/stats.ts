@@ -29,6 +29,7 @@ export async function tipStats(deps: Deps) {
     byCategory,
     byChannel,
     returnedToPool: returned,
+    slaMinutes: deps.config.TRIAGE_SLA_MINUTES,
     oldestUntriaged: oldest
       ? {
           ...oldest,

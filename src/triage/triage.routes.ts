@@ -121,7 +121,8 @@ export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
     async ({ user, params }) => {
       const tip = await tips.detail(user, params.id);
       // Who saw what (PIPL): an unmasked contact in the tip view is recorded.
-      if (!tip.tipster.masked && (tip.tipster.phone || tip.tipster.email)) await recordTipView(deps, user, params.id);
+      const shown = [tip.tipster, ...tip.otherTipsters].some((p) => !p.masked && (p.phone || p.email));
+      if (shown) await recordTipView(deps, user, params.id);
       return { tip };
     },
   );
@@ -210,6 +211,24 @@ export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
       errors: [404, 409],
     },
     async ({ user, params, body }) => ({ tip: await tips.merge(user, params.id, body.intoId, body.version) }),
+  );
+
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/tips/:id/unmerge',
+      tag: 'workflow',
+      access: [...EDITORS],
+      summary: 'Undo a merge (within a minute)',
+      description:
+        'Puts back exactly the rows the merge moved (recorded in its audit row) and the status the tip had; rows that reached the survivor since stay. ' +
+        'After the window, 409 with reason unmerge_window_passed.',
+      params: TipIdParams,
+      response: TipResponseSchema,
+      errors: [404, 409],
+    },
+    async ({ user, params }) => ({ tip: await tips.unmerge(user, params.id) }),
   );
 
   api.route(

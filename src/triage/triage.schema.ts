@@ -232,6 +232,11 @@ export const MessageViewSchema = z
     deliveryErrorCode: z.string().nullable().meta({ description: "the provider's error code, e.g. Twilio's 21211" }),
     author: UserRefSchema.nullable(),
     attachments: z.array(AttachmentViewSchema),
+    origin: z
+      .object({ tipId: Uuid, reference: z.string(), tipster: TipsterViewSchema })
+      .nullable()
+      .optional()
+      .meta({ description: 'for a message merged in from another tip: that tip and its tipster (masked by the usual rules)' }),
   })
   .meta({ id: 'Message' });
 
@@ -254,7 +259,10 @@ export const TipDetailSchema = TipSummarySchema.extend({
   attachments: z.array(AttachmentViewSchema).meta({ description: 'every attachment of the tip, also those not tied to a message' }),
   notes: z.array(NoteViewSchema),
   events: z.array(AuditEventViewSchema),
-  mergedFrom: z.array(z.object({ id: Uuid, reference: z.string(), channel: ChannelSchema, createdAt: DateTime })),
+  mergedFrom: z.array(z.object({ id: Uuid, reference: z.string(), channel: ChannelSchema, createdAt: DateTime, tipster: TipsterViewSchema })),
+  otherTipsters: z
+    .array(TipsterViewSchema)
+    .meta({ description: 'everyone else linked to this tip (merged-in tips’ tipsters), so each stays reachable; masked by the usual rules' }),
   allowedTransitions: z.array(TipStatusSchema).meta({ description: 'statuses this caller may PATCH the tip to now' }),
   reply: z
     .object({ channel: ChannelSchema.nullable(), ok: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() })
@@ -292,6 +300,7 @@ export const StatsResponseSchema = z.object({
     .meta({ description: 'household, neighborhood, community and `none` (open tips without a category)' }),
   byChannel: z.record(z.string(), z.number().int()),
   returnedToPool: z.number().int().meta({ description: 'open tips that went back to the pool after a claim expired' }),
+  slaMinutes: z.number().int().meta({ description: 'TRIAGE_SLA_MINUTES: a NEW tip older than this is overdue (the desk colours it)' }),
   oldestUntriaged: z
     .object({ id: Uuid, reference: z.string(), createdAt: DateTime, ageSeconds: z.number().int() })
     .nullable()

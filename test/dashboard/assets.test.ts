@@ -39,3 +39,28 @@ describe('dashboard assets', () => {
     expect(await css.text()).toContain('.tip-row');
   });
 });
+
+describe('dashboard bundle weight', () => {
+  it('serves the bundle minified and gzip-compressed to a browser that accepts gzip', async () => {
+    const { request } = await import('node:http');
+    const raw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: number }>((resolve, reject) => {
+        const req = request(`${h.baseUrl}${path}`, { headers }, (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const plain = await raw('/assets/app.js', {});
+    const gz = await raw('/assets/app.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toMatch(/Accept-Encoding/i);
+    expect(gz.bytes).toBeLessThan(plain.bytes / 2.5);
+    const css = await raw('/assets/app.css', { 'accept-encoding': 'gzip' });
+    expect(css.headers['content-encoding']).toBe('gzip');
+    console.log(`dashboard bundle: app.js ${plain.bytes} B minified, ${gz.bytes} B gzipped; app.css ${css.bytes} B gzipped`);
+  });
+});

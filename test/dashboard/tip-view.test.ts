@@ -134,6 +134,10 @@ describe('dashboard: live inbox, thread, XSS, intake health', () => {
     await related.waitFor({ timeout: 10_000 });
     await screenshot(page, 'tip-view.png');
     await related.click();
+    // A confirmation shows both tips before anything moves.
+    const confirm = page.locator('.modal[role=alertdialog]');
+    await confirm.locator('[data-role=source]', { hasText: '' }).waitFor();
+    await confirm.locator('[data-testid=confirm]').click();
     await page.waitForURL(new RegExp(`#/tips/${smsTipId}$`));
     await waitFor(async () => (await h.deps.prisma.tip.findUniqueOrThrow({ where: { id: voiceTipId } })).mergedIntoId === smsTipId, 10_000, 'merged');
     // The survivor's thread now carries the call too.

@@ -169,6 +169,9 @@ describe('dashboard: triage by keyboard, assign, claim on a phone', () => {
     await page.keyboard.press('m');
     await page.locator('.modal .picker-item', { hasText: first.reference }).waitFor();
     await page.keyboard.press('1');
+    // The confirmation shows both tips; Enter merges.
+    await page.locator('.modal[role=alertdialog] [data-role=target]', { hasText: first.reference }).waitFor();
+    await page.keyboard.press('Enter');
     await waitFor(async () => (await tipRow(h.deps, again.id)).mergedIntoId === first.id, 10_000, 'merged by keyboard');
     expect((await tipRow(h.deps, again.id)).status).toBe('MERGED');
     expect(bp.errors).toEqual([]);

@@ -18,6 +18,8 @@ describe('tip state machine', () => {
 
   it('allows each change only by its own route', () => {
     expect(canTransition('NEW', 'TRIAGED', 'patch')).toBe(true);
+    // The desk's undo of a filing.
+    expect(canTransition('TRIAGED', 'NEW', 'patch')).toBe(true);
     expect(canTransition('NEW', 'CLAIMED', 'claim')).toBe(false);
     expect(canTransition('TRIAGED', 'CLAIMED', 'claim')).toBe(true);
     expect(canTransition('TRIAGED', 'CLAIMED', 'patch')).toBe(false);

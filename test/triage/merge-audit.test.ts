@@ -109,6 +109,43 @@ describe('merge', () => {
   });
 });
 
+describe('unmerge', () => {
+  it('puts back exactly what the merge moved, keeps what reached the survivor since, and restores the status', async () => {
+    const src = await tipBuilder(h.deps, { channel: 'SMS', body: SMS_TEXT, phone: '+8613822223333' });
+    const dst = await triagedTip(h, s.editor.auth, { body: '柳航里小区消防通道' });
+    await api.post(`/api/tips/${src.id}/notes`, s.editor.auth, { body: '居民姓刘' });
+    const srcMessages = (await h.deps.prisma.message.findMany({ where: { tipId: src.id } })).map((m) => m.id);
+    const srcNotes = (await h.deps.prisma.note.findMany({ where: { tipId: src.id } })).map((n) => n.id);
+    const dstBefore = await h.deps.prisma.tip.findUniqueOrThrow({ where: { id: dst.id } });
+    const merged = await api.post(`/api/tips/${src.id}/merge`, s.editor.auth, { intoId: dst.id });
+    expect(merged.status).toBe(200);
+    // The survivor labels the merged-in message with its source and lists its tipster.
+    const moved = merged.body.tip.messages.find((m: { id: string }) => m.id === srcMessages[0]);
+    expect(moved.origin).toMatchObject({ tipId: src.id, reference: src.reference, tipster: { phone: '+8613822223333', masked: false } });
+    expect(merged.body.tip.otherTipsters.map((t: { phone: string }) => t.phone)).toContain('+8613822223333');
+    // A note written on the survivor after the merge stays there.
+    await api.post(`/api/tips/${dst.id}/notes`, s.editor.auth, { body: '合并后的备注' });
+    expect((await api.post(`/api/tips/${src.id}/unmerge`, s.reporter.auth)).status).toBe(403);
+
+    const r = await api.post(`/api/tips/${src.id}/unmerge`, s.editor.auth);
+    expect(r.status).toBe(200);
+    expect(r.body.tip).toMatchObject({ id: src.id, status: 'NEW', mergedIntoId: null });
+    expect((await h.deps.prisma.message.findMany({ where: { tipId: src.id } })).map((m) => m.id).sort()).toEqual([...srcMessages].sort());
+    expect((await h.deps.prisma.note.findMany({ where: { tipId: src.id } })).map((n) => n.id)).toEqual(srcNotes);
+    expect((await h.deps.prisma.note.findMany({ where: { tipId: dst.id } })).map((n) => n.body)).toEqual(['合并后的备注']);
+    expect(await h.deps.prisma.tipTipster.count({ where: { tipId: dst.id, tipsterId: src.tipsterId! } })).toBe(0);
+    const dstAfter = await h.deps.prisma.tip.findUniqueOrThrow({ where: { id: dst.id } });
+    expect(dstAfter.searchText).toBe(dstBefore.searchText);
+    expect(dstAfter.status).toBe('TRIAGED');
+    const srcEvents = (await api.get(`/api/tips/${src.id}/events`, s.editor.auth)).body.events.map((e: { action: string }) => e.action);
+    expect(srcEvents.slice(-2)).toEqual(['tip.merged_into', 'tip.unmerged']);
+    // Twice is a conflict: it is no longer merged.
+    const again = await api.post(`/api/tips/${src.id}/unmerge`, s.editor.auth);
+    expect(again.status).toBe(409);
+    expect(again.body.error.details.reason).toBe('not_merged');
+  });
+});
+
 describe('audit rows share the change’s transaction', () => {
   it('leaves no audit row and no change when the change fails at commit', async () => {
     const tip = await tipBuilder(h.deps);

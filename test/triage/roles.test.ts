@@ -115,6 +115,16 @@ const cases: Case[] = [
   },
   {
     method: 'post',
+    path: '/api/tips/{id}/unmerge',
+    allowed: EDITORS,
+    make: async () => {
+      const [a, b] = [await tipBuilder(h.deps), await tipBuilder(h.deps)];
+      await api.post(`/api/tips/${a.id}/merge`, editorAuth(), { intoId: b.id });
+      return { url: `/api/tips/${a.id}/unmerge` };
+    },
+  },
+  {
+    method: 'post',
     path: '/api/tips/{id}/notes',
     allowed: STAFF,
     make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/notes`, body: { body: '已联系' } }),

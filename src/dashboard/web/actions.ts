@@ -1,8 +1,8 @@
 import { get, patch, post, qs } from './api.js';
 import { h } from './h.js';
 import { t } from './i18n.js';
-import { categoryChip, channelIcon, firstLine, statusChip } from './format.js';
-import { pick, showError, toast } from './ui.js';
+import { categoryChip, channelIcon, firstLine, statusChip, tipsterLabel } from './format.js';
+import { confirmDialog, pick, showError, toast } from './ui.js';
 import type { CategoryValue, RelatedTip, Status, TipSummary, User } from './types.js';
 
 // Every change the dashboard makes to a tip, shared by the inbox, the tip view and the
@@ -52,7 +52,7 @@ export async function assignWithPicker(tip: TipSummary): Promise<{ tip: TipSumma
 
 export const loadRelated = async (tipId: string) => (await get<{ related: RelatedTip[] }>(`/api/tips/${tipId}/related`)).related;
 
-export function relatedLabel(r: RelatedTip) {
+export function relatedLabel(r: TipSummary & Partial<Pick<RelatedTip, 'reason' | 'similarity' | 'likelyDuplicate' | 'reasons'>>) {
   return h(
     'span',
     { class: 'related-label' },
@@ -68,30 +68,56 @@ export function relatedLabel(r: RelatedTip) {
   );
 }
 
-/** Any tip by reference code or words, for the merge picker. */
-async function searchTips(q: string, self: string) {
-  const { tips } = await get<{ tips: TipSummary[] }>(`/api/tips?q=${encodeURIComponent(q)}&limit=20`);
-  return tips.filter((x) => x.id !== self);
+/** A tip as the merge dialogs show it: reference, channel, status, tipster, first line. */
+function tipCard(tip: TipSummary, role: string) {
+  return h(
+    'div',
+    { class: 'merge-card', 'data-role': role },
+    h('p', { class: 'merge-role muted' }, t(role === 'source' ? 'mergeSource' : 'mergeTarget')),
+    h('p', null, channelIcon(tip.channel), h('b', null, ` ${tip.reference} `), statusChip(tip.status), categoryChip(tip.category)),
+    h('p', { class: 'muted' }, `${t('tipster')}: ${tipsterLabel(tip)}`),
+    h('p', null, firstLine(tip)),
+  );
 }
 
-/** Merges `tip` into a related tip the editor picks; returns the survivor's id. */
-export async function mergeWithPicker(tip: TipSummary): Promise<string | null> {
-  const target = await pick<{ id: string }>(
+/** Finds a merge target by reference, phone number or words, across all open and closed tips. */
+async function findTips(q: string): Promise<TipSummary[]> {
+  return (await get<{ tips: TipSummary[] }>(`/api/tips${qs({ q, sort: 'newest', limit: 20 })}`)).tips;
+}
+
+/**
+ * Merges `tip` into another the editor picks (related ones first, or found by reference,
+ * phone or words) after a confirmation that shows both. Returns the survivor's id and an undo.
+ */
+export async function mergeWithPicker(tip: TipSummary): Promise<{ intoId: string; undo: () => Promise<unknown> } | null> {
+  const target = await pick<TipSummary>(
     `${t('mergePick')} · ${tip.reference}`,
-    async () => (await loadRelated(tip.id)).filter((r) => r.id !== tip.id).map((r) => ({ value: r as { id: string }, label: relatedLabel(r) })),
-    t('noRelated'),
+    async () => (await loadRelated(tip.id)).filter((r) => r.id !== tip.id).map((r) => ({ value: r as TipSummary, label: relatedLabel(r) })),
+    t('noRelatedSearch'),
     {
-      placeholder: t('searchTips'),
-      search: async (q) =>
-        (await searchTips(q, tip.id)).map((x) => ({
-          value: x as { id: string },
-          label: h('span', null, h('b', null, `${x.reference} `), firstLine(x)),
-        })),
+      label: t('mergeSearch'),
+      find: async (q) => (await findTips(q)).filter((r) => r.id !== tip.id).map((r) => ({ value: r, label: relatedLabel(r) })),
     },
   );
-  if (!target) return null;
+  return target ? confirmAndMerge(tip, target) : null;
+}
+
+/** Shows both tips and merges `tip` into `target` when the editor confirms; returns the survivor's id and an undo. */
+export async function confirmAndMerge(tip: TipSummary, target: TipSummary): Promise<{ intoId: string; undo: () => Promise<unknown> } | null> {
+  const ok = await confirmDialog(
+    t('mergeConfirm', { from: tip.reference, into: target.reference }),
+    h(
+      'div',
+      { class: 'merge-both' },
+      tipCard(tip, 'source'),
+      h('p', { class: 'merge-arrow', 'aria-hidden': 'true' }, '→'),
+      tipCard(target, 'target'),
+    ),
+    t('merge'),
+  );
+  if (!ok) return null;
   await mergeInto(tip.id, target.id);
-  return target.id;
+  return { intoId: target.id, undo: () => unmerge(tip.id) };
 }
 
 /** 可能重复 T-…: links the tip it likely repeats; the button merges into it after a confirmation. */
@@ -111,6 +137,8 @@ export function duplicateChip(tip: TipSummary, dup: NonNullable<TipSummary['like
 export async function mergeInto(tipId: string, intoId: string): Promise<void> {
   await post(`/api/tips/${tipId}/merge`, { intoId });
 }
+
+export const unmerge = (tipId: string) => post(`/api/tips/${tipId}/unmerge`, {});
 
 export const claim = async (tip: TipSummary) => (await post<TipResult>(`/api/tips/${tip.id}/claim`, {})).tip;
 export const release = async (tip: TipSummary) => (await post<TipResult>(`/api/tips/${tip.id}/release`, {})).tip;

@@ -1,4 +1,4 @@
-import { h } from './h.js';
+import { h, type Child } from './h.js';
 import { currentLang, t } from './i18n.js';
 import type { CategoryValue, Channel, Person, TipSummary } from './types.js';
 
@@ -44,6 +44,12 @@ export function categoryChip(cat: CategoryValue | null) {
   return h('span', { class: `chip cat-${cat}` }, t(cat));
 }
 
+/** Priority at a glance; normal (most tips) shows nothing. */
+export function priorityBadge(p: string) {
+  if (p === 'normal') return null;
+  return h('span', { class: `chip prio prio-${p}`, 'data-priority': p }, t(`priority.${p}`));
+}
+
 export function statusChip(status: string) {
   return h('span', { class: `chip status status-${status.toLowerCase()}` }, t(`status.${status}`));
 }
@@ -55,6 +61,22 @@ export function tipsterLabel(tip: Pick<TipSummary, 'tipster'>): string {
   const contact = p.phone ?? p.email ?? '';
   if (p.displayName && contact) return `${p.displayName} · ${contact}`;
   return p.displayName || contact || t('anonymous');
+}
+
+/** The tipster with tap-to-call: an unmasked number is a tel: link (a masked one is plain text). */
+export function tipsterContact(p: TipSummary['tipster'] | null): Child[] {
+  if (!p || (!p.displayName && !p.phone && !p.email)) return [t('anonymous')];
+  const out: Child[] = [];
+  if (p.displayName) out.push(p.displayName);
+  if (p.phone) {
+    if (out.length) out.push(' · ');
+    out.push(p.masked ? p.phone : h('a', { href: `tel:${p.phone.replace(/[^\d+]/g, '')}`, class: 'tel', title: t('call', { n: p.phone }) }, p.phone));
+  }
+  if (p.email) {
+    if (out.length) out.push(' · ');
+    out.push(p.email);
+  }
+  return out;
 }
 
 export function firstLine(tip: Pick<TipSummary, 'title' | 'subject' | 'excerpt'>): string {

@@ -115,7 +115,10 @@ export function mountHealth(root: HTMLElement): () => void {
     } else fill(quarantine, h('p', { class: 'error' }, errorText(subs.reason)));
   }
 
-  fill(root, h('section', { class: 'health' }, h('h2', null, t('health')), adapters, channels, h('h2', null, t('quarantined')), quarantine));
+  fill(
+    root,
+    h('section', { class: 'health' }, h('h1', { class: 'view-title' }, t('health')), adapters, channels, h('h2', null, t('quarantined')), quarantine),
+  );
   load().catch(showError);
   return poll(load, POLL_MS);
 }

@@ -1,5 +1,7 @@
 // A small translation table: Chinese by default, English on request (kept in localStorage).
 
+import { deskEn, deskZh, type DeskKey } from './strings-desk.js';
+
 export type Lang = 'zh' | 'en';
 
 const zh = {
@@ -132,7 +134,7 @@ const zh = {
   never: '从未',
   receivedAt: '接收时间',
   retried: '已重新排队',
-  shortcuts: '快捷键：j/k 上下 · 1/2/3 或 h/n/c 分类 · a 分配 · m 合并 · / 搜索 · Enter 打开 · Esc 返回',
+  shortcuts: '快捷键：j/k 上下 · 1/2/3 或 h/n/c 分类 · a 分配 · m 合并 · x 勾选 · u 撤销 · / 搜索 · Enter 打开 · ? 全部快捷键',
   messages: '{n} 条消息',
   title: '标题',
   location: '地点',
@@ -171,7 +173,7 @@ const zh = {
   'action.tip.claimed': '认领',
   'action.tip.released': '释放',
   'action.claim.expiry_warned': '提醒记者认领即将过期',
-  'action.tip.merged_from': '合并进另一条爆料',
+  'action.tip.merged_from': '其他爆料并入本条',
   'action.tip.merged_into': '已并入另一条爆料',
   'action.note.added': '添加备注',
   'action.reply.queued': '回复爆料人',
@@ -195,9 +197,9 @@ const zh = {
   'attachment.FAILED': '下载失败',
 };
 
-export type Key = keyof typeof zh;
+export type Key = keyof typeof zh | DeskKey;
 
-const en: Record<Key, string> = {
+const en: Record<keyof typeof zh, string> = {
   places: 'Places',
   'places.help': 'Estates, roads and landmarks: new tips are located by this list.',
   place: 'Place',
@@ -327,7 +329,7 @@ const en: Record<Key, string> = {
   never: 'never',
   receivedAt: 'Received',
   retried: 'Queued again',
-  shortcuts: 'Keys: j/k move · 1/2/3 or h/n/c file · a assign · m merge · / search · Enter open · Esc back',
+  shortcuts: 'Keys: j/k move · 1/2/3 or h/n/c file · a assign · m merge · x tick · u undo · / search · Enter open · ? all keys',
   messages: '{n} messages',
   title: 'Title',
   location: 'Location',
@@ -390,7 +392,7 @@ const en: Record<Key, string> = {
   'attachment.FAILED': 'download failed',
 };
 
-const tables: Record<Lang, Record<Key, string>> = { zh, en };
+const tables: Record<Lang, Record<Key, string>> = { zh: { ...zh, ...deskZh }, en: { ...en, ...deskEn } };
 
 let lang: Lang = readLang();
 
@@ -422,6 +424,6 @@ export function tOr(key: string, fallback: string): string {
 
 /** Translates a key; `{name}` placeholders are filled from vars. Unknown keys show themselves. */
 export function t(key: Key | string, vars: Record<string, string | number> = {}): string {
-  const s = (tables[lang] as Record<string, string>)[key] ?? (zh as Record<string, string>)[key] ?? key;
+  const s = (tables[lang] as Record<string, string>)[key] ?? (tables.zh as Record<string, string>)[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }

@@ -1,82 +1,65 @@
-import { get, qs } from './api.js';
-import { assignWithPicker, categorize, duplicateChip, loadReporters, mergeWithPicker } from './actions.js';
-import { age, categoryChip, channelIcon, firstLine, statusChip, tipsterLabel } from './format.js';
+import { get, patch, post } from './api.js';
+import { assignWithPicker, categorize, mergeWithPicker } from './actions.js';
+import { desk, onStats } from './desk.js';
+import { firstLine } from './format.js';
 import { fill, h } from './h.js';
 import { t } from './i18n.js';
-import { CATEGORIES, CHANNELS, STATUSES, type CategoryValue, type TipSummary } from './types.js';
-import { errorText, isTyping, poll, showError, toast } from './ui.js';
+import { CATEGORY_KEYS, effectiveFilters, filtersToHash, inbox, listQuery, replaceRow } from './inbox-state.js';
+import { filterControls } from './inbox-filters.js';
+import { inboxRow } from './inbox-row.js';
+import { onTipEvent } from './live.js';
+import { bulkBar, runBulk } from './bulk.js';
+import { CATEGORIES, type CategoryValue, type TipSummary } from './types.js';
+import { errorText, isTyping, lastUndo, showError, showHelp, toast, undoable } from './ui.js';
 
-// The editor's triage inbox. Its state outlives the view so that Esc from a tip comes back
-// to the same filters, rows and selection.
+// The editor's triage inbox: tabs with counts, filters and search (kept in the address),
+// rows updated live from the desk's event stream, filing by single keys with undo, bulk actions.
 
-interface Filters {
-  status: string;
-  category: string;
-  channel: string;
-  assigneeId: string;
-  q: string;
-}
-
-export const inbox = {
-  filters: { status: 'NEW', category: '', channel: '', assigneeId: '', q: '' } as Filters,
-  rows: [] as TipSummary[],
-  sel: 0,
-  nextCursor: null as string | null,
-  loaded: false,
-  loadError: '' as string,
-  fresh: new Set<string>(),
-};
-
-export const CATEGORY_KEYS: Record<string, CategoryValue> = {
-  '1': 'household',
-  '2': 'neighborhood',
-  '3': 'community',
-  h: 'household',
-  n: 'neighborhood',
-  c: 'community',
-};
+export { inbox, replaceRow, CATEGORY_KEYS } from './inbox-state.js';
 
 const PAGE = 50;
-const POLL_MS = 3000;
 
-const TABS: { key: string; label: () => string; status: string; category: string }[] = [
-  { key: 'untriaged', label: () => t('untriaged'), status: 'NEW', category: '' },
-  ...CATEGORIES.map((c) => ({ key: c, label: () => t(c), status: '', category: c })),
-  { key: 'all', label: () => t('all'), status: '', category: '' },
+const TABS: { key: string; label: () => string; status: string; category: string; count: () => number | undefined }[] = [
+  { key: 'untriaged', label: () => t('untriaged'), status: 'NEW', category: '', count: () => desk.stats?.byStatus.NEW },
+  ...CATEGORIES.map((c) => ({ key: c, label: () => t(c), status: '', category: c, count: () => desk.stats?.byCategory[c] })),
+  { key: 'all', label: () => t('all'), status: '', category: '', count: () => undefined },
 ];
 
-function query(cursor?: string | null) {
-  const f = inbox.filters;
-  return `/api/tips${qs({ status: f.status, category: f.category, channel: f.channel, assigneeId: f.assigneeId, q: f.q.trim(), sort: 'newest', limit: PAGE, cursor })}`;
-}
-
-export function replaceRow(tip: TipSummary): void {
-  const i = inbox.rows.findIndex((r) => r.id === tip.id);
-  if (i >= 0) inbox.rows[i] = { ...inbox.rows[i], ...tip };
-}
+const tipPath = (id: string) => `/api/tips/${encodeURIComponent(id)}`;
 
 export function mountInbox(root: HTMLElement, openTip: (id: string) => void): () => void {
-  const list = h('div', { class: 'tip-list', role: 'listbox', 'aria-label': t('inbox') });
+  const list = h('ul', { class: 'tip-list', 'aria-label': t('inbox'), 'data-testid': 'tip-list' });
   const more = h('div', { class: 'more' });
+  const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'announcer' });
+  const searchHint = h('p', { class: 'hint search-hint', 'aria-live': 'polite' });
+  const bulk = h('div', { class: 'bulk-bar', hidden: true, role: 'region', 'aria-label': t('bulkSelected', { n: '' }) });
   const search = h('input', {
     type: 'search',
     class: 'search',
     placeholder: t('search'),
     value: inbox.filters.q,
     'aria-label': t('search'),
+    'aria-describedby': 'search-hint',
     oninput: () => debounceSearch(),
     onkeydown: (e: Event) => {
       const k = (e as KeyboardEvent).key;
       if (k === 'Escape' || k === 'Enter') {
         search.blur();
-        if (k === 'Enter') void reload();
+        if (k === 'Enter') {
+          clearTimeout(searchTimer);
+          inbox.filters.q = search.value;
+          void reload();
+        }
       }
     },
   });
-  const tabs = h('nav', { class: 'tabs' });
-  const selects = h('div', { class: 'filters' });
+  searchHint.id = 'search-hint';
+  const tabs = h('nav', { class: 'tabs', 'aria-label': t('tabsLabel') });
+  const selects = h('div', { class: 'filters', role: 'group', 'aria-label': t('filters') });
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   let generation = 0;
+  let anchor = 0;
+  const busy = new Set<string>();
 
   function debounceSearch() {
     clearTimeout(searchTimer);
@@ -86,31 +69,19 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     }, 300);
   }
 
-  function select(name: keyof Filters, options: [string, string][]) {
-    return h(
-      'select',
-      {
-        'aria-label': name,
-        name,
-        onchange: (e: Event) => {
-          inbox.filters[name] = (e.target as HTMLSelectElement).value;
-          renderTabs();
-          void reload();
-        },
-      },
-      options.map(([v, label]) => h('option', { value: v, selected: inbox.filters[name] === v }, label)),
-    );
-  }
-
   function renderTabs() {
+    const f = effectiveFilters();
     fill(
       tabs,
-      TABS.map((tab) =>
-        h(
+      TABS.map((tab) => {
+        const active = f.status === tab.status && f.category === tab.category;
+        const n = tab.count();
+        return h(
           'button',
           {
             type: 'button',
-            class: inbox.filters.status === tab.status && inbox.filters.category === tab.category ? 'tab active' : 'tab',
+            class: active ? 'tab active' : 'tab',
+            'aria-pressed': active ? 'true' : 'false',
             'data-tab': tab.key,
             onclick: () => {
               inbox.filters.status = tab.status;
@@ -120,128 +91,97 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
             },
           },
           tab.label(),
-        ),
-      ),
+          n !== undefined ? h('span', { class: 'tab-count', 'data-count': n }, ` ${n}`) : null,
+        );
+      }),
     );
-    renderSelects();
+    searchHint.textContent = inbox.filters.q.trim() ? t('searchAllHint') : t('searchHint');
   }
 
-  async function renderSelects() {
-    const reporters = await loadReporters().catch(() => []);
-    fill(
-      selects,
-      select('status', [['', t('anyStatus')], ...STATUSES.map((s): [string, string] => [s, t(`status.${s}`)])]),
-      select('category', [['', t('anyCategory')], ...CATEGORIES.map((c): [string, string] => [c, t(c)])]),
-      select('channel', [['', t('anyChannel')], ...CHANNELS.map((c): [string, string] => [c, t(`channel.${c}`)])]),
-      select('assigneeId', [['', t('anyAssignee')], ['none', t('unassigned')], ...reporters.map((u): [string, string] => [u.id, u.displayName])]),
-    );
+  const rowActions = {
+    busy,
+    merged: (id: string) => reloadOne(id).then(render),
+    open: openTip,
+    select: (i: number, e: MouseEvent) => {
+      if (e.shiftKey) tickRange(anchor, i);
+      else if (e.ctrlKey || e.metaKey) toggleTick(i);
+      else anchor = i;
+      setSel(i);
+    },
+    tick: (i: number, e: MouseEvent) => {
+      if (e.shiftKey) tickRange(anchor, i);
+      else toggleTick(i);
+      anchor = i;
+      render();
+    },
+    file: (tip: TipSummary, c: CategoryValue, i: number) => {
+      inbox.sel = i;
+      void file(tip, c, false);
+    },
+  };
+
+  function toggleTick(i: number) {
+    const id = inbox.rows[i]?.id;
+    if (!id) return;
+    if (inbox.ticked.has(id)) inbox.ticked.delete(id);
+    else inbox.ticked.add(id);
   }
 
-  function row(tip: TipSummary, i: number) {
-    const pending = busy.has(tip.id);
-    return h(
-      'div',
-      {
-        class: [
-          'tip-row',
-          i === inbox.sel ? 'selected' : '',
-          inbox.fresh.has(tip.id) ? 'fresh' : '',
-          pending ? 'pending' : '',
-          tip.status === 'NEW' ? 'untriaged' : 'done',
-        ]
-          .filter(Boolean)
-          .join(' '),
-        role: 'option',
-        'aria-selected': i === inbox.sel ? 'true' : 'false',
-        'data-id': tip.id,
-        'data-reference': tip.reference,
-        onclick: (e: Event) => {
-          if ((e.target as HTMLElement).closest('button,a')) return;
-          inbox.sel = i;
-          render();
-        },
-        ondblclick: () => openTip(tip.id),
-      },
-      h(
-        'div',
-        { class: 'cell ref' },
-        channelIcon(tip.channel),
-        h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference),
-      ),
-      h('div', { class: 'cell who' }, tipsterLabel(tip)),
-      h(
-        'div',
-        { class: 'cell text' },
-        h('span', { class: 'first-line' }, firstLine(tip)),
-        tip.messageCount > 1 ? h('span', { class: 'count' }, ` ×${tip.messageCount}`) : null,
-        tip.likelyDuplicateOf ? duplicateChip(tip, tip.likelyDuplicateOf, () => reloadOne(tip.id)) : null,
-      ),
-      h(
-        'div',
-        { class: 'cell suggest' },
-        tip.suggestedCategory
-          ? [
-              h(
-                'span',
-                { class: `chip ghost cat-${tip.suggestedCategory}`, title: t('suggested') },
-                `${t('suggested')}: ${t(tip.suggestedCategory)}`,
-              ),
-              tip.suggestionTerms.length ? h('span', { class: 'terms' }, tip.suggestionTerms.slice(0, 4).join(' · ')) : null,
-            ]
-          : null,
-      ),
-      h(
-        'div',
-        { class: 'cell state' },
-        statusChip(tip.status),
-        categoryChip(tip.category),
-        tip.assignee ? h('span', { class: 'assignee' }, tip.assignee.displayName) : null,
-      ),
-      h('div', { class: 'cell age' }, h('time', { datetime: tip.createdAt }, age(tip.createdAt))),
-      h(
-        'div',
-        { class: 'cell file' },
-        CATEGORIES.map((c, k) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              class: `file-btn cat-${c}${tip.category === c ? ' on' : ''}`,
-              title: `${t(c)} (${k + 1})`,
-              'data-category': c,
-              disabled: pending,
-              onclick: () => {
-                inbox.sel = i;
-                void file(tip, c, false);
-              },
-            },
-            t(c),
-          ),
-        ),
-      ),
-    );
+  function tickRange(from: number, to: number) {
+    for (let k = Math.min(from, to); k <= Math.max(from, to); k++) if (inbox.rows[k]) inbox.ticked.add(inbox.rows[k].id);
+  }
+
+  function setSel(i: number) {
+    inbox.sel = Math.max(0, Math.min(inbox.rows.length - 1, i));
+    render();
+    const tip = inbox.rows[inbox.sel];
+    if (tip) announcer.textContent = t('selectedRow', { ref: tip.reference, text: firstLine(tip) });
   }
 
   function render() {
     if (inbox.sel >= inbox.rows.length) inbox.sel = Math.max(0, inbox.rows.length - 1);
-    if (!inbox.loaded) fill(list, h('p', { class: 'muted empty' }, t('loading')));
-    else if (inbox.loadError) fill(list, h('p', { class: 'error empty' }, inbox.loadError));
-    else if (inbox.rows.length === 0) fill(list, h('p', { class: 'muted empty' }, t('noTips')));
-    else fill(list, inbox.rows.map(row));
+    // A redraw must not drop keyboard focus to <body>: it goes back to the same control of the same row.
+    const hadFocus = list.contains(document.activeElement) ? (document.activeElement as HTMLElement) : null;
+    const focusRow = hadFocus?.closest('.tip-row')?.getAttribute('data-id');
+    const focusCat = hadFocus?.getAttribute('data-category');
+    const focusSel = focusCat ? `button[data-category="${focusCat}"]` : hadFocus?.matches('input') ? 'input' : 'a.reference';
+    if (!inbox.loaded) fill(list, h('li', { class: 'muted empty' }, t('loading')));
+    else if (inbox.loadError) fill(list, h('li', { class: 'error empty' }, inbox.loadError));
+    else if (inbox.rows.length === 0) fill(list, h('li', { class: 'muted empty' }, t('noTips')));
+    else
+      fill(
+        list,
+        inbox.rows.map((tip, i) => inboxRow(tip, i, rowActions)),
+      );
     fill(more, inbox.nextCursor ? h('button', { type: 'button', class: 'btn', onclick: () => void loadMore() }, t('loadMore')) : null);
     list.querySelector('.tip-row.selected')?.scrollIntoView({ block: 'nearest' });
+    if (hadFocus && !hadFocus.isConnected) {
+      const row = list.querySelector<HTMLElement>(`.tip-row[data-id="${focusRow}"]`) ?? list.querySelector<HTMLElement>('.tip-row.selected');
+      (row?.querySelector<HTMLElement>(focusSel) ?? row?.querySelector<HTMLElement>('a.reference'))?.focus();
+    }
+    bulkBar(bulk, {
+      count: inbox.ticked.size,
+      file: (c) => void bulkRun('file', c),
+      assign: () => void bulkRun('assign'),
+      dismiss: () => void bulkRun('dismiss'),
+      clear: () => (inbox.ticked.clear(), render()),
+    });
   }
 
   async function reload() {
     const gen = ++generation;
+    history.replaceState(null, '', filtersToHash());
+    if (search.value !== inbox.filters.q) search.value = inbox.filters.q;
+    renderTabs();
     inbox.loaded = false;
     render();
     try {
-      const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(query());
+      const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(null, PAGE));
       if (gen !== generation) return;
       inbox.rows = res.tips;
       inbox.nextCursor = res.nextCursor;
       inbox.sel = 0;
+      inbox.ticked.clear();
       inbox.fresh.clear();
       inbox.loadError = '';
     } catch (e) {
@@ -257,7 +197,7 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
   async function loadMore() {
     if (!inbox.nextCursor) return;
     const gen = generation;
-    const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(query(inbox.nextCursor));
+    const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(inbox.nextCursor, PAGE));
     if (gen !== generation) return;
     const known = new Set(inbox.rows.map((r) => r.id));
     inbox.rows.push(...res.tips.filter((r) => !known.has(r.id)));
@@ -266,10 +206,10 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
   }
 
   // New tips are put on top; rows already shown are updated in place but never removed
-  // under the editor's cursor (a filed tip stays visible, greyed, until the next reload).
+  // under the editor's cursor (a filed tip stays visible, marked done, until the next reload).
   async function refresh() {
     const gen = generation;
-    const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(query());
+    const res = await get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(null, PAGE));
     if (gen !== generation || !inbox.loaded) return;
     if (inbox.loadError) {
       inbox.rows = res.tips;
@@ -293,7 +233,13 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     render();
   }
 
-  const busy = new Set<string>();
+  /** One changed tip: re-read it if shown, or look for new rows when it may belong to the list. */
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  function onEvent(id: string) {
+    if (inbox.rows.some((r) => r.id === id)) void reloadOne(id).then(render);
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void refresh().catch(() => {}), 300);
+  }
 
   async function file(tip: TipSummary, category: CategoryValue, advance: boolean) {
     if (busy.has(tip.id)) return;
@@ -302,9 +248,15 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     if (advance && i === inbox.sel && inbox.sel < inbox.rows.length - 1) inbox.sel++;
     render();
     try {
-      replaceRow(await categorize(tip, category));
+      const updated = await categorize(tip, category);
+      replaceRow(updated);
       inbox.fresh.delete(tip.id);
-      toast(`${tip.reference} · ${t('filedAs', { cat: t(category) })}`);
+      const undo = () =>
+        patch<{ tip: TipSummary }>(
+          tipPath(tip.id),
+          tip.status === 'NEW' ? { version: updated.version, status: 'NEW' } : { version: updated.version, category: tip.category },
+        ).then((r) => (replaceRow(r.tip), render()));
+      undoable(`${tip.reference} · ${t('filedAs', { cat: t(category) })}`, undo);
     } catch (e) {
       showError(e);
       await reloadOne(tip.id);
@@ -316,7 +268,7 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
 
   async function reloadOne(id: string) {
     try {
-      replaceRow((await get<{ tip: TipSummary }>(`/api/tips/${id}`)).tip);
+      replaceRow((await get<{ tip: TipSummary }>(tipPath(id))).tip);
     } catch {
       /* leave the row as it was */
     }
@@ -329,7 +281,12 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
       const res = await assignWithPicker(tip);
       if (!res) return;
       replaceRow(res.tip);
-      toast(`${tip.reference} · ${t('assignedTo', { name: res.reporter.displayName })}`);
+      const undo = () =>
+        (tip.assignee && tip.status !== 'TRIAGED'
+          ? post<{ tip: TipSummary }>(`${tipPath(tip.id)}/assign`, { reporterId: tip.assignee.id })
+          : post<{ tip: TipSummary }>(`${tipPath(tip.id)}/release`, {})
+        ).then((r) => (replaceRow(r.tip), render()));
+      undoable(`${tip.reference} · ${t('assignedTo', { name: res.reporter.displayName })}`, undo);
     } catch (e) {
       showError(e);
       await reloadOne(tip.id);
@@ -341,8 +298,9 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     const tip = inbox.rows[inbox.sel];
     if (!tip) return;
     try {
-      if (!(await mergeWithPicker(tip))) return;
-      toast(`${tip.reference} · ${t('merged')}`);
+      const res = await mergeWithPicker(tip);
+      if (!res) return;
+      undoable(`${tip.reference} · ${t('merged')}`, () => res.undo().then(() => reloadOne(tip.id).then(render)));
       await reloadOne(tip.id);
     } catch (e) {
       showError(e);
@@ -350,24 +308,39 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
     render();
   }
 
+  async function bulkRun(kind: 'file' | 'assign' | 'dismiss', category?: CategoryValue) {
+    const tips = inbox.rows.filter((r) => inbox.ticked.has(r.id));
+    await runBulk(kind, tips, category, (updated) => {
+      for (const u of updated) replaceRow(u);
+      inbox.ticked.clear();
+      render();
+    });
+  }
+
   function onKey(e: KeyboardEvent) {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (isTyping(e.target)) return;
+    const target = e.target as HTMLElement;
+    // Enter and Space on a focused control press that control, not the selected row.
+    if ((e.key === 'Enter' || e.key === ' ') && target.closest?.('button,a,input,select,summary')) return;
     const tip = inbox.rows[inbox.sel];
     const key = e.key;
-    if (key === 'j' || key === 'ArrowDown') {
-      inbox.sel = Math.min(inbox.rows.length - 1, inbox.sel + 1);
-      render();
-    } else if (key === 'k' || key === 'ArrowUp') {
-      inbox.sel = Math.max(0, inbox.sel - 1);
+    const bulkMode = inbox.ticked.size > 0;
+    if (key === 'j' || key === 'ArrowDown') setSel(inbox.sel + 1);
+    else if (key === 'k' || key === 'ArrowUp') setSel(inbox.sel - 1);
+    else if (key === 'x') {
+      toggleTick(inbox.sel);
+      anchor = inbox.sel;
       render();
     } else if (CATEGORY_KEYS[key]) {
-      if (tip) void file(tip, CATEGORY_KEYS[key], true);
-    } else if (key === 'a') {
-      void assignSelected();
-    } else if (key === 'm') {
-      void mergeSelected();
-    } else if (key === '/') {
+      if (bulkMode) void bulkRun('file', CATEGORY_KEYS[key]);
+      else if (tip) void file(tip, CATEGORY_KEYS[key], true);
+    } else if (key === 'a') void (bulkMode ? bulkRun('assign') : assignSelected());
+    else if (key === 'd' && bulkMode) void bulkRun('dismiss');
+    else if (key === 'm') void mergeSelected();
+    else if (key === 'u') void lastUndo();
+    else if (key === '?') showHelp();
+    else if (key === '/') {
       search.focus();
       search.select();
     } else if (key === 'Enter' || key === 'o') {
@@ -378,18 +351,38 @@ export function mountInbox(root: HTMLElement, openTip: (id: string) => void): ()
 
   fill(
     root,
-    h('section', { class: 'inbox' }, h('div', { class: 'toolbar' }, tabs, search), selects, h('p', { class: 'hint' }, t('shortcuts')), list, more),
+    h(
+      'section',
+      { class: 'inbox', 'aria-labelledby': 'inbox-h1' },
+      h('h1', { id: 'inbox-h1', class: 'view-title' }, t('inbox')),
+      h('div', { class: 'toolbar' }, tabs, search),
+      searchHint,
+      selects,
+      bulk,
+      h('p', { class: 'hint' }, t('shortcuts')),
+      announcer,
+      list,
+      more,
+    ),
   );
   renderTabs();
+  void filterControls(selects, () => {
+    renderTabs();
+    void reload();
+  });
   if (inbox.loaded) {
+    history.replaceState(null, '', filtersToHash());
     render();
     void refresh().catch(() => {});
   } else void reload();
   document.addEventListener('keydown', onKey);
-  const stop = poll(refresh, POLL_MS);
+  const offEvents = onTipEvent((e) => onEvent(e.tipId));
+  const offStats = onStats(renderTabs);
   return () => {
-    stop();
+    offEvents();
+    offStats();
     clearTimeout(searchTimer);
+    clearTimeout(refreshTimer);
     document.removeEventListener('keydown', onKey);
   };
 }

@@ -1,14 +1,14 @@
 import { get, session } from './api.js';
 import { leadButtons } from './actions.js';
-import { categoryChip, channelIcon, firstLine, statusChip, timeEl, tipsterLabel } from './format.js';
+import { categoryChip, channelIcon, firstLine, priorityBadge, statusChip, timeEl, tipsterContact } from './format.js';
+import { onTipEvent } from './live.js';
 import { fill, h } from './h.js';
 import { t } from './i18n.js';
 import type { TipSummary } from './types.js';
-import { poll, showError, toast } from './ui.js';
+import { showError, toast } from './ui.js';
 
 // The reporter's page, made for a phone between interviews: cards, big buttons, no tables.
-
-const POLL_MS = 3000;
+// Kept current by the desk's live stream (any tip's change may move a lead in or out of the pool).
 
 export function mountLeads(root: HTMLElement): () => void {
   const me = session.user;
@@ -26,12 +26,19 @@ export function mountLeads(root: HTMLElement): () => void {
         { class: 'card-head' },
         channelIcon(tip.channel),
         h('a', { href: `#/tips/${encodeURIComponent(tip.id)}`, class: 'reference' }, tip.reference),
+        priorityBadge(tip.priority),
         statusChip(tip.status),
         categoryChip(tip.category),
       ),
       h('p', { class: 'card-text' }, firstLine(tip)),
       tip.location ? h('p', { class: 'muted' }, `${t('location')}: ${tip.location}`) : null,
-      h('p', { class: 'card-meta' }, h('span', { class: 'contact' }, `${t('contact')}: ${tipsterLabel(tip)}`), ' · ', timeEl(tip.createdAt)),
+      h(
+        'p',
+        { class: 'card-meta' },
+        h('span', { class: 'contact' }, `${t('contact')}: `, ...tipsterContact(tip.tipster)),
+        ' · ',
+        timeEl(tip.createdAt),
+      ),
       buttons.length ? h('div', { class: 'card-actions' }, buttons) : null,
     );
   }
@@ -56,7 +63,18 @@ export function mountLeads(root: HTMLElement): () => void {
     fill(pool, res.pool.length ? res.pool.map(card) : h('p', { class: 'muted' }, t('noLeads')));
   }
 
-  fill(root, h('section', { class: 'leads' }, h('h2', null, t('myLeads')), mine, h('h2', null, t('pool')), pool));
+  fill(
+    root,
+    h('section', { class: 'leads' }, h('h1', { class: 'view-title' }, t('leads')), h('h2', null, t('myLeads')), mine, h('h2', null, t('pool')), pool),
+  );
   load().catch(showError);
-  return poll(load, POLL_MS);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const off = onTipEvent(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load().catch(() => {}), 300);
+  });
+  return () => {
+    off();
+    clearTimeout(timer);
+  };
 }

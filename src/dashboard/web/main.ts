@@ -1,16 +1,19 @@
 import { ApiError, get, post, session, setUnauthenticatedHandler } from './api.js';
 import { fill, h } from './h.js';
 import { currentLang, setLang, t } from './i18n.js';
-import { inbox, mountInbox } from './inbox.js';
+import { mountInbox } from './inbox.js';
+import { filtersFromHash, filtersToHash, inbox, listQuery } from './inbox-state.js';
+import { mountAccount, mountUsers } from './accounts.js';
+import { alertsEnabled, pageTitle, setAlerts, startDesk, stopDesk } from './desk.js';
 import { mountLeads } from './leads.js';
 import { mountHealth } from './health.js';
 import { mountTipView } from './tip-view.js';
 import { mountPlaces } from './places.js';
-import type { User } from './types.js';
+import type { TipSummary, User } from './types.js';
 import { errorText } from './ui.js';
 
-// Hash routes: #/login, #/inbox, #/tips/<id>, #/leads, #/health. Each view returns its
-// clean-up (timers, key handlers), run before the next view mounts.
+// Hash routes: #/login, #/inbox?filters, #/tips/<id>, #/leads, #/health, #/account, #/users.
+// Each view returns its clean-up (timers, key handlers), run before the next view mounts.
 
 const app = document.getElementById('app')!;
 let unmount: (() => void) | null = null;
@@ -41,18 +44,35 @@ function langButton() {
 }
 
 function navBar(user: User, active: string) {
-  const link = (hash: string, label: string) => h('a', { href: hash, class: active === hash ? 'active' : '' }, label);
+  const link = (hash: string, label: string) =>
+    h('a', { href: hash, class: active === hash ? 'active' : '', 'aria-current': active === hash ? 'page' : null }, label);
+  const links = isEditor(user)
+    ? [link('#/inbox', t('inbox')), link('#/places', t('places')), link('#/health', t('health'))]
+    : [link('#/leads', t('leads'))];
+  if (user.role === 'ADMIN') links.push(link('#/users', t('users')));
+  // Sound and desktop notification for new and urgent tips: off unless the editor turns them on.
+  const alerts = isEditor(user)
+    ? h(
+        'label',
+        { class: 'alerts-toggle', title: t('alertsSetting') },
+        h('input', {
+          type: 'checkbox',
+          name: 'alerts',
+          checked: alertsEnabled(),
+          onchange: (e: Event) => void setAlerts((e.target as HTMLInputElement).checked),
+        }),
+        h('span', { class: 'sr-only' }, t('alertsSetting')),
+        h('span', { 'aria-hidden': 'true' }, t('alertsShort')),
+      )
+    : null;
   return h(
     'header',
     { class: 'topbar' },
     h('a', { class: 'brand', href: home(user) }, t('appName')),
-    h(
-      'nav',
-      { class: 'main-nav' },
-      isEditor(user) ? [link('#/inbox', t('inbox')), link('#/places', t('places')), link('#/health', t('health'))] : link('#/leads', t('leads')),
-    ),
+    h('nav', { class: 'main-nav', 'aria-label': t('mainNav') }, links),
     h('span', { class: 'spacer' }),
-    h('span', { class: 'me', title: user.email }, user.displayName),
+    alerts,
+    h('a', { class: 'me', href: '#/account', title: `${user.email} · ${t('account')}`, 'data-testid': 'account-link' }, user.displayName),
     langButton(),
     h('button', { type: 'button', class: 'btn', onclick: () => void logout() }, t('logout')),
   );
@@ -65,6 +85,7 @@ async function logout() {
     /* the token is dropped either way */
   }
   session.clear();
+  stopDesk();
   inbox.loaded = false;
   inbox.rows = [];
   go('#/login');
@@ -85,7 +106,13 @@ function loginPage() {
       inbox.loaded = false;
       go(home(res.user));
     } catch (err) {
-      error.textContent = err instanceof ApiError ? `${t('loginFailed')}: ${err.message}` : errorText(err);
+      // One language per message: the server's English text is not mixed into the Chinese one.
+      error.textContent =
+        err instanceof ApiError && (err.status === 401 || err.status === 400)
+          ? `${t('loginFailed')}: ${t('badLogin')}`
+          : err instanceof ApiError && err.status === 429
+            ? `${t('loginFailed')}: ${t('http.429')}`
+            : errorText(err);
     } finally {
       submit.disabled = false;
     }
@@ -115,18 +142,25 @@ function route() {
   const user = session.user;
   const hash = location.hash || '#/';
   if (!session.token || !user) {
+    stopDesk();
     if (hash !== '#/login') history.replaceState(null, '', '#/login');
     loginPage();
     return;
   }
-  const [, view, arg] = hash.split('/');
-  const main = h('main', { class: 'content' });
-  const activeFor = (v: string) => `#/${v}`;
-  fill(app, navBar(user, activeFor(view === 'tips' ? lastList.slice(2) : view)), main);
-  document.title = `${t('appName')} · Tipdesk`;
+  startDesk(isEditor(user));
+  const path = hash.split('?')[0];
+  const [, view, arg] = path.split('/');
+  const main = h('main', { class: 'content', id: 'main' });
+  fill(app, navBar(user, `#/${view === 'tips' ? lastList.slice(2).split('?')[0] : view}`), main);
+  pageTitle();
   if (view === 'tips' && arg) {
-    unmount = mountTipView(main, decodeURIComponent(arg), { back: () => go(lastList), open: (id) => go(`#/tips/${encodeURIComponent(id)}`) });
+    unmount = mountTipView(main, decodeURIComponent(arg), {
+      back: () => go(lastList === '#/inbox' ? filtersToHash() : lastList),
+      open: (id) => go(`#/tips/${encodeURIComponent(id)}`),
+    });
   } else if (view === 'inbox' && isEditor(user)) {
+    // The filters come from the address; a changed filter means a fresh list.
+    if (filtersFromHash(hash)) inbox.loaded = false;
     lastList = '#/inbox';
     unmount = mountInbox(main, (id) => go(`#/tips/${encodeURIComponent(id)}`));
   } else if (view === 'places' && isEditor(user)) {
@@ -138,6 +172,10 @@ function route() {
   } else if (view === 'leads') {
     lastList = '#/leads';
     unmount = mountLeads(main);
+  } else if (view === 'account') {
+    unmount = mountAccount(main);
+  } else if (view === 'users' && user.role === 'ADMIN') {
+    unmount = mountUsers(main);
   } else {
     history.replaceState(null, '', home(user));
     route();
@@ -152,11 +190,22 @@ setUnauthenticatedHandler(() => {
 window.addEventListener('hashchange', route);
 setLang(currentLang());
 
-// A token from an earlier page load is checked once; the user's role may have changed.
+// A token from an earlier page load is checked once; the user's role may have changed. The
+// inbox's first page is asked for at the same time (not after), so the list shows without a second round trip.
 if (session.token) {
-  get<{ user: User }>('/api/auth/me').then(
-    (r) => {
+  const editorHome = isEditor(session.user) && (location.hash === '' || location.hash === '#/' || location.hash.startsWith('#/inbox'));
+  const early = editorHome
+    ? (filtersFromHash(location.hash || '#/inbox'), get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(null, 50)).catch(() => null))
+    : null;
+  Promise.all([get<{ user: User }>('/api/auth/me'), early]).then(
+    ([r, first]) => {
       session.setUser(r.user);
+      if (first && isEditor(r.user)) {
+        inbox.rows = first.tips;
+        inbox.nextCursor = first.nextCursor;
+        inbox.sel = 0;
+        inbox.loaded = true;
+      }
       route();
     },
     () => route(),

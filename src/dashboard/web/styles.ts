@@ -6,7 +6,7 @@ export const css = String.raw`
   --ink: #1d1d1f; --muted: #6b6b70; --line: #e3e1dc; --bg: #f7f5f0; --paper: #fff;
   --accent: #b3261e; --accent-ink: #fff; --sel: #fff4d6; --sel-line: #e0a800;
   --household: #2e6f40; --neighborhood: #1f5f9e; --community: #8a3ea0;
-  --radius: 8px;
+  --radius: 8px; --muted-strong: #5c5c61;
   font-family: system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
   font-size: 15px; line-height: 1.45; color: var(--ink); background: var(--bg);
 }
@@ -55,13 +55,18 @@ textarea { width: 100%; resize: vertical; }
 .filters { display: flex; gap: .5rem; flex-wrap: wrap; margin: .5rem 0; }
 .hint { font-size: .8rem; color: var(--muted); margin: .25rem 0 .5rem; }
 
-.tip-list { background: var(--paper); border: 1px solid var(--line); border-radius: var(--radius); overflow: hidden; }
-.tip-row { display: grid; grid-template-columns: 9.5rem 9rem minmax(8rem, 1fr) 12rem 10rem 5.5rem auto; gap: .6rem; align-items: center; padding: .45rem .75rem; border-bottom: 1px solid var(--line); border-left: 4px solid transparent; cursor: default; }
+.tip-list { list-style: none; margin: 0; padding: 0; background: var(--paper); border: 1px solid var(--line); border-radius: var(--radius); overflow: hidden; }
+.tip-row { display: grid; grid-template-columns: 1.5rem 9.5rem 9rem minmax(8rem, 1fr) 12rem 10rem 5.5rem auto; gap: .6rem; align-items: center; padding: .45rem .75rem; border-bottom: 1px solid var(--line); border-left: 4px solid transparent; cursor: default; }
 .tip-row:last-child { border-bottom: 0; }
 .tip-row.selected { background: var(--sel); border-left-color: var(--sel-line); }
 .tip-row.fresh .reference::after { content: " ●"; color: var(--accent); }
-.tip-row.done:not(.selected) { opacity: .6; }
-.tip-row.pending { opacity: .45; }
+/* Filed rows are marked by a quieter background, not by opacity (which failed contrast). */
+.tip-row.done:not(.selected) { background: #f3f2ee; }
+.tip-row.ticked { box-shadow: inset 0 0 0 2px var(--neighborhood); }
+.tip-row.overdue .cell.age { color: var(--accent); font-weight: 700; }
+.tip-row.overdue { border-left-color: var(--accent); }
+.tip-row.prio-row-urgent .reference { color: #8a4a00; }
+.tip-row.pending { background: #eceae4; }
 .cell { min-width: 0; }
 .cell.ref { display: flex; gap: .35rem; align-items: center; font-family: ui-monospace, monospace; font-size: .85rem; }
 .cell.who { font-size: .85rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -69,6 +74,7 @@ textarea { width: 100%; resize: vertical; }
 .cell.suggest { display: flex; flex-wrap: wrap; gap: .2rem; align-items: center; font-size: .8rem; }
 .cell.state { display: flex; flex-wrap: wrap; gap: .2rem; font-size: .8rem; }
 .cell.age { font-size: .8rem; color: var(--muted); }
+.cell.tick input { width: 1.1rem; height: 1.1rem; margin: 0; }
 .cell.file { display: flex; gap: .25rem; }
 .terms { color: var(--muted); }
 .count { color: var(--muted); font-size: .8rem; }
@@ -83,7 +89,9 @@ textarea { width: 100%; resize: vertical; }
 .chip.cat-neighborhood { border-color: var(--neighborhood); color: var(--neighborhood); }
 .chip.cat-community { border-color: var(--community); color: var(--community); }
 .chip.status-new { background: var(--accent); color: #fff; border-color: var(--accent); }
-.chip.prio-high, .chip.prio-urgent { background: #fde7e5; border-color: var(--accent); color: var(--accent); }
+.chip.prio-high { background: #fff1e0; border-color: #b45309; color: #8a4a00; }
+.chip.prio-urgent { background: #b45309; border-color: #b45309; color: #fff; font-weight: 700; }
+.chip.prio-low { color: var(--muted); }
 .chip.warn { background: #fff4d6; border-color: #e0a800; }
 .chip.delivery-failed { background: #fde7e5; color: var(--accent); }
 .chip.delivery-sent { background: #e6f4ea; color: var(--household); }
@@ -157,17 +165,48 @@ textarea { width: 100%; resize: vertical; }
 .modal { background: var(--paper); border-radius: var(--radius); padding: 1rem; width: min(560px, 100%); max-height: 80vh; overflow: auto; box-shadow: 0 10px 30px rgba(0,0,0,.25); }
 .modal h2 { margin-top: 0; }
 .picker-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .25rem; }
-.picker-item { display: flex; gap: .5rem; align-items: center; padding: .4rem .5rem; border-radius: 6px; cursor: pointer; border: 1px solid transparent; }
+.picker-item { border-radius: 6px; border: 1px solid transparent; }
+.picker-choose { display: flex; gap: .5rem; align-items: center; padding: .4rem .5rem; width: 100%; text-align: left; background: none; border: 0; cursor: pointer; color: inherit; flex-wrap: wrap; }
+.picker-search { width: 100%; margin-bottom: .5rem; }
 .picker-item.selected { background: var(--sel); border-color: var(--sel-line); }
 .kbd { font-family: ui-monospace, monospace; font-size: .75rem; border: 1px solid var(--line); border-radius: 4px; min-width: 1.3rem; text-align: center; }
-.modal-actions { display: flex; justify-content: flex-end; margin-top: .75rem; }
+.modal-actions { display: flex; justify-content: flex-end; gap: .5rem; margin-top: .75rem; }
+.merge-both { display: grid; grid-template-columns: 1fr auto 1fr; gap: .5rem; align-items: center; }
+.merge-card { border: 1px solid var(--line); border-radius: var(--radius); padding: .5rem; font-size: .9rem; min-width: 0; }
+.merge-card p { margin: .2rem 0; }
+.merge-card[data-role=target] { border-color: var(--household); }
+.merge-arrow { font-size: 1.5rem; color: var(--muted); }
+.help-keys { white-space: pre-wrap; padding-left: 1rem; line-height: 1.8; }
+.msg-origin { margin: .3rem 0 0; font-size: .85rem; color: var(--muted-strong); background: var(--bg); padding: .15rem .4rem; border-radius: 4px; }
+.msg.merged-in { border-left: 4px solid var(--community); }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0,0,0,0); white-space: nowrap; border: 0; }
+.view-title { font-size: 1.15rem; margin: .25rem 0 .5rem; }
+.h3 { font-size: .95rem; margin: 0 0 .4rem; }
+.tab-count { font-variant-numeric: tabular-nums; font-weight: 700; }
+.search-hint { margin: .25rem 0 0; }
+.bulk-bar { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; background: #eaf1f8; border: 1px solid var(--neighborhood); border-radius: var(--radius); padding: .4rem .6rem; margin: .4rem 0; }
+.bulk-bar[hidden] { display: none; }
+.alerts-toggle { display: inline-flex; gap: .25rem; align-items: center; cursor: pointer; font-size: .85rem; color: var(--muted-strong); }
+.me { text-decoration: none; }
+.tel { font-weight: 600; }
+.narrow-form { display: grid; gap: .6rem; max-width: 420px; margin-top: .75rem; }
+.form-message.ok { color: var(--household); }
+.form-message.error { color: var(--accent); }
+.table-wrap { overflow-x: auto; }
+.users-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+.users-table th, .users-table td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
+.users-table tr.inactive td { background: #f3f2ee; }
+.inline-form { display: inline-flex; gap: .3rem; }
+.user-actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; }
+:focus-visible { outline: 3px solid var(--neighborhood); outline-offset: 1px; }
 
 .toasts { position: fixed; right: 1rem; bottom: 1rem; display: grid; gap: .4rem; z-index: 30; max-width: calc(100vw - 2rem); }
 .toast { background: var(--ink); color: #fff; padding: .5rem .8rem; border-radius: 6px; font-size: .9rem; box-shadow: 0 4px 12px rgba(0,0,0,.2); }
 .toast-error { background: var(--accent); }
 
 @media (max-width: 1100px) {
-  .tip-row { grid-template-columns: 9.5rem minmax(0, 1fr) auto; grid-template-areas: "ref text age" "who suggest state" "file file file"; }
+  .tip-row { grid-template-columns: 1.5rem 9.5rem minmax(0, 1fr) auto; grid-template-areas: "tick ref text age" "tick who suggest state" "tick file file file"; }
+  .cell.tick { grid-area: tick; }
   .cell.ref { grid-area: ref; } .cell.text { grid-area: text; } .cell.age { grid-area: age; }
   .cell.who { grid-area: who; } .cell.suggest { grid-area: suggest; } .cell.state { grid-area: state; }
   .cell.file { grid-area: file; }
@@ -178,7 +217,8 @@ textarea { width: 100%; resize: vertical; }
   .content { padding: .5rem .6rem 3rem; }
   .topbar { padding: .4rem .6rem; gap: .4rem; }
   .me { display: none; }
-  .tip-row { grid-template-columns: minmax(0, 1fr) auto; grid-template-areas: "ref age" "text text" "who who" "suggest suggest" "state state" "file file"; }
+  .tip-row { grid-template-columns: 1.5rem minmax(0, 1fr) auto; grid-template-areas: "tick ref age" "tick text text" "tick who who" "tick suggest suggest" "tick state state" "tick file file"; }
+  .merge-both { grid-template-columns: 1fr; }
   .search { flex: 1 1 100%; min-width: 0; }
   .msg.out { margin-left: .75rem; }
 }

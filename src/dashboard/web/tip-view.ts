@@ -1,18 +1,20 @@
-import { ApiError, attachmentUrl, get, post, releaseAttachmentUrls, session } from './api.js';
+import { ApiError, get, patch, post, releaseAttachmentUrls, session } from './api.js';
 import { fillPlace } from './places.js';
-import { assignWithPicker, categorize, leadButtons, loadRelated, mergeInto, mergeWithPicker, relatedLabel, setStatus, update } from './actions.js';
-import { bytes, categoryChip, channelIcon, dateTime, personName, statusChip, summarize, timeEl, tipsterLabel } from './format.js';
+import { assignWithPicker, categorize, confirmAndMerge, loadRelated, mergeWithPicker, relatedLabel, setStatus, update } from './actions.js';
+import { controlParts, headerParts } from './tip-parts.js';
+import { dateTime, personName, summarize } from './format.js';
+import { describeEvent } from './history.js';
+import { onTipEvent } from './live.js';
+import { threadItems } from './tip-thread.js';
 import { fill, h } from './h.js';
 import { t, tOr } from './i18n.js';
-import { CATEGORY_KEYS, inbox, replaceRow } from './inbox.js';
-import { CATEGORIES, PRIORITIES, STATUSES, type AttachmentInfo, type MessageInfo, type PriorityValue, type Status, type TipDetail } from './types.js';
-import { errorText, isTyping, poll, showError, toast } from './ui.js';
+import { CATEGORY_KEYS, inbox, replaceRow } from './inbox-state.js';
+import type { CategoryValue, PriorityValue, TipDetail, TipSummary } from './types.js';
+import { errorText, isTyping, lastUndo, showError, showHelp, toast, undoable } from './ui.js';
 
 // One tip: its whole thread across channels, notes, history, related tips and the reply box.
 // Polls while open so delivery states and new messages show up; each part is redrawn only
 // when its data changed, so an audio player keeps playing and a half-typed note survives.
-
-const POLL_MS = 3000;
 
 export function mountTipView(root: HTMLElement, id: string, nav: { back: () => void; open: (id: string) => void }): () => void {
   const user = session.user;
@@ -55,45 +57,12 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
         tp.suggestionTerms,
         tp.assignee,
         tp.tipster,
+        tp.otherTipsters,
         tp.title,
         tp.priority,
         document.documentElement.lang,
       ],
-      () =>
-        fill(
-          header,
-          h('button', { type: 'button', class: 'btn back', onclick: nav.back, title: 'Esc' }, `← ${t('back')}`),
-          h(
-            'div',
-            { class: 'tip-title' },
-            channelIcon(tp.channel),
-            h('h1', null, tp.reference),
-            statusChip(tp.status),
-            categoryChip(tp.category),
-            tp.priority !== 'normal' ? h('span', { class: `chip prio-${tp.priority}` }, t(`priority.${tp.priority}`)) : null,
-          ),
-          h(
-            'p',
-            { class: 'tip-meta' },
-            h('span', { class: 'contact', 'data-testid': 'tipster' }, `${t('tipster')}: ${tipsterLabel(tp)}`),
-            ' · ',
-            timeEl(tp.createdAt),
-            tp.assignee ? ` · ${t('assignee')}: ${tp.assignee.displayName}` : '',
-            tp.location ? ` · ${t('location')}: ${tp.location}` : '',
-          ),
-          tp.title ? h('p', { class: 'tip-headline' }, tp.title) : null,
-          tp.suggestedCategory && !tp.category
-            ? h(
-                'p',
-                { class: 'tip-suggestion' },
-                h('span', { class: `chip ghost cat-${tp.suggestedCategory}` }, `${t('suggested')}: ${t(tp.suggestedCategory)}`),
-                tp.suggestionTerms.length ? h('span', { class: 'terms' }, ` ${tp.suggestionTerms.join(' · ')}`) : null,
-              )
-            : null,
-          tp.mergedIntoId
-            ? h('p', { class: 'notice' }, `${t('status.MERGED')} → `, h('a', { href: `#/tips/${encodeURIComponent(tp.mergedIntoId)}` }, t('open')))
-            : null,
-        ),
+      () => fill(header, headerParts(tp, nav.back)),
     );
     part('controls', [tp.version, tp.status, tp.category, tp.priority, tp.assignee, document.documentElement.lang], drawControls);
     part(
@@ -122,25 +91,21 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
             : h('li', { class: 'muted' }, '—'),
         ),
     );
-    part(
-      'events',
-      tp.events.map((e) => e.id),
-      () =>
-        fill(
-          events,
-          [...tp.events]
-            .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-            .map((e) =>
-              h(
-                'li',
-                null,
-                h('b', { title: e.action }, tOr(`action.${e.action}`, e.action)),
-                ' ',
-                h('span', { class: 'muted' }, `${personName(e.actor)} · ${dateTime(e.createdAt)}`),
-                e.before || e.after ? h('div', { class: 'diff' }, summarize(e.before), e.before && e.after ? ' → ' : '', summarize(e.after)) : null,
-              ),
+    part('events', [tp.events.map((e) => e.id), document.documentElement.lang], () =>
+      fill(
+        events,
+        [...tp.events]
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+          .map((e) =>
+            h(
+              'li',
+              { 'data-action': e.action, title: [summarize(e.before), summarize(e.after)].filter(Boolean).join(' → ') || null },
+              h('span', { class: 'event-text' }, describeEvent(e)),
+              ' ',
+              h('small', { class: 'muted' }, dateTime(e.createdAt)),
             ),
-        ),
+          ),
+      ),
     );
     replyVia.textContent = tp.reply.channel ? t('replyVia', { channel: t(`channel.${tp.reply.channel}`) }) : '';
     replyWarning.hidden = !tp.reply.reason;
@@ -148,178 +113,21 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   }
 
   function drawControls() {
-    const tp = tip!;
-    const parts = [];
-    if (isEditor) {
-      parts.push(
-        h('h3', null, t('category')),
-        h(
-          'div',
-          { class: 'file-buttons' },
-          CATEGORIES.map((c, k) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: `file-btn cat-${c}${tp.category === c ? ' on' : ''}${!tp.category && tp.suggestedCategory === c ? ' suggested' : ''}`,
-                'data-category': c,
-                onclick: () => void act(() => categorize(tp, c)),
-              },
-              `${k + 1} ${t(c)}`,
-            ),
-          ),
-        ),
-        h(
-          'label',
-          { class: 'field' },
-          t('priority'),
-          h(
-            'select',
-            {
-              name: 'priority',
-              onchange: (e: Event) => void act(() => update(tp, { priority: (e.target as HTMLSelectElement).value as PriorityValue })),
-            },
-            PRIORITIES.map((p) => h('option', { value: p, selected: tp.priority === p }, t(`priority.${p}`))),
-          ),
-        ),
-        h(
-          'label',
-          { class: 'field' },
-          t('status'),
-          h(
-            'select',
-            { name: 'status', onchange: (e: Event) => void act(() => setStatus(tp, (e.target as HTMLSelectElement).value as Status)) },
-            STATUSES.filter((s) => s === tp.status || (tp.allowedTransitions ? tp.allowedTransitions.includes(s) : s !== 'MERGED')).map((s) =>
-              h('option', { value: s, selected: tp.status === s }, t(`status.${s}`)),
-            ),
-          ),
-        ),
-        h(
-          'div',
-          { class: 'row-buttons' },
-          h('button', { type: 'button', class: 'btn', onclick: () => void assign() }, `${t('assign')} (a)`),
-          h('button', { type: 'button', class: 'btn', onclick: () => void merge() }, `${t('merge')} (m)`),
-        ),
-      );
-    } else {
-      parts.push(
-        h(
-          'div',
-          { class: 'row-buttons' },
-          leadButtons(tp, user?.id, (fn) => void act(fn)),
-        ),
-      );
-    }
-    // Headline and place, as the desk will print them (editors, and the reporter working the lead).
-    if (isEditor || (tp.assignee?.id === user?.id && ['CLAIMED', 'IN_PROGRESS'].includes(tp.status))) parts.push(detailsForm(tp));
-    fill(controls, parts);
-  }
-
-  function detailsForm(tp: TipDetail) {
-    const title = h('input', { type: 'text', name: 'title', maxlength: 200, value: tp.title ?? '' });
-    const location = h('input', { type: 'text', name: 'location', maxlength: 200, value: tp.location ?? '' });
-    const submit = (e: Event) => {
-      e.preventDefault();
-      void act(() => update(tp, { title: title.value.trim() || null, location: location.value.trim() || null }));
-    };
-    return h(
-      'form',
-      { class: 'details-form', onsubmit: submit },
-      h('label', { class: 'field' }, t('title'), title),
-      h('label', { class: 'field' }, t('location'), location),
-      h('button', { type: 'submit', class: 'btn' }, t('save')),
+    fill(
+      controls,
+      controlParts(tip!, user, isEditor, {
+        file: (c) => void fileAs(c),
+        priority: (p) => void setPriority(p),
+        status: (st) => void act(() => setStatus(tip!, st)),
+        assign: () => void assign(),
+        merge: () => void merge(),
+        act: (fn) => void act(fn),
+      }),
     );
   }
 
   function drawThread() {
-    const msgs = [...tip!.messages].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const inMessages = new Set(msgs.flatMap((m) => m.attachments.map((a) => a.id)));
-    const loose = (tip!.attachments ?? []).filter((a) => !inMessages.has(a.id));
-    fill(
-      thread,
-      msgs.map(message),
-      loose.length
-        ? h(
-            'li',
-            { class: 'msg' },
-            h('div', { class: 'msg-head' }, h('b', null, t('attachments'))),
-            h('div', { class: 'attachments' }, loose.map(attachment)),
-          )
-        : null,
-    );
-  }
-
-  function message(m: MessageInfo) {
-    const outbound = m.direction === 'OUTBOUND';
-    const kindLabel = m.kind === 'voicemail' ? t('voicemail') : m.kind === 'transcript' ? t('transcript') : null;
-    return h(
-      'li',
-      { class: `msg ${outbound ? 'out' : 'in'} kind-${m.kind.replace(/[^a-z0-9_-]/gi, '')}`, 'data-message-id': m.id },
-      h(
-        'div',
-        { class: 'msg-head' },
-        channelIcon(m.channel),
-        h('b', null, outbound ? `${t('outbound')} · ${personName(m.author)}` : t('inbound')),
-        kindLabel ? h('span', { class: 'chip' }, kindLabel) : null,
-        h('span', { class: 'muted' }, dateTime(m.createdAt)),
-        outbound
-          ? h(
-              'span',
-              { class: `chip delivery delivery-${m.deliveryState.toLowerCase()}`, title: m.deliveryError ?? '' },
-              t(`delivery.${m.deliveryState}`),
-            )
-          : null,
-      ),
-      m.subject ? h('p', { class: 'msg-subject' }, m.subject) : null,
-      m.body ? h('p', { class: 'msg-body' }, m.body) : null,
-      m.deliveryError ? h('p', { class: 'error' }, m.deliveryError) : null,
-      m.fullBody && m.fullBody !== m.body ? h('details', null, h('summary', null, t('showFull')), h('pre', { class: 'msg-full' }, m.fullBody)) : null,
-      m.attachments.length ? h('div', { class: 'attachments' }, m.attachments.map(attachment)) : null,
-    );
-  }
-
-  function attachment(a: AttachmentInfo) {
-    const label = `${a.filename} (${bytes(a.size)})`;
-    if (a.state !== 'STORED') return h('div', { class: 'att muted' }, `${label} — ${t(`attachment.${a.state}`)}`);
-    const audio = !a.dangerous && a.contentType.startsWith('audio/');
-    const image = !a.dangerous && a.contentType.startsWith('image/');
-    if (audio) {
-      const player = h('audio', { controls: true, preload: 'metadata', 'aria-label': a.filename });
-      attachmentUrl(a.id).then(
-        (u) => (player.src = u),
-        () => player.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)),
-      );
-      return h('div', { class: 'att audio' }, player, h('small', { class: 'muted' }, label));
-    }
-    if (image) {
-      const img = h('img', { class: 'thumb', alt: a.filename, loading: 'lazy' });
-      const link = h('a', { class: 'att image', title: label, target: '_blank', rel: 'noopener' }, img);
-      attachmentUrl(a.id).then(
-        (u) => {
-          img.src = u;
-          link.href = u;
-        },
-        () => img.replaceWith(h('span', { class: 'error' }, `${a.filename}: ${t('error')}`)),
-      );
-      return link;
-    }
-    return h(
-      'div',
-      { class: 'att file' },
-      a.dangerous ? h('span', { class: 'chip warn' }, `⚠ ${t('dangerous')}`) : null,
-      h('button', { type: 'button', class: 'btn small', onclick: () => void download(a) }, `${t('download')} ${label}`),
-    );
-  }
-
-  async function download(a: AttachmentInfo) {
-    try {
-      const link = h('a', { href: await attachmentUrl(a.id), download: a.filename });
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-    } catch (e) {
-      showError(e);
-    }
+    fill(thread, threadItems(tip!));
   }
 
   async function loadRelatedPart() {
@@ -338,7 +146,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
                     'li',
                     null,
                     h('a', { href: `#/tips/${encodeURIComponent(r.id)}` }, relatedLabel(r)),
-                    h('button', { type: 'button', class: 'btn small', 'data-merge-into': r.id, onclick: () => void mergeTo(r.id) }, t('mergeInto')),
+                    h('button', { type: 'button', class: 'btn small', 'data-merge-into': r.id, onclick: () => void mergeTo(r) }, t('mergeInto')),
                   ),
                 )
               : h('li', { class: 'muted' }, t('noRelated')),
@@ -360,10 +168,10 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     if (tip.place) fillPlace(placeBox, tip, tip.allowedTransitions.length > 0 || isEditor, load);
   }
 
-  async function act(fn: () => Promise<unknown>) {
+  async function act(fn: () => Promise<unknown>, saved = true) {
     try {
       await fn();
-      toast(t('saved'));
+      if (saved) toast(t('saved'));
     } catch (e) {
       showError(e);
     }
@@ -371,34 +179,64 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     await loadRelatedPart().catch(() => {});
   }
 
+  const tipPath = () => `/api/tips/${encodeURIComponent(id)}`;
+  /** Reverses a PATCH with the version the change produced. */
+  const undoPatch = (fields: Record<string, unknown>) => async () => {
+    const current = (await get<{ tip: TipSummary }>(tipPath())).tip;
+    await patch(tipPath(), { version: current.version, ...fields });
+    await load();
+  };
+
+  async function fileAs(c: CategoryValue) {
+    const tp = tip!;
+    await act(async () => {
+      await categorize(tp, c);
+      // A NEW tip goes back to the inbox; a re-filed one back to its old section.
+      undoable(`${tp.reference} · ${t('filedAs', { cat: t(c) })}`, undoPatch(tp.status === 'NEW' ? { status: 'NEW' } : { category: tp.category }));
+    }, false);
+  }
+
+  async function setPriority(p: PriorityValue) {
+    const tp = tip!;
+    await act(async () => {
+      await update(tp, { priority: p });
+      undoable(`${tp.reference} · ${t('priority')}: ${t(`priority.${p}`)}`, undoPatch({ priority: tp.priority }));
+    }, false);
+  }
+
   async function assign() {
     if (!tip) return;
     const tp = tip;
     await act(async () => {
       const r = await assignWithPicker(tp);
-      if (r) toast(t('assignedTo', { name: r.reporter.displayName }));
-    });
+      if (!r) return;
+      const back =
+        tp.assignee && tp.status !== 'TRIAGED' ? post(`${tipPath()}/assign`, { reporterId: tp.assignee.id }) : post(`${tipPath()}/release`, {});
+      undoable(`${tp.reference} · ${t('assignedTo', { name: r.reporter.displayName })}`, () => back.then(load));
+    }, false);
+  }
+
+  function afterMerge(tp: TipDetail, res: { intoId: string; undo: () => Promise<unknown> } | null) {
+    if (!res) return;
+    undoable(`${tp.reference} · ${t('merged')}`, () => res.undo().then(() => nav.open(tp.id)));
+    nav.open(res.intoId);
   }
 
   async function merge() {
     if (!tip) return;
+    const tp = tip;
     try {
-      const survivor = await mergeWithPicker(tip);
-      if (survivor) {
-        toast(t('merged'));
-        nav.open(survivor);
-      }
+      afterMerge(tp, await mergeWithPicker(tp));
     } catch (e) {
       showError(e);
     }
   }
 
-  async function mergeTo(intoId: string) {
+  async function mergeTo(target: TipSummary) {
     if (!tip) return;
+    const tp = tip;
     try {
-      await mergeInto(tip.id, intoId);
-      toast(t('merged'));
-      nav.open(intoId);
+      afterMerge(tp, await confirmAndMerge(tp, target));
     } catch (e) {
       showError(e);
     }
@@ -440,7 +278,9 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     }
     const tp = tip;
     if (e.key === 'Escape') nav.back();
-    else if (isEditor && tp && CATEGORY_KEYS[e.key]) void act(() => categorize(tp, CATEGORY_KEYS[e.key]));
+    else if (isEditor && tp && CATEGORY_KEYS[e.key]) void fileAs(CATEGORY_KEYS[e.key]);
+    else if (e.key === 'u') void lastUndo();
+    else if (e.key === '?') showHelp();
     else if (isEditor && e.key === 'a') void assign();
     else if (isEditor && e.key === 'm') void merge();
     else if (e.key === 'j') step(1);
@@ -453,7 +293,7 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
     root,
     h(
       'section',
-      { class: 'tip-view' },
+      { class: 'tip-view', 'aria-label': t('thread') },
       header,
       h(
         'div',
@@ -499,14 +339,23 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
       fill(header, h('button', { type: 'button', class: 'btn back', onclick: nav.back }, `← ${t('back')}`), h('p', { class: 'error' }, errorText(e))),
     );
   document.addEventListener('keydown', onKey);
-  // Related tips cost a similarity search: refreshed on every fifth tick, not every one.
-  let ticks = 0;
-  const stop = poll(async () => {
-    await load();
-    if (++ticks % 5 === 0) await loadRelatedPart();
-  }, POLL_MS);
+  // Live: this tip's changes (a new message, a delivery state, someone else's edit) arrive as
+  // desk events; a burst is coalesced into one read. Related tips cost a similarity search: re-read on its own events only.
+  let liveTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = onTipEvent((e) => {
+    if (e.tipId !== id) return;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(
+      () =>
+        void load()
+          .then(loadRelatedPart)
+          .catch(() => {}),
+      200,
+    );
+  });
   return () => {
     stop();
+    clearTimeout(liveTimer);
     document.removeEventListener('keydown', onKey);
     releaseAttachmentUrls();
   };
