@@ -1,38 +1,11 @@
 // A small translation table: Chinese by default, English on request (kept in localStorage).
 
 import { deskEn, deskZh, type DeskKey } from './strings-desk.js';
+import { placesEn, placesZh, type PlacesKey } from './strings-places.js';
 
 export type Lang = 'zh' | 'en';
 
 const zh = {
-  places: '地点库',
-  'places.help': '小区、道路和地标：新爆料的地点按此识别。',
-  place: '地点',
-  'place.none': '未识别',
-  'place.from': '依据',
-  'place.correct': '更正地点',
-  'place.add': '添加',
-  'place.name': '名称',
-  'place.aliases': '别名（逗号分隔）',
-  'place.kind': '类型',
-  'place.kind.estate': '小区',
-  'place.kind.road': '道路',
-  'place.kind.landmark': '地标',
-  'place.district': '区',
-  'place.street': '街道',
-  'place.community': '社区',
-  'place.estate': '小区',
-  'place.road': '道路',
-  'place.landmark': '地标',
-  'place.building': '楼',
-  'place.unit': '单元',
-  'place.source.text': '从正文识别',
-  'place.source.supplied': '来自爆料人提供的位置',
-  'place.source.both': '提供的位置与正文',
-  'place.source.none': '未识别',
-  'place.source.editor': '编辑已更正',
-  likelyDuplicate: '可能重复',
-  searchTips: '按编号或关键词查找',
   appName: '爆料台',
   login: '登录',
   logout: '退出',
@@ -197,37 +170,9 @@ const zh = {
   'attachment.FAILED': '下载失败',
 };
 
-export type Key = keyof typeof zh | DeskKey;
+export type Key = keyof typeof zh | DeskKey | PlacesKey;
 
 const en: Record<keyof typeof zh, string> = {
-  places: 'Places',
-  'places.help': 'Estates, roads and landmarks: new tips are located by this list.',
-  place: 'Place',
-  'place.none': 'not recognised',
-  'place.from': 'from',
-  'place.correct': 'Correct the place',
-  'place.add': 'Add',
-  'place.name': 'Name',
-  'place.aliases': 'Other names (comma-separated)',
-  'place.kind': 'Kind',
-  'place.kind.estate': 'estate',
-  'place.kind.road': 'road',
-  'place.kind.landmark': 'landmark',
-  'place.district': 'district',
-  'place.street': 'street',
-  'place.community': 'community',
-  'place.estate': 'estate',
-  'place.road': 'road',
-  'place.landmark': 'landmark',
-  'place.building': 'building',
-  'place.unit': 'unit',
-  'place.source.text': 'read from the text',
-  'place.source.supplied': "from the tipster's location",
-  'place.source.both': 'supplied location and text',
-  'place.source.none': 'not recognised',
-  'place.source.editor': 'corrected by an editor',
-  likelyDuplicate: 'possible duplicate of',
-  searchTips: 'Find by reference or words',
   appName: 'Tipdesk',
   login: 'Log in',
   logout: 'Log out',
@@ -392,7 +337,7 @@ const en: Record<keyof typeof zh, string> = {
   'attachment.FAILED': 'download failed',
 };
 
-const tables: Record<Lang, Record<Key, string>> = { zh: { ...zh, ...deskZh }, en: { ...en, ...deskEn } };
+const tables: Record<Lang, Record<Key, string>> = { zh: { ...zh, ...deskZh, ...placesZh }, en: { ...en, ...deskEn, ...placesEn } };
 
 let lang: Lang = readLang();
 
