@@ -149,6 +149,14 @@ export async function eraseScope(tx: Tx, s: EraseScope): Promise<EraseCounts> {
     texts += await tx.$executeRaw`
       UPDATE tip SET ${Prisma.join([c('subject'), c('body'), c('title'), c('location'), c('search_text')].map(rx), ', ')}
       WHERE id = ANY(${tipIds}::uuid[]) AND (${hit([c('subject'), c('body'), c('title'), c('location'), c('search_text')])})`;
+    // The words and search tokens read from the text (src/tips/language) hold the number too:
+    // those that carry it go; the desk's word counts lose it.
+    const keep = (col: string) => Prisma.sql`${c(col)} = ARRAY(SELECT x FROM unnest(${c(col)}) x WHERE x !~* ${pattern})`;
+    const holds = (col: string) => Prisma.sql`array_to_string(${c(col)}, ' ') ~* ${pattern}`;
+    texts += await tx.$executeRaw`
+      UPDATE tip SET ${keep('search_tokens')}, ${keep('content_words')}, ${keep('location_words')}
+      WHERE id = ANY(${tipIds}::uuid[]) AND (${holds('search_tokens')} OR ${holds('content_words')} OR ${holds('location_words')})`;
+    await tx.$executeRaw`DELETE FROM word_df WHERE word ~* ${pattern}`;
     texts += await tx.$executeRaw`
       UPDATE note SET ${rx(c('body'))} WHERE tip_id = ANY(${tipIds}::uuid[]) AND body ~* ${pattern}`;
     texts += await tx.$executeRaw`

@@ -198,7 +198,6 @@ const cases: Case[] = [
   { method: 'get', path: '/api/jobs', allowed: ['ADMIN'], make: async () => ({ url: '/api/jobs?state=dead' }) },
   { method: 'get', path: '/api/submissions', allowed: EDITORS, make: async () => ({ url: '/api/submissions?state=QUARANTINED' }) },
   { method: 'get', path: '/api/intake/health', allowed: EDITORS, make: async () => ({ url: '/api/intake/health' }) },
-  { method: 'get', path: '/api/channels', allowed: STAFF, make: async () => ({ url: '/api/channels' }) },
   // Privacy (src/privacy/privacy.routes.ts).
   { method: 'get', path: '/api/tipsters', allowed: ['ADMIN'], make: async () => ({ url: '/api/tipsters?contact=%2B8618635299317' }) },
   {
