@@ -58,3 +58,12 @@ export async function lastDeskEventId(db: Pick<Tx, '$queryRaw'>): Promise<bigint
 export function pruneDeskEvents(db: Pick<Tx, '$executeRaw'>, now: Date) {
   return db.$executeRaw`DELETE FROM desk_event WHERE created_at < ${now}::timestamptz - interval '7 days'`;
 }
+
+/** The newest dead send job of a thread message (its payload names the message). */
+export async function deadSendJobOf(tx: Pick<Tx, '$queryRaw'>, messageId: string): Promise<string | null> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM job
+    WHERE state = 'DEAD' AND (payload->>'messageId' = ${messageId} OR payload->>'threadMessageId' = ${messageId})
+    ORDER BY created_at DESC LIMIT 1`;
+  return rows[0]?.id ?? null;
+}

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
 import { BOM, csvRow } from './csv.js';
 import { recordTipView } from '../privacy/access-log.js';
+import { retryDelivery } from './retry-delivery.js';
 import { triageService } from './triage.service.js';
 import {
   AssignSchema,
@@ -264,6 +265,21 @@ export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
       errors: [404, 409],
     },
     ({ user, params, body }) => tips.reply(user, params.id, body.body),
+  );
+
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/messages/:id/retry',
+      tag: 'workflow',
+      access: [...STAFF],
+      summary: 'Send a failed reply again',
+      description: 'Its dead send job goes back to the queue; the message shows QUEUED, then the new outcome.',
+      params: IdParams,
+      errors: [404, 409],
+    },
+    ({ user, params }) => retryDelivery(deps, user, params.id),
   );
 
   api.route(

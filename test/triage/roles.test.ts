@@ -233,6 +233,12 @@ async function blockId() {
 const retryCases: Case[] = [
   {
     method: 'post',
+    path: '/api/messages/{id}/retry',
+    allowed: STAFF,
+    make: async () => ({ url: '/api/messages/00000000-0000-4000-8000-000000000000/retry' }),
+  },
+  {
+    method: 'post',
     path: '/api/jobs/{id}/retry',
     allowed: ['ADMIN'],
     make: async () => ({ url: '/api/jobs/00000000-0000-4000-8000-000000000000/retry' }),

@@ -76,5 +76,18 @@ describe('outbound SMS', () => {
     });
     expect(dead.attempts).toBe(6);
     expect(dead.lastError).toMatch(/ECONNREFUSED|connect/i);
+
+    // The desk sends it again from the thread: the dead job is queued again and the message says QUEUED.
+    const editor = await userWithToken(down.deps, down.baseUrl, 'EDITOR');
+    const reporter = await userWithToken(down.deps, down.baseUrl, 'REPORTER');
+    const retry = (auth: Record<string, string>) => fetch(`${down.baseUrl}/api/messages/${msg.id}/retry`, { method: 'POST', headers: auth });
+    expect((await retry(reporter.auth)).status).toBe(403);
+    expect((await retry(editor.auth)).status).toBe(200);
+    const again = await down.deps.prisma.message.findUniqueOrThrow({ where: { id: msg.id } });
+    expect(again.deliveryState === 'QUEUED' || again.deliveryState === 'FAILED').toBe(true);
+    const job = await down.deps.prisma.job.findFirstOrThrow({ where: { kind: 'send-sms', payload: { path: ['messageId'], equals: msg.id } } });
+    expect(job.state).not.toBe('DEAD');
+    const detail = await fetch(`${down.baseUrl}/api/tips/${tip.id}/events`, { headers: editor.auth });
+    expect(JSON.stringify(await detail.json())).toContain('reply.retried');
   });
 });

@@ -5,6 +5,14 @@ import { currentLang, t } from './i18n.js';
 import type { ChannelInfo, IntakeChannelHealth, SubmissionInfo } from './types.js';
 import { errorText, poll, showError, toast } from './ui.js';
 
+interface DeadJob {
+  id: string;
+  kind: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
+
 // Editors' view of the intake: is every channel being polled / called, do the counts of
 // received and stored items agree, and what is stuck in quarantine.
 
@@ -13,6 +21,50 @@ const POLL_MS = 5000;
 export function mountHealth(root: HTMLElement): () => void {
   const channels = h('div', { class: 'health-cards' }, h('p', { class: 'muted' }, t('loading')));
   const quarantine = h('div', { class: 'quarantine' });
+  // Dead jobs (admins only: their errors are provider texts, scrubbed of contacts but not for every role).
+  const deadTitle = h('h2', { hidden: true }, t('deadJobs'));
+  const dead = h('div', { class: 'dead-jobs', hidden: true });
+  async function loadDead() {
+    try {
+      const { jobs } = await get<{ jobs: DeadJob[] }>('/api/jobs?state=DEAD&limit=50');
+      deadTitle.hidden = dead.hidden = false;
+      fill(
+        dead,
+        jobs.length
+          ? h(
+              'ul',
+              { class: 'quarantine-list' },
+              jobs.map((j) =>
+                h(
+                  'li',
+                  { class: 'card', 'data-job': j.id },
+                  h(
+                    'div',
+                    { class: 'card-head' },
+                    h('code', null, j.kind),
+                    h('span', { class: 'muted' }, `${j.attempts}× · ${dateTime(j.createdAt)}`),
+                  ),
+                  j.lastError ? h('p', { class: 'error' }, j.lastError) : null,
+                  h('div', { class: 'card-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => void retryDead(j.id) }, t('retry'))),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, t('noDeadJobs')),
+      );
+    } catch (e) {
+      // Editors are not admins: the section stays hidden for them.
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+    }
+  }
+  async function retryDead(id: string) {
+    try {
+      await post(`/api/jobs/${id}/retry`, {});
+      toast(t('retried'));
+    } catch (e) {
+      showError(e);
+    }
+    await loadDead().catch(showError);
+  }
   // Which channel adapters are on: an off channel explains a silent intake at a glance.
   const adapters = h('ul', { class: 'adapter-list', 'aria-label': t('channelsOnOff') });
   const adapterItem = (a: ChannelInfo) =>
@@ -75,6 +127,7 @@ export function mountHealth(root: HTMLElement): () => void {
   }
 
   async function load() {
+    void loadDead().catch(showError);
     const [health, subs] = await Promise.allSettled([
       get<{ channels: IntakeChannelHealth[]; quarantined: number; adapters: ChannelInfo[] }>('/api/intake/health'),
       get<{ submissions: SubmissionInfo[] }>('/api/submissions?state=QUARANTINED'),
@@ -117,7 +170,17 @@ export function mountHealth(root: HTMLElement): () => void {
 
   fill(
     root,
-    h('section', { class: 'health' }, h('h1', { class: 'view-title' }, t('health')), adapters, channels, h('h2', null, t('quarantined')), quarantine),
+    h(
+      'section',
+      { class: 'health' },
+      h('h1', { class: 'view-title' }, t('health')),
+      adapters,
+      channels,
+      h('h2', null, t('quarantined')),
+      quarantine,
+      deadTitle,
+      dead,
+    ),
   );
   load().catch(showError);
   return poll(load, POLL_MS);

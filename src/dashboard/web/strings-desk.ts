@@ -2,6 +2,19 @@
 // accounts, keyboard help), kept apart from i18n.ts so each table stays readable.
 
 export const deskZh = {
+  retrySend: '重新发送',
+  resent: '已重新发送',
+  deadJobs: '失败的任务',
+  noDeadJobs: '没有失败的任务',
+  'deliveryError.generic': '发送失败（错误 {code}）',
+  'deliveryError.21211': '发送失败：号码无效',
+  'deliveryError.21610': '发送失败：对方已退订短信',
+  'deliveryError.21614': '发送失败：不是手机号码',
+  'deliveryError.30003': '发送失败：对方手机无法接通',
+  'deliveryError.30005': '发送失败：号码不存在',
+  'deliveryError.30006': '发送失败：号码无法接收短信',
+  'deliveryError.45015': '发送失败：超过48小时，公众号不能再主动回复',
+  'deliveryError.unknown': '发送失败',
   undo: '撤销',
   undone: '已撤销',
   mergeSource: '将被并入（本条）',
@@ -102,6 +115,19 @@ export const deskZh = {
 export type DeskKey = keyof typeof deskZh;
 
 export const deskEn: Record<DeskKey, string> = {
+  retrySend: 'Send again',
+  resent: 'Sent again',
+  deadJobs: 'Failed jobs',
+  noDeadJobs: 'No failed jobs',
+  'deliveryError.generic': 'Not delivered (error {code})',
+  'deliveryError.21211': 'Not delivered: the number is not valid',
+  'deliveryError.21610': 'Not delivered: the tipster opted out of SMS',
+  'deliveryError.21614': 'Not delivered: not a mobile number',
+  'deliveryError.30003': 'Not delivered: the phone is unreachable',
+  'deliveryError.30005': 'Not delivered: the number does not exist',
+  'deliveryError.30006': 'Not delivered: the number cannot receive SMS',
+  'deliveryError.45015': 'Not delivered: more than 48 hours since the tipster last wrote on WeChat',
+  'deliveryError.unknown': 'Not delivered',
   undo: 'Undo',
   undone: 'Undone',
   mergeSource: 'Merged in (this tip)',

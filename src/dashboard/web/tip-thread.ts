@@ -1,20 +1,21 @@
-import { attachmentUrl } from './api.js';
+import { attachmentUrl, post } from './api.js';
 import { bytes, channelIcon, dateTime, personName, tipsterContact } from './format.js';
 import { h } from './h.js';
-import { t } from './i18n.js';
+import { t, tOr } from './i18n.js';
 import type { AttachmentInfo, MessageInfo, TipDetail } from './types.js';
-import { showError } from './ui.js';
+import { showError, toast } from './ui.js';
 
 // A tip's thread across channels: messages in time order with their attachments. A message
 // that came in with a merged tip says which tip and which tipster it came from, so the
 // person behind it can still be called back.
 
-export function threadItems(tip: TipDetail) {
+/** `retried` runs after a failed reply was sent again (the view reloads). */
+export function threadItems(tip: TipDetail, retried?: () => unknown) {
   const msgs = [...tip.messages].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const inMessages = new Set(msgs.flatMap((m) => m.attachments.map((a) => a.id)));
   const loose = (tip.attachments ?? []).filter((a) => !inMessages.has(a.id));
   return [
-    ...msgs.map(message),
+    ...msgs.map((m) => message(m, retried)),
     loose.length
       ? h(
           'li',
@@ -26,7 +27,27 @@ export function threadItems(tip: TipDetail) {
   ];
 }
 
-function message(m: MessageInfo) {
+/** A failed delivery in the reader's language: a known provider code, else the code, else plain "not delivered". */
+function deliveryProblem(m: MessageInfo): string {
+  const code = m.deliveryErrorCode;
+  if (code) return tOr(`deliveryError.${code}`, t('deliveryError.generic', { code }));
+  return t('deliveryError.unknown');
+}
+
+function retryButton(m: MessageInfo, retried?: () => unknown) {
+  const send = async () => {
+    try {
+      await post(`/api/messages/${m.id}/retry`, {});
+      toast(t('resent'));
+      await retried?.();
+    } catch (e) {
+      showError(e);
+    }
+  };
+  return h('button', { type: 'button', class: 'btn small', onclick: () => void send() }, t('retrySend'));
+}
+
+function message(m: MessageInfo, retried?: () => unknown) {
   const outbound = m.direction === 'OUTBOUND';
   const kindLabel = m.kind === 'voicemail' ? t('voicemail') : m.kind === 'transcript' ? t('transcript') : null;
   return h(
@@ -58,7 +79,11 @@ function message(m: MessageInfo) {
       : null,
     m.subject ? h('p', { class: 'msg-subject' }, m.subject) : null,
     m.body ? h('p', { class: 'msg-body' }, m.body) : null,
-    m.deliveryError ? h('p', { class: 'error' }, m.deliveryError) : null,
+    m.deliveryState === 'FAILED'
+      ? h('p', { class: 'error delivery-problem', title: m.deliveryError ?? '' }, deliveryProblem(m), ' ', retryButton(m, retried))
+      : m.deliveryError
+        ? h('p', { class: 'muted' }, m.deliveryError)
+        : null,
     m.fullBody && m.fullBody !== m.body ? h('details', null, h('summary', null, t('showFull')), h('pre', { class: 'msg-full' }, m.fullBody)) : null,
     m.attachments.length ? h('div', { class: 'attachments' }, m.attachments.map(attachment)) : null,
   );

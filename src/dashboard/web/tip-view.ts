@@ -127,7 +127,10 @@ export function mountTipView(root: HTMLElement, id: string, nav: { back: () => v
   }
 
   function drawThread() {
-    fill(thread, threadItems(tip!));
+    fill(
+      thread,
+      threadItems(tip!, () => load()),
+    );
   }
 
   async function loadRelatedPart() {
