@@ -39,6 +39,21 @@ async function tipFor(who: Who) {
   const t = await tipBuilder(h.deps, { channel: 'EMAIL', email: 'tipster@163.com' });
   return { id: t.id, version: t.version };
 }
+async function failedReplyFor(who: Who) {
+  const t = await tipFor(who);
+  const m = await h.deps.prisma.message.create({
+    data: {
+      tipId: t.id,
+      direction: 'OUTBOUND',
+      channel: 'EMAIL',
+      kind: 'reply',
+      body: '您好',
+      deliveryState: 'FAILED',
+      deliveryError: 'SMTP refused',
+    },
+  });
+  return m.id;
+}
 async function attachmentFor(who: Who) {
   const t = await tipFor(who);
   const msg = await h.deps.prisma.message.findFirstOrThrow({ where: { tipId: t.id } });
@@ -235,7 +250,8 @@ const retryCases: Case[] = [
     method: 'post',
     path: '/api/messages/{id}/retry',
     allowed: STAFF,
-    make: async () => ({ url: '/api/messages/00000000-0000-4000-8000-000000000000/retry' }),
+    // A failed reply on a tip the caller may answer; with no dead send job behind it the answer is 409.
+    make: async (w) => ({ url: `/api/messages/${await failedReplyFor(w)}/retry` }),
   },
   {
     method: 'post',
