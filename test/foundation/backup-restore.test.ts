@@ -56,7 +56,7 @@ beforeAll(async () => {
   src = await createTestDatabase();
   const c = new pg.Client({ connectionString: src.url });
   await c.connect();
-  serverMajor = Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0].v) / 10_000);
+  serverMajor = Math.floor(Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v) / 10_000);
   await c.end();
   work = mkdtempSync(path.join(tmpdir(), 'tipdesk-backup-'));
 });
@@ -111,6 +111,7 @@ describe('backup and restore', () => {
       ctx.skip(
         `needs pg_dump/pg_restore ${serverMajor} or newer on PATH (found ${dumpMajor ?? 'none'}); set TEST_DATABASE_URL to a server they can dump`,
       );
+      return;
     }
 
     // 1. The service fills the database: a week of tips with photos, stored and normalized by its own code.

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
+import pg from 'pg';
 import type { Clock } from '../../src/clock.js';
 import { storeSubmission } from '../../src/channels/submissions.js';
 import { createTwilioClient } from '../../src/deps.js';
@@ -15,10 +16,39 @@ import { ACCOUNT_SID, phone, postSigned, sid, smsParams, startTwilioStub, startW
 
 const run = promisify(execFile);
 
-/** The whole test database as pg_dump writes it (schema and data, plain SQL). */
+/**
+ * The whole test database as pg_dump writes it (schema and data, plain SQL). pg_dump refuses a
+ * server newer than itself (Debian 12 ships the 15 client; the embedded test server is 18): then
+ * every row of every table is read in its text form instead, which is what pg_dump's data section
+ * holds (bytea in hex either way).
+ */
 export async function pgDump(url: string): Promise<string> {
-  const { stdout } = await run('pg_dump', ['--no-owner', '--no-privileges', url], { maxBuffer: 512 * 1024 * 1024 });
-  return stdout;
+  try {
+    const { stdout } = await run('pg_dump', ['--no-owner', '--no-privileges', url], { maxBuffer: 512 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    if (!/version mismatch/.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+    return rowsAsText(url);
+  }
+}
+
+async function rowsAsText(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ name: string }>(
+      `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    );
+    const out: string[] = [];
+    for (const t of tables.rows) {
+      const rows = await c.query<{ r: string }>(`SELECT t::text AS r FROM ${t.name} t`);
+      out.push(`-- ${t.name}`, ...rows.rows.map((x) => x.r));
+    }
+    return out.join('\n');
+  } finally {
+    await c.end();
+  }
 }
 
 export interface PrivacyRig {
