@@ -21,10 +21,10 @@ import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level } from './webhook-bench-kit.js';
+import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level } from './children.js';
 
 const fire = (port: number, urlPath: string, c: number, amount: number, target: Level['target']) =>
-  fireWith(port, urlPath, c, amount, target, signedRequest);
+  fireWith(port, urlPath, { concurrency: c, amount, target, request: signedRequest });
 
 const { values: args } = parseArgs({
   options: {
