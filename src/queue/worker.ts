@@ -93,7 +93,14 @@ export class Worker<D> {
       options: '-c synchronous_commit=off',
       application_name: 'tipdesk-queue',
     } as pg.PoolConfig);
-    this.pool.on('error', (err) => this.o.logger.warn({ err: err.message }, 'queue connection lost'));
+    // pg-pool's end() can resolve while an idle client's socket is still closing; if the database
+    // stops right after (the embedded one does, on shutdown), that client reports the termination.
+    // Once stopping, a lost connection is expected and costs nothing: the jobs were handed back.
+    this.pool.on('error', (err) =>
+      this.stopping
+        ? this.o.logger.debug({ err: err.message }, 'queue connection closed during shutdown')
+        : this.o.logger.warn({ err: err.message }, 'queue connection lost'),
+    );
     await this.listen();
     this.loopDone = this.loop();
     const maintenance = setInterval(
@@ -142,9 +149,11 @@ export class Worker<D> {
     const client = new pg.Client({ connectionString: this.o.databaseUrl });
     client.on('notification', () => this.wake());
     client.on('error', (err) => {
-      this.o.logger.warn({ err: err.message }, 'job listener connection lost; polling until it is back');
       this.listener = undefined;
       client.end().catch(() => {});
+      // Shutting down: the database may be stopping too; nothing to reconnect for.
+      if (this.stopping) return void this.o.logger.debug({ err: err.message }, 'job listener closed during shutdown');
+      this.o.logger.warn({ err: err.message }, 'job listener connection lost; polling until it is back');
       const t = setTimeout(() => void this.listen().catch(() => {}), 2000);
       t.unref();
     });
