@@ -1,4 +1,4 @@
-// Child processes and scratch SQL for the HTTP benches (webhooks, wechat): each server under test
+// Child processes and scratch SQL for the HTTP benches (webhooks, wechat, sms-gateway, webform): each server under test
 // runs as its own process, started and stopped the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -10,7 +10,7 @@
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
 // Options: --concurrency 1,10,50  --requests 150,500,800 (per level)  --warmup 100
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { pngOfSize } from '../test/web/web-support.js';
 import { benchDatabase } from './bench-db.js';
+import { sql, startChild, stopChild } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +32,6 @@ const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
 const POOL = 10;
-const ROOT = path.resolve(import.meta.dirname, '..');
 const PHOTO = pngOfSize(200 * 1024);
 const BOUNDARY = '----tipdeskbench7MA4YWxkTrZu0gW';
 const TEXT = '平城区大齿社区3号楼楼道里的暖气管漏水两天了，楼梯上结了冰，老人下楼很危险。';
@@ -42,49 +42,6 @@ const BODY = Buffer.concat([
   PHOTO,
   Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
 ]);
-
-async function sql(url: string, text: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  });
-}
 
 interface Level {
   target: 'tipdesk' | 'ceiling';
