@@ -1,63 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/net.js';
+import { entryPointKit, listening, type EntryPointKit, type Started } from '../support/entry-point.js';
 import { waitFor } from '../support/wait.js';
 
 // Ctrl-C in a terminal signals the whole foreground process group, not one process. The entry point
 // runs here in a group of its own (detached), and the signal goes to the group, as a terminal sends it.
 
-const root = path.resolve(import.meta.dirname, '../..');
-let tmp: string;
-let pgDir: string;
-let pgPort: number;
-const children: ChildProcess[] = [];
+let kit: EntryPointKit;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'tipdesk-ctrlc-'));
-  // As root the embedded server runs as `postgres`, which must reach the data directory.
-  chmodSync(tmp, 0o755);
-  pgDir = path.join(tmp, 'data', 'postgres');
-  pgPort = await freePort();
+  kit = await entryPointKit('ctrlc');
 });
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) process.kill(-c.pid!, 'SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => kit.cleanup());
 
-function start() {
-  const base = { ...process.env };
-  for (const k of Object.keys(base))
-    if (/^(DATABASE_URL|TEST_DATABASE_URL|ADMIN_|IMAP_|SMTP_|TWILIO_|PORT$|EMBEDDED_|LOG_LEVEL$)/.test(k)) delete base[k];
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/tipdesk.ts'], {
-    cwd: root,
-    // The default log level (info): a warning or error on the way down must show.
-    env: { ...base, HOST: '127.0.0.1', PORT: '0', EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(pgPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, err: () => err, exit };
-}
-
-type Started = ReturnType<typeof start>;
+// The default log level (info): a warning or error on the way down must show.
+const start = () => kit.start(kit.embeddedEnv(), { detached: true });
 
 async function ready(s: Started): Promise<void> {
-  const url = await waitFor(
-    async () => {
-      if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.err()}`);
-      return /Tipdesk is listening on (http:\/\/\S+)/.exec(s.out())?.[1];
-    },
-    90_000,
-    'the service to listen',
-  );
+  const url = await listening(s);
   await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, '/readyz');
 }
 
@@ -105,6 +66,6 @@ describe('stopping from a terminal', { timeout: 180_000 }, () => {
     expect(s.out()).toContain(`Received ${signal}`);
     expect(s.out()).toContain('"msg":"worker stopped"');
     expect(complaints(s)).toEqual([]);
-    expect(existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(kit.pgDir, 'postmaster.pid'))).toBe(false);
   });
 });

@@ -1,69 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/net.js';
-import { waitFor } from '../support/wait.js';
+import { entryPointKit, listening, type EntryPointKit, type Started } from '../support/entry-point.js';
 
 // The real entry point (`npm start` runs its compiled twin) as a child process, the way a newsroom starts it.
 
-const root = path.resolve(import.meta.dirname, '../..');
-let tmp: string;
-let pgDir: string;
-let pgPort: number;
-const children: ChildProcess[] = [];
+let kit: EntryPointKit;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'tipdesk-start-'));
-  // As root the embedded server runs as `postgres`, which must reach the data directory.
-  chmodSync(tmp, 0o755);
-  pgDir = path.join(tmp, 'data', 'postgres');
-  pgPort = await freePort();
+  kit = await entryPointKit('start');
 });
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => kit.cleanup());
 
-interface Started {
-  proc: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-}
-
-function start(env: Record<string, string>, entry = 'workers/tipdesk.ts'): Started {
-  const base = { ...process.env };
-  for (const k of Object.keys(base)) if (/^(DATABASE_URL|TEST_DATABASE_URL|ADMIN_|IMAP_|SMTP_|TWILIO_|PORT$|EMBEDDED_)/.test(k)) delete base[k];
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, out: () => out, err: () => err, exit };
-}
-
-const embeddedEnv = () => ({ EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(pgPort) });
-
-async function listening(s: Started): Promise<string> {
-  const m = await waitFor(
-    async () => {
-      if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.err()}`);
-      return /Tipdesk is listening on (http:\/\/\S+)/.exec(s.out());
-    },
-    90_000,
-    'the service to listen',
-  );
-  return m[1]!;
-}
+const start = (env: Record<string, string>, entry?: string) => kit.start({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env }, { entry });
+const embeddedEnv = () => kit.embeddedEnv();
 
 async function stopWithSigterm(s: Started): Promise<number | null> {
   s.proc.kill('SIGTERM');
@@ -71,7 +22,13 @@ async function stopWithSigterm(s: Started): Promise<number | null> {
 }
 
 async function serverAnswers(): Promise<boolean> {
-  const c = new pg.Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: Number(kit.embeddedEnv().EMBEDDED_PG_PORT),
+    user: 'postgres',
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
   c.on('error', () => {});
   try {
     await c.connect();
@@ -93,7 +50,7 @@ describe('npm start on a fresh machine', { timeout: 180_000 }, () => {
     expect(out).toMatch(/applied migration \d{14}_init/);
     const login = /Log in as (\S+) with password (\S+) /.exec(out);
     expect(login).not.toBeNull();
-    expect(existsSync(path.join(pgDir, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(path.join(kit.pgDir, 'PG_VERSION'))).toBe(true);
 
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
@@ -108,7 +65,7 @@ describe('npm start on a fresh machine', { timeout: 180_000 }, () => {
     expect(await stopWithSigterm(s)).toBe(0);
     expect(s.out()).toContain('Received SIGTERM');
     // The embedded server went down with the service.
-    expect(existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(kit.pgDir, 'postmaster.pid'))).toBe(false);
     expect(await serverAnswers()).toBe(false);
   });
 
@@ -120,7 +77,7 @@ describe('npm start on a fresh machine', { timeout: 180_000 }, () => {
     expect(s.out()).not.toContain('Created the first admin user');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(await stopWithSigterm(s)).toBe(0);
-    expect(existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(kit.pgDir, 'postmaster.pid'))).toBe(false);
   });
 });
 
