@@ -25,7 +25,10 @@ export async function retryDelivery(deps: Deps, viewer: AuthUser, messageId: str
   if (!jobId) throw new AppError('CONFLICT', 'No failed send is waiting for this message', { reason: 'no_failed_send' });
   const now = clock.now();
   await prisma.$transaction(async (tx) => {
-    await tx.message.update({ where: { id: messageId }, data: { deliveryState: 'QUEUED', deliveryError: null, deliveryErrorCode: null } });
+    await tx.message.update({
+      where: { id: messageId },
+      data: { deliveryState: 'QUEUED', deliveryError: null, deliveryErrorCode: null, sendStartedAt: null },
+    });
     await audit(tx, { tipId: m.tip!.id, actorId: viewer.id, action: 'reply.retried', after: { messageId }, at: now });
   }, TX);
   if (!(await retryJob(prisma, jobId))) throw new AppError('CONFLICT', 'The failed send was already retried', { reason: 'already_retried' });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendWechatJob, UNKNOWN_OUTCOME } from '../../src/channels/wechat/send-wechat.job.js';
 import { wechatReply } from '../../src/channels/wechat/wechat-outbound.service.js';
 import type { Worker } from '../../src/queue/worker.js';
 import { userWithToken } from '../support/builders.js';
@@ -128,6 +129,40 @@ describe('replies through the customer-service API', () => {
     const m = await delivered(res.message.id, ['SENT']);
     expect(m.deliveryError).toBeNull();
     expect(api.sent.filter((s) => s.touser === from)).toHaveLength(1);
+  });
+});
+
+describe('a send cut off mid-way', () => {
+  it('is not repeated blindly: the reply shows failed with an unknown outcome, and WeChat is not called again', async () => {
+    const from = openId();
+    const tip = await wechatTip(h, from);
+    // What the first attempt leaves behind when the worker dies while WeChat is answering: the
+    // send marked started (committed before the call), no outcome recorded.
+    const m = await h.deps.prisma.message.create({
+      data: {
+        tipId: tip.id,
+        direction: 'OUTBOUND',
+        channel: 'WECHAT',
+        body: '被打断的回复',
+        toAddress: from,
+        deliveryState: 'QUEUED',
+        sendStartedAt: new Date(),
+      },
+    });
+    const before = api.sendRequests().length;
+    const second = { id: 'job', kind: 'send-wechat', attempt: 2, maxAttempts: 6, signal: new AbortController().signal };
+    await expect(sendWechatJob.handler(h.deps, { messageId: m.id }, second)).rejects.toThrow(/outcome is unknown/);
+    const after = await h.deps.prisma.message.findUniqueOrThrow({ where: { id: m.id } });
+    expect(after).toMatchObject({ deliveryState: 'FAILED', deliveryError: UNKNOWN_OUTCOME, sendStartedAt: null });
+    expect(api.sendRequests().length).toBe(before);
+  });
+
+  it('leaves no mark on a reply that was sent', async () => {
+    const from = openId();
+    const tip = await wechatTip(h, from);
+    const res = (await (await reply(tip.id, '正常发送的回复')).json()) as { message: { id: string } };
+    const m = await delivered(res.message.id, ['SENT']);
+    expect(m.sendStartedAt).toBeNull();
   });
 });
 
