@@ -22,7 +22,7 @@ interface Labelled {
   lang: 'zh' | 'en' | 'mixed';
   split: 'dev' | 'heldout';
   /** with-rules: written alongside the phrase list; after-freeze: written after the rules were frozen, never tuned on. */
-  written: 'with-rules' | 'with-model' | 'after-freeze';
+  written: 'with-rules' | 'with-model' | 'after-freeze' | 'after-freeze-2';
   text: string;
 }
 

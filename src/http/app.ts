@@ -16,6 +16,7 @@ import { categoryRulesRoutes } from '../triage/category-rules.routes.js';
 import { LiveHub } from '../triage/live.js';
 import { liveRoutes } from '../triage/live.routes.js';
 import { placesRoutes } from '../triage/places.routes.js';
+import { incidentTypesRoutes } from '../triage/incident-types.routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { privacyRoutes } from '../privacy/privacy.routes.js';
 
@@ -70,6 +71,7 @@ export function createApp(deps: Deps) {
   api.use(liveRoutes(live, registry));
   api.use(privacyRoutes(deps, registry));
   api.use(placesRoutes(deps, registry));
+  api.use(incidentTypesRoutes(deps, registry));
   api.use(openApiRoute(registry));
   api.use((req, _res, next) => next(new AppError('NOT_FOUND', `No API route ${req.method} ${req.path}`)));
   app.use('/api', api);

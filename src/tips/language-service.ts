@@ -80,11 +80,14 @@ export function createLanguageService(opts: { city: string; clock: Clock }): Lan
 
   async function build(db: Tx): Promise<LanguageKit> {
     shipped ??= loadLanguageData(opts.city);
-    const [placeRows, typeRows] = await Promise.all([db.newsroomPlace.findMany(), db.incidentType.findMany({ where: { active: true } })]);
-    // Before the tables are seeded (tests, a fresh database) the shipped lists serve.
+    const [placeRows, typeRows] = await Promise.all([db.newsroomPlace.findMany(), db.incidentType.findMany()]);
+    // Before the tables are seeded (tests, a fresh database) the shipped lists serve; once seeded,
+    // only the active types (every type may have been deactivated).
     const places = placeRows.length ? placeRows.map(placeOfRow) : shipped.places;
     const incidents: IncidentType[] = typeRows.length
-      ? typeRows.map((r) => incidentTypeSchema.parse({ code: r.code, label: r.label, phrases: r.phrases, subjects: r.subjects, faults: r.faults }))
+      ? typeRows
+          .filter((r) => r.active)
+          .map((r) => incidentTypeSchema.parse({ code: r.code, label: r.label, phrases: r.phrases, subjects: r.subjects, faults: r.faults }))
       : shipped.incidents;
     return createLanguageKit({ gazetteer: shipped.gazetteer, places, incidents });
   }

@@ -4,7 +4,7 @@ import { jobPayloads } from '../queue/kinds.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { Service } from '../lifecycle/service.js';
 import { trainNaiveBayes, type Example } from './language/classifier.js';
-import { analyzeTip } from './language/language.js';
+import { analyzeTip, loadCategorySeed } from './language/language.js';
 import { classifierFeatures } from './language/tokens.js';
 import { countWordsBatch } from './sql.js';
 import { locationColumns, storedIncidentTypes } from './understand.js';
@@ -61,7 +61,10 @@ export async function retrainIfDue(deps: Deps, force = false): Promise<{ trained
     features: classifierFeatures(kit.segmenter, `${t.subject ?? ''}\n${t.body}`),
     category: t.category!,
   }));
-  const model = trainNaiveBayes(examples);
+  // The written seed tips join the editors' decisions (see loadCategorySeed): with few filed
+  // tips they carry the everyday words the phrase rules miss; as decisions accumulate they weigh less.
+  const seed: Example[] = loadCategorySeed().map((t) => ({ features: classifierFeatures(kit.segmenter, t.text), category: t.label }));
+  const model = trainNaiveBayes([...seed, ...examples]);
   const row = await prisma.categoryModel.create({
     data: { model, trainedOn: filed, trainedAt: deps.clock.now() },
     select: { version: true },

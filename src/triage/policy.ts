@@ -14,6 +14,9 @@ import type { TipStatus } from './triage.schema.js';
 
 export const isEditor = (u: AuthUser) => u.role === 'ADMIN' || u.role === 'EDITOR';
 
+/** The word lists new tips are read against (incident types and their synonyms): editors and admins keep them. */
+export const LIST_KEEPERS = ['ADMIN', 'EDITOR'] as const;
+
 export function contactVisible(viewer: AuthUser, tip: { status: string; assigneeId: string | null }): boolean {
   if (isEditor(viewer)) return true;
   return tip.assigneeId === viewer.id && CLAIMED_STATUSES.includes(tip.status as TipStatus);

@@ -75,6 +75,11 @@ async function ruleId() {
   return r.id;
 }
 
+async function incidentCode() {
+  const r = await h.deps.prisma.incidentType.create({ data: { code: `role-test-${ruleSeq++}`, label: '测试事件', phrases: ['测试说法'] } });
+  return r.code;
+}
+
 async function placeId() {
   const r = await h.deps.prisma.newsroomPlace.create({ data: { name: `测试地点${ruleSeq++}`, kind: 'landmark' } });
   return r.id;
@@ -184,6 +189,25 @@ const cases: Case[] = [
     make: async () => ({ url: '/api/places', body: { name: `测试小区${ruleSeq++}`, kind: 'estate' } }),
   },
   { method: 'delete', path: '/api/places/{id}', allowed: EDITORS, make: async () => ({ url: `/api/places/${await placeId()}` }) },
+  { method: 'get', path: '/api/incident-types', allowed: EDITORS, make: async () => ({ url: '/api/incident-types' }) },
+  {
+    method: 'post',
+    path: '/api/incident-types',
+    allowed: EDITORS,
+    make: async () => ({ url: '/api/incident-types', body: { code: `new-type-${ruleSeq++}`, label: '新事件', phrases: ['新说法'] } }),
+  },
+  {
+    method: 'patch',
+    path: '/api/incident-types/{code}',
+    allowed: EDITORS,
+    make: async () => ({ url: `/api/incident-types/${await incidentCode()}`, body: { phrases: ['另一种说法'] } }),
+  },
+  {
+    method: 'delete',
+    path: '/api/incident-types/{code}',
+    allowed: EDITORS,
+    make: async () => ({ url: `/api/incident-types/${await incidentCode()}` }),
+  },
   { method: 'get', path: '/api/openapi.json', allowed: 'public', make: async () => ({ url: '/api/openapi.json' }) },
   // Routes of the foundation that the OpenAPI document also lists.
   { method: 'get', path: '/api/auth/me', allowed: STAFF, make: async () => ({ url: '/api/auth/me' }) },

@@ -2,6 +2,7 @@
 
 import { deskEn, deskZh, type DeskKey } from './strings-desk.js';
 import { placesEn, placesZh, type PlacesKey } from './strings-places.js';
+import { incidentsEn, incidentsZh, type IncidentsKey } from './strings-incidents.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -170,7 +171,7 @@ const zh = {
   'attachment.FAILED': '下载失败',
 };
 
-export type Key = keyof typeof zh | DeskKey | PlacesKey;
+export type Key = keyof typeof zh | DeskKey | PlacesKey | IncidentsKey;
 
 const en: Record<keyof typeof zh, string> = {
   appName: 'Tipdesk',
@@ -337,7 +338,10 @@ const en: Record<keyof typeof zh, string> = {
   'attachment.FAILED': 'download failed',
 };
 
-const tables: Record<Lang, Record<Key, string>> = { zh: { ...zh, ...deskZh, ...placesZh }, en: { ...en, ...deskEn, ...placesEn } };
+const tables: Record<Lang, Record<Key, string>> = {
+  zh: { ...zh, ...deskZh, ...placesZh, ...incidentsZh },
+  en: { ...en, ...deskEn, ...placesEn, ...incidentsEn },
+};
 
 let lang: Lang = readLang();
 

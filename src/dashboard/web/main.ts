@@ -9,10 +9,11 @@ import { mountLeads } from './leads.js';
 import { mountHealth } from './health.js';
 import { mountTipView } from './tip-view.js';
 import { mountPlaces } from './places.js';
+import { mountIncidents } from './incidents.js';
 import type { TipSummary, User } from './types.js';
 import { errorText } from './ui.js';
 
-// Hash routes: #/login, #/inbox?filters, #/tips/<id>, #/leads, #/health, #/account, #/users.
+// Hash routes: #/login, #/inbox?filters, #/tips/<id>, #/leads, #/places, #/incidents, #/health, #/account, #/users.
 // Each view returns its clean-up (timers, key handlers), run before the next view mounts.
 
 const app = document.getElementById('app')!;
@@ -47,7 +48,7 @@ function navBar(user: User, active: string) {
   const link = (hash: string, label: string) =>
     h('a', { href: hash, class: active === hash ? 'active' : '', 'aria-current': active === hash ? 'page' : null }, label);
   const links = isEditor(user)
-    ? [link('#/inbox', t('inbox')), link('#/places', t('places')), link('#/health', t('health'))]
+    ? [link('#/inbox', t('inbox')), link('#/places', t('places')), link('#/incidents', t('incidents')), link('#/health', t('health'))]
     : [link('#/leads', t('leads'))];
   if (user.role === 'ADMIN') links.push(link('#/users', t('users')));
   // Sound and desktop notification for new and urgent tips: off unless the editor turns them on.
@@ -166,6 +167,9 @@ function route() {
   } else if (view === 'places' && isEditor(user)) {
     lastList = '#/places';
     unmount = mountPlaces(main);
+  } else if (view === 'incidents' && isEditor(user)) {
+    lastList = '#/incidents';
+    unmount = mountIncidents(main);
   } else if (view === 'health' && isEditor(user)) {
     lastList = '#/health';
     unmount = mountHealth(main);

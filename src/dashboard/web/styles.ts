@@ -46,6 +46,12 @@ textarea { width: 100%; resize: vertical; }
 .field input, .field select { color: var(--ink); }
 
 .panel { background: var(--paper); border: 1px solid var(--line); border-radius: var(--radius); padding: .75rem; }
+.incident-add, .incident-edit { display: grid; gap: .5rem; max-width: 40rem; margin: .5rem 0 1rem; }
+.incident-list { list-style: none; padding: 0; }
+.incident-list > li { padding: .5rem 0; border-bottom: 1px solid var(--line); }
+.incident-words { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: .25rem 0 .5rem; font-size: .9rem; }
+.incident-words dt { color: var(--muted); }
+.incident-words dd { margin: 0; }
 
 .toolbar { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; justify-content: space-between; }
 .tabs { display: flex; gap: .25rem; flex-wrap: wrap; }

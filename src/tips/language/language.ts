@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Category } from '../../generated/prisma/enums.js';
 import { gazetteerSchema, type Gazetteer } from './gazetteer.js';
 import { defaultIncidentTypes } from './incidents.data.js';
 import { detectIncidents, type IncidentHit, type IncidentType } from './incidents.js';
@@ -26,6 +27,18 @@ export function loadLanguageData(city = '大同市'): LanguageData {
   const gazetteer = gazetteerSchema.parse(JSON.parse(readFileSync(dataFile(`gazetteer.${city}.json`), 'utf8')));
   const places = z.array(newsroomPlaceSchema).parse(JSON.parse(readFileSync(dataFile('places.newsroom.json'), 'utf8')));
   return { gazetteer, places, incidents: defaultIncidentTypes };
+}
+
+export const seedTipSchema = z.object({ id: z.string(), label: z.enum(Category), text: z.string().min(1) });
+export type SeedTip = z.infer<typeof seedTipSchema>;
+
+/**
+ * Tips written for the section classifier from the paper's world (data/categories.seed.json),
+ * in everyday words rather than the phrase rules' stock words. The classifier learns from them
+ * and from the editors' filed tips, so it is useful before the desk has many decisions.
+ */
+export function loadCategorySeed(): SeedTip[] {
+  return z.array(seedTipSchema).parse(JSON.parse(readFileSync(dataFile('categories.seed.json'), 'utf8')));
 }
 
 export interface LanguageKit {
