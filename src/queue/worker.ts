@@ -10,6 +10,7 @@ import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
 import { maintainQueue } from './maintenance.js';
 import { Completions } from './completions.js';
+import { Prefetch } from './prefetch.js';
 import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLeases, type ClaimedRow } from './sql.js';
 
 // Runs the PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
@@ -50,11 +51,6 @@ export interface WorkerOptions<D> {
   clock?: Clock;
 }
 
-/** The default prefetch's ceiling (graphile-worker's batched local queue holds as many). */
-const MAX_PREFETCH = 500;
-/** The default prefetch holds about this much work, at the rate jobs have been finishing. */
-const HOLD_MS = 1000;
-
 export class Worker<D> {
   readonly id: string;
   private readonly defs: Map<string, WorkerJob<any, D>>;
@@ -72,10 +68,7 @@ export class Worker<D> {
   /** Claimed jobs waiting for a free slot (from `heldFrom` on), with when they were claimed (clock ms). */
   private held: { job: ClaimedRow; at: number }[] = [];
   private heldFrom = 0;
-  /** Jobs finished per second, smoothed over claims, and what it is measured from (the default prefetch). */
-  private rate = 0;
-  private finishedSinceRate = 0;
-  private rateSince = 0;
+  private readonly prefetch: Prefetch;
   private readonly clock: Clock;
   private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId' | 'prefetch' | 'clock'>> &
     Pick<WorkerOptions<D>, 'onJobEvent' | 'prefetch'>;
@@ -96,6 +89,7 @@ export class Worker<D> {
       ...opts,
     } as typeof this.o;
     this.clock = opts.clock ?? systemClock;
+    this.prefetch = new Prefetch(this.o.concurrency, this.clock, opts.prefetch);
     this.completed = new Completions(
       (ids) => completeJobs(this.pool!, ids, this.id),
       (jobs) => {
@@ -124,7 +118,6 @@ export class Worker<D> {
         ? this.o.logger.debug({ err: err.message }, 'queue connection closed during shutdown')
         : this.o.logger.warn({ err: err.message }, 'queue connection lost'),
     );
-    this.rateSince = this.clock.now().getTime();
     await this.listen();
     this.loopDone = this.loop();
     const maintenance = setInterval(
@@ -213,7 +206,7 @@ export class Worker<D> {
       let claimed = 0;
       let want = 0;
       if (claiming) {
-        want = this.o.concurrency + this.prefetch() - this.running.size - heldCount;
+        want = this.o.concurrency + this.prefetch.size - this.running.size - heldCount;
         try {
           const jobs = await this.claim(want);
           claimed = jobs.length;
@@ -240,27 +233,8 @@ export class Worker<D> {
     }
   }
 
-  /** Jobs to claim ahead: the configured number, else about HOLD_MS of work at the recent finishing rate. */
-  private prefetch(): number {
-    if (this.o.prefetch !== undefined) return this.o.prefetch;
-    const base = 4 * this.o.concurrency;
-    return Math.max(base, Math.min(MAX_PREFETCH, Math.round((this.rate * HOLD_MS) / 1000)));
-  }
-
   private lowWater(): number {
-    return Math.floor(this.prefetch() / 2);
-  }
-
-  /** Updates the finishing rate from the jobs finished since the last update (called before each claim). */
-  private measureRate(): void {
-    const now = this.clock.now().getTime();
-    const elapsed = now - this.rateSince;
-    // The clock counts whole milliseconds: claims closer together are measured together.
-    if (elapsed < 5) return;
-    const sample = (this.finishedSinceRate * 1000) / elapsed;
-    this.rate = this.rate ? (this.rate + sample) / 2 : sample;
-    this.finishedSinceRate = 0;
-    this.rateSince = now;
+    return Math.floor(this.prefetch.size / 2);
   }
 
   /** Starts held jobs in the free slots (no round trip); one held too long (its lease running out) is handed back. */
@@ -321,7 +295,7 @@ export class Worker<D> {
 
   /** Records finished jobs as COMPLETED and claims up to `limit` due jobs, in one statement. */
   private async claim(limit: number): Promise<ClaimedRow[]> {
-    this.measureRate();
+    this.prefetch.measure();
     const kinds = [...this.defs.keys()];
     const maxes = [...this.defs.values()].map((d) => d.maxAttempts ?? this.o.maxAttempts);
     const done = this.completed.take();
@@ -349,7 +323,7 @@ export class Worker<D> {
       .catch((err) => this.o.logger.error({ err: (err as Error).message, job: job.id }, 'could not record job outcome'))
       .finally(() => {
         this.running.delete(job.id);
-        this.finishedSinceRate++;
+        this.prefetch.finishedOne();
         // The freed slot takes the next held job at once; the loop is woken only when a claim may be due.
         this.fill();
         const heldCount = this.held.length - this.heldFrom;
