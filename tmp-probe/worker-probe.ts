@@ -5,8 +5,8 @@ import { createLogger } from '../src/logger.js';
 import { Worker } from '../src/queue/worker.js';
 const db = await benchDatabase('tipdesk_probe2');
 const prisma = createPrisma(db.url, 4);
-const JOBS = 20000;
-for (const conc of [4, 16]) for (let rep = 0; rep < 2; rep++) {
+const JOBS = Number(process.env.JOBS ?? 20000);
+for (const conc of (process.env.CONCS ?? "4,16").split(",").map(Number)) for (let rep = 0; rep < Number(process.env.REPS ?? 2); rep++) {
   await prisma.$executeRaw`TRUNCATE job`;
   await prisma.$executeRaw`INSERT INTO job (kind, payload, max_attempts) SELECT 'bench', jsonb_build_object('n', n), 10 FROM generate_series(1, ${JOBS}::int) AS n`;
   await prisma.$executeRaw`ANALYZE job`;

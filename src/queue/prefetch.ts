@@ -12,18 +12,17 @@ const HOLD_MS = 1000;
  * slow jobs stay near the floor, so one worker does not hoard what others could run.
  */
 export class Prefetch {
-  /** Jobs finished per second, smoothed over claims. */
+  /** Jobs finished per second: up at once to a higher sample, down by halves (a backlog is taken in big batches from the second claim on). */
   private rate = 0;
   private finished = 0;
-  private since: number;
+  /** When the current sample began (unset until the first claim, so the worker's start-up is not counted). */
+  private since?: number;
 
   constructor(
     private readonly concurrency: number,
     private readonly clock: Clock,
     private readonly fixed?: number,
-  ) {
-    this.since = clock.now().getTime();
-  }
+  ) {}
 
   get size(): number {
     if (this.fixed !== undefined) return this.fixed;
@@ -37,11 +36,12 @@ export class Prefetch {
   /** Takes in the jobs finished since the last measurement (before each claim). */
   measure(): void {
     const now = this.clock.now().getTime();
+    this.since ??= now;
     const elapsed = now - this.since;
     // The clock counts whole milliseconds: claims closer together are measured together.
     if (elapsed < 5) return;
     const sample = (this.finished * 1000) / elapsed;
-    this.rate = this.rate ? (this.rate + sample) / 2 : sample;
+    this.rate = Math.max(sample, (this.rate + sample) / 2);
     this.finished = 0;
     this.since = now;
   }

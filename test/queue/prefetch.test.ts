@@ -12,6 +12,7 @@ describe('the default prefetch', () => {
   it('starts at 4 × concurrency and grows to about a second of work, at most 500, for quick jobs', () => {
     const clock = new ManualClock();
     const p = new Prefetch(4, clock);
+    p.measure(); // the first claim
     expect(p.size).toBe(16);
     finish(p, clock, 20, 10); // 2,000 jobs/s
     expect(p.size).toBe(500);
@@ -20,6 +21,7 @@ describe('the default prefetch', () => {
   it('stays at 4 × concurrency for slow jobs, and comes back down when the work slows', () => {
     const clock = new ManualClock();
     const p = new Prefetch(4, clock);
+    p.measure();
     finish(p, clock, 2, 200); // 10 jobs/s: a second's worth is fewer than the floor
     expect(p.size).toBe(16);
     finish(p, clock, 300, 1000);
