@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 
-/** The default prefetch's ceiling (graphile-worker's batched local queue holds as many). */
-const MAX_PREFETCH = 500;
+/** The default prefetch's ceiling. Claims then go out at half of it, 500 rows at a time: per row about as cheap as 100, half the cost of 20. */
+const MAX_PREFETCH = 1000;
 /** The default prefetch holds about this much work, at the rate jobs have been finishing. */
 const HOLD_MS = 1000;
 

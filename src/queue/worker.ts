@@ -29,7 +29,7 @@ export interface WorkerOptions<D> {
    * Jobs claimed beyond the free slots and held, leased, in memory until a slot frees: one round
    * trip claims many and a finished job's slot is refilled without one. Unset, it follows the
    * work: about a second's worth at the rate this worker has been finishing jobs, at least
-   * 4 × concurrency and at most 500 (a backlog of quick jobs is claimed hundreds per round trip;
+   * 4 × concurrency and at most 1,000 (a backlog of quick jobs is claimed hundreds per round trip;
    * slow jobs are not hoarded). A held job counts against its lease like a running one, so a killed
    * worker's held jobs come back with its running ones; one held for a third of the lease is handed back instead.
    */

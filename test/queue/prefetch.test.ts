@@ -9,13 +9,13 @@ function finish(p: Prefetch, clock: ManualClock, jobs: number, ms: number) {
 }
 
 describe('the default prefetch', () => {
-  it('starts at 4 × concurrency and grows to about a second of work, at most 500, for quick jobs', () => {
+  it('starts at 4 × concurrency and grows to about a second of work, at most 1,000, for quick jobs', () => {
     const clock = new ManualClock();
     const p = new Prefetch(4, clock);
     p.measure(); // the first claim
     expect(p.size).toBe(16);
     finish(p, clock, 20, 10); // 2,000 jobs/s
-    expect(p.size).toBe(500);
+    expect(p.size).toBe(1000);
   });
 
   it('stays at 4 × concurrency for slow jobs, and comes back down when the work slows', () => {
