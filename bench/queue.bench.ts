@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,4,16' },
     // Tipdesk's jobs claimed ahead per worker (default: the worker's own, 4 × concurrency).
     prefetch: { type: 'string' },
+    // Which queues to run (a short run leaves out pg-boss, whose fetch sorts the whole backlog).
+    queues: { type: 'string', default: 'tipdesk,pg-boss,graphile-default,graphile-batched' },
   },
 });
 const JOBS = Number(args.jobs);
@@ -48,6 +50,7 @@ const LATENCY_JOBS = Number(args.latency);
 const RATE = Number(args.rate);
 const LEVELS = args.concurrency!.split(',').map(Number);
 const POOL = 10;
+const QUEUES = new Set(args.queues!.split(','));
 
 interface Result {
   queue: string;
@@ -287,14 +290,15 @@ try {
   await boss.start();
   await graphileMigrations({ connectionString: url, logger: graphileSilent });
   for (const c of LEVELS) {
-    for (const run of [
-      () => tipdeskRun(url, prisma, c),
-      () => bossRun(boss, prisma, c, 'slots'),
+    const runs: [string, () => Promise<Result>][] = [
+      ['tipdesk', () => tipdeskRun(url, prisma, c)],
+      ['pg-boss', () => bossRun(boss, prisma, c, 'slots')],
       // With one job at a time the batch style is the same loop as the slots style.
-      async () => (c === 1 ? { ...results.at(-1)!, queue: 'pg-boss (batch)' } : bossRun(boss, prisma, c, 'batch')),
-      () => graphileRun(url, prisma, c, false),
-      () => graphileRun(url, prisma, c, true),
-    ]) {
+      ['pg-boss', async () => (c === 1 ? { ...results.at(-1)!, queue: 'pg-boss (batch)' } : bossRun(boss, prisma, c, 'batch'))],
+      ['graphile-default', () => graphileRun(url, prisma, c, false)],
+      ['graphile-batched', () => graphileRun(url, prisma, c, true)],
+    ];
+    for (const [, run] of runs.filter(([q]) => QUEUES.has(q))) {
       const r = await run();
       results.push(r);
       console.error(`  ${r.queue} x${c}: ${r.jobsPerSecond.toFixed(0)} jobs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
@@ -314,18 +318,20 @@ const lines = [
   '| concurrency | tipdesk jobs/s | tipdesk p50 / p99 ms | pg-boss slots jobs/s | pg-boss slots p50 / p99 ms | pg-boss batch jobs/s | pg-boss batch p50 / p99 ms | graphile default jobs/s | graphile default p50 / p99 ms | graphile batched jobs/s | graphile batched p50 / p99 ms | ours / best pg-boss | ours / graphile batched |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
+// A queue left out of the run (--queues) shows as a dash.
+const jps = (r?: Result) => (r ? fmt(r.jobsPerSecond) : '–');
+const lat = (r?: Result) => (r ? `${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)}` : '–');
+const times = (a?: Result, b?: number) => (a && b ? `${(a.jobsPerSecond / b).toFixed(2)}x` : '–');
 for (const c of LEVELS) {
-  const ours = results.find((r) => r.queue === 'tipdesk' && r.concurrency === c)!;
-  const slots = results.find((r) => r.queue === 'pg-boss (slots)' && r.concurrency === c)!;
-  const batch = results.find((r) => r.queue === 'pg-boss (batch)' && r.concurrency === c)!;
-  const gDefault = results.find((r) => r.queue === 'graphile-worker (default)' && r.concurrency === c)!;
-  const gBatched = results.find((r) => r.queue === 'graphile-worker (batched)' && r.concurrency === c)!;
-  const best = Math.max(slots.jobsPerSecond, batch.jobsPerSecond);
-  const ratio = ours.jobsPerSecond / best;
-  const gRatio = ours.jobsPerSecond / gBatched.jobsPerSecond;
-  const lat = (r: Result) => `${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)}`;
+  const find = (queue: string) => results.find((r) => r.queue === queue && r.concurrency === c);
+  const ours = find('tipdesk');
+  const slots = find('pg-boss (slots)');
+  const batch = find('pg-boss (batch)');
+  const gDefault = find('graphile-worker (default)');
+  const gBatched = find('graphile-worker (batched)');
+  const best = slots && batch ? Math.max(slots.jobsPerSecond, batch.jobsPerSecond) : undefined;
   lines.push(
-    `| ${c} | ${fmt(ours.jobsPerSecond)} | ${lat(ours)} | ${fmt(slots.jobsPerSecond)} | ${lat(slots)} | ${fmt(batch.jobsPerSecond)} | ${lat(batch)} | ${fmt(gDefault.jobsPerSecond)} | ${lat(gDefault)} | ${fmt(gBatched.jobsPerSecond)} | ${lat(gBatched)} | ${ratio.toFixed(2)}x | ${gRatio.toFixed(2)}x |`,
+    `| ${c} | ${jps(ours)} | ${lat(ours)} | ${jps(slots)} | ${lat(slots)} | ${jps(batch)} | ${lat(batch)} | ${jps(gDefault)} | ${lat(gDefault)} | ${jps(gBatched)} | ${lat(gBatched)} | ${times(ours, best)} | ${times(ours, gBatched?.jobsPerSecond)} |`,
   );
   rowsOut.push({
     concurrency: c,
@@ -334,8 +340,8 @@ for (const c of LEVELS) {
     pgBossBatch: batch,
     graphileDefault: gDefault,
     graphileBatched: gBatched,
-    throughputRatio: ratio,
-    graphileBatchedRatio: gRatio,
+    throughputRatio: ours && best ? ours.jobsPerSecond / best : undefined,
+    graphileBatchedRatio: ours && gBatched ? ours.jobsPerSecond / gBatched.jobsPerSecond : undefined,
     loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
   });
 }
@@ -343,7 +349,8 @@ console.log(lines.join('\n'));
 const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  path.join(outDir, 'queue.json'),
+  // A partial run (--queues) does not replace the full run's figures that bench:report reads.
+  path.join(outDir, QUEUES.size === 4 ? 'queue.json' : 'queue-partial.json'),
   JSON.stringify(
     {
       at: new Date().toISOString(),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { systemClock, type Clock } from '../clock.js';
 import type { Db } from '../db/prisma.js';
 import { isPermanent } from '../errors.js';
 import { scrubContacts } from '../contacts.js';
@@ -8,6 +9,8 @@ import type { Logger } from '../logger.js';
 import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
 import { maintainQueue } from './maintenance.js';
+import { Completions } from './completions.js';
+import { Prefetch } from './prefetch.js';
 import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLeases, type ClaimedRow } from './sql.js';
 
 // Runs the PostgreSQL job queue on the `job` table. Claims use FOR UPDATE SKIP LOCKED so any
@@ -24,9 +27,11 @@ export interface WorkerOptions<D> {
   concurrency?: number;
   /**
    * Jobs claimed beyond the free slots and held, leased, in memory until a slot frees: one round
-   * trip claims many and a finished job's slot is refilled without one. Default 4 × concurrency.
-   * A held job counts against its lease like a running one, so a killed worker's held jobs come
-   * back with its running ones; one held for a third of the lease is handed back instead.
+   * trip claims many and a finished job's slot is refilled without one. Unset, it follows the
+   * work: about a second's worth at the rate this worker has been finishing jobs, at least
+   * 4 × concurrency and at most 1,000 (a backlog of quick jobs is claimed hundreds per round trip;
+   * slow jobs are not hoarded). A held job counts against its lease like a running one, so a killed
+   * worker's held jobs come back with its running ones; one held for a third of the lease is handed back instead.
    */
   prefetch?: number;
   leaseSeconds?: number;
@@ -42,6 +47,8 @@ export interface WorkerOptions<D> {
   /** How long stop() lets running jobs finish before it hands them back. */
   shutdownGraceMs?: number;
   onJobEvent?: (event: 'completed' | 'retry' | 'dead', kind: string) => void;
+  /** Ages of held jobs and the finishing rate behind the default prefetch. */
+  clock?: Clock;
 }
 
 export class Worker<D> {
@@ -56,13 +63,15 @@ export class Worker<D> {
   private poked = false;
   private loopDone?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
-  /** Finished jobs whose COMPLETED update rides along with the next claim (one round trip for both). */
-  private completed: { id: string; kind: string }[] = [];
-  /** Claimed jobs waiting for a free slot, with when they were claimed (Date.now()). */
+  /** Finished jobs not yet recorded: the next claim takes them along, else their own statement on the next tick. */
+  private readonly completed: Completions;
+  /** Claimed jobs waiting for a free slot (from `heldFrom` on), with when they were claimed (clock ms). */
   private held: { job: ClaimedRow; at: number }[] = [];
-  /** A COMPLETED update of its own, for when no claim is coming soon (jobs are held). */
-  private flushing?: Promise<void>;
-  private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId'>> & Pick<WorkerOptions<D>, 'onJobEvent'>;
+  private heldFrom = 0;
+  private readonly prefetch: Prefetch;
+  private readonly clock: Clock;
+  private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId' | 'prefetch' | 'clock'>> &
+    Pick<WorkerOptions<D>, 'onJobEvent' | 'prefetch'>;
 
   constructor(opts: WorkerOptions<D>) {
     this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -79,7 +88,15 @@ export class Worker<D> {
       shutdownGraceMs: 10_000,
       ...opts,
     } as typeof this.o;
-    this.o.prefetch = opts.prefetch ?? 4 * this.o.concurrency;
+    this.clock = opts.clock ?? systemClock;
+    this.prefetch = new Prefetch(this.o.concurrency, this.clock, opts.prefetch);
+    this.completed = new Completions(
+      (ids) => completeJobs(this.pool!, ids, this.id),
+      (jobs) => {
+        for (const j of jobs) this.o.onJobEvent?.('completed', j.kind);
+      },
+      this.o.logger,
+    );
   }
 
   async start(): Promise<void> {
@@ -116,14 +133,19 @@ export class Worker<D> {
     this.o.logger.info({ worker: this.id, kinds: [...this.defs.keys()], concurrency: this.o.concurrency }, 'worker started');
   }
 
-  /** Stops claiming, lets running jobs finish for the grace period, then hands the rest back. */
+  /**
+   * Stops claiming, hands back the jobs held and not started, lets running jobs finish for the grace
+   * period, then hands the rest back; every finished job's completion is recorded before it returns.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.timers.forEach(clearInterval);
     this.wake();
     await this.loopDone;
-    await this.handBack(this.held.splice(0).map((h) => h.job.id));
+    await this.handBack(this.held.splice(this.heldFrom).map((h) => h.job.id));
+    this.held = [];
+    this.heldFrom = 0;
     const inflight = [...this.running.values()].map((r) => r.promise);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((r) => (graceTimer = setTimeout(() => r('timeout'), this.o.shutdownGraceMs)));
@@ -137,8 +159,7 @@ export class Worker<D> {
       await notifyWorkers(this.o.prisma, 'released');
       this.o.logger.warn({ released: ids.length }, 'released unfinished jobs on shutdown');
     }
-    await this.flushing;
-    await this.flushCompleted().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
+    await this.completed.close().catch((e) => this.o.logger.error({ err: (e as Error).message }, 'could not record finished jobs'));
     await this.listener?.end().catch(() => {});
     await this.pool?.end().catch(() => {});
     this.o.logger.info({ worker: this.id }, 'worker stopped');
@@ -177,18 +198,25 @@ export class Worker<D> {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      this.startHeld();
-      // Claim when slots are free and nothing is held, or early, while half the held jobs remain.
-      const want = this.o.concurrency + this.o.prefetch - this.running.size - this.held.length;
-      const claiming = want > 0 && (this.held.length === 0 ? this.running.size < this.o.concurrency : this.held.length <= this.o.prefetch / 2);
+      this.fill();
+      // Claim when a slot is free and nothing is held, or early, once the held jobs are down to
+      // half the prefetch: they keep the slots busy while the claim is on its way.
+      const heldCount = this.held.length - this.heldFrom;
+      const claiming = heldCount === 0 ? this.running.size < this.o.concurrency : heldCount <= this.lowWater();
       let claimed = 0;
+      let want = 0;
       if (claiming) {
+        want = this.o.concurrency + this.prefetch.size - this.running.size - heldCount;
         try {
           const jobs = await this.claim(want);
           claimed = jobs.length;
-          const at = Date.now();
+          const at = this.clock.now().getTime();
+          if (this.heldFrom) {
+            this.held = this.held.slice(this.heldFrom);
+            this.heldFrom = 0;
+          }
           for (const job of jobs) this.held.push({ job, at });
-          this.startHeld();
+          this.fill();
           failures = 0;
         } catch (err) {
           failures++;
@@ -197,22 +225,32 @@ export class Worker<D> {
           continue;
         }
       }
-      // A full batch means there may be more: claim again once a slot frees up (a finished
-      // job wakes the loop). A short batch means every due job is taken (SKIP LOCKED only
-      // skips rows other workers are claiming), so wait for a notification or the poll.
-      if (claimed > 0 && claimed === want && this.running.size < this.o.concurrency) continue;
+      // A full batch means there may be more: claim again as soon as the held jobs run low (a
+      // finished job wakes the loop then). A short batch means every due job is taken (SKIP
+      // LOCKED only skips rows other workers are claiming), so wait for a notification or the poll.
+      if (claimed > 0 && claimed === want && this.held.length - this.heldFrom <= this.lowWater()) continue;
       await this.sleep(this.o.pollSeconds * 1000);
     }
   }
 
-  /** Runs held jobs in the free slots; one held too long (its lease running out) is handed back. */
-  private startHeld(): void {
+  private lowWater(): number {
+    return Math.floor(this.prefetch.size / 2);
+  }
+
+  /** Starts held jobs in the free slots (no round trip); one held too long (its lease running out) is handed back. */
+  private fill(): void {
+    if (this.heldFrom >= this.held.length || this.stopping) return;
     const stale: string[] = [];
     const maxAge = (this.o.leaseSeconds * 1000) / 3;
-    while (this.held.length && this.running.size < this.o.concurrency && !this.stopping) {
-      const { job, at } = this.held.shift()!;
-      if (Date.now() - at > maxAge) stale.push(job.id);
+    const now = this.clock.now().getTime();
+    while (this.heldFrom < this.held.length && this.running.size < this.o.concurrency) {
+      const { job, at } = this.held[this.heldFrom++]!;
+      if (now - at > maxAge) stale.push(job.id);
       else this.run(job);
+    }
+    if (this.heldFrom === this.held.length) {
+      this.held = [];
+      this.heldFrom = 0;
     }
     if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
   }
@@ -257,10 +295,10 @@ export class Worker<D> {
 
   /** Records finished jobs as COMPLETED and claims up to `limit` due jobs, in one statement. */
   private async claim(limit: number): Promise<ClaimedRow[]> {
+    this.prefetch.measure();
     const kinds = [...this.defs.keys()];
     const maxes = [...this.defs.values()].map((d) => d.maxAttempts ?? this.o.maxAttempts);
-    const done = this.completed;
-    this.completed = [];
+    const done = this.completed.take();
     let rows: ClaimedRow[];
     try {
       rows = await completeAndClaimJobs(this.pool!, {
@@ -272,37 +310,11 @@ export class Worker<D> {
         leaseSeconds: this.o.leaseSeconds,
       });
     } catch (err) {
-      this.completed.unshift(...done);
+      this.completed.giveBack(done);
       throw err;
     }
-    for (const d of done) this.o.onJobEvent?.('completed', d.kind);
+    this.completed.done(done);
     return rows;
-  }
-
-  /** While jobs are held no claim comes soon: record finished ones on the next tick, batched. */
-  private scheduleFlush(): void {
-    if (this.flushing || !this.held.length) return;
-    this.flushing = new Promise<void>((r) => setImmediate(r))
-      .then(() => this.flushCompleted())
-      .catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not record finished jobs; the next claim will'))
-      .finally(() => (this.flushing = undefined));
-  }
-
-  private async flushCompleted(): Promise<void> {
-    if (!this.completed.length) return;
-    const done = this.completed;
-    this.completed = [];
-    try {
-      await completeJobs(
-        this.pool!,
-        done.map((d) => d.id),
-        this.id,
-      );
-    } catch (err) {
-      this.completed.unshift(...done);
-      throw err;
-    }
-    for (const d of done) this.o.onJobEvent?.('completed', d.kind);
   }
 
   private run(job: ClaimedRow): void {
@@ -311,7 +323,11 @@ export class Worker<D> {
       .catch((err) => this.o.logger.error({ err: (err as Error).message, job: job.id }, 'could not record job outcome'))
       .finally(() => {
         this.running.delete(job.id);
-        this.wake();
+        this.prefetch.finishedOne();
+        // The freed slot takes the next held job at once; the loop is woken only when a claim may be due.
+        this.fill();
+        const heldCount = this.held.length - this.heldFrom;
+        if (heldCount <= this.lowWater()) this.wake();
       });
     this.running.set(job.id, { abort, promise });
   }
@@ -324,12 +340,9 @@ export class Worker<D> {
       if (!parsed.success)
         throw Object.assign(new Error(`invalid payload: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), { permanent: true });
       await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
-      // Recorded by the next claim, which the freed slot triggers at once (or by stop()). A crash
-      // before that runs the job again after its lease: handlers are idempotent.
-      if (!signal.aborted) {
-        this.completed.push({ id: job.id, kind: job.kind });
-        this.scheduleFlush();
-      }
+      // Recorded on the next tick with the others finished by then, or by a claim sent sooner (or by
+      // stop()). A crash before that runs the job again after its lease: handlers are idempotent.
+      if (!signal.aborted) this.completed.add({ id: job.id, kind: job.kind });
     } catch (err) {
       // stop() already handed this job back; its failure on the abort is not an attempt.
       if (signal.aborted) return;

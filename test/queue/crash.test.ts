@@ -6,7 +6,7 @@ import { insertJob } from '../../src/queue/sql.js';
 import type { Worker } from '../../src/queue/worker.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
-import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
+import { jobRow, startRescuer, testJob, waitForJobState } from './support.js';
 
 let h: Harness;
 let child: ChildProcess | undefined;
@@ -48,14 +48,7 @@ describe('a worker killed mid-job', () => {
     expect((await jobRow(h.deps.prisma, id)).state).toBe('RUNNING');
 
     const runs: { id: string; attempt: number }[] = [];
-    rescuer = await startWorker({
-      prisma: h.deps.prisma,
-      databaseUrl: h.db.url,
-      logger: h.deps.logger,
-      leaseSeconds: 5,
-      maintenanceSeconds: 0.5,
-      definitions: [testJob('hang', async (_d, _p, ctx) => void runs.push({ id: ctx.id, attempt: ctx.attempt }))],
-    });
+    rescuer = await startRescuer(h, [testJob('hang', async (_d, _p, ctx) => void runs.push({ id: ctx.id, attempt: ctx.attempt }))]);
     const done = await waitForJobState(h.deps.prisma, id, 'COMPLETED', 30_000);
     expect(done.attempts).toBe(2);
     expect(runs).toEqual([{ id, attempt: 2 }]);
@@ -84,14 +77,7 @@ describe('a worker killed mid-job', () => {
     await exited;
 
     const runs: string[] = [];
-    rescuer = await startWorker({
-      prisma: h.deps.prisma,
-      databaseUrl: h.db.url,
-      logger: h.deps.logger,
-      leaseSeconds: 5,
-      maintenanceSeconds: 0.5,
-      definitions: [testJob('hang', async (_d, _p, ctx) => void runs.push(ctx.id))],
-    });
+    rescuer = await startRescuer(h, [testJob('hang', async (_d, _p, ctx) => void runs.push(ctx.id))]);
     for (const id of ids) await waitForJobState(h.deps.prisma, id, 'COMPLETED', 30_000);
     expect(runs.sort()).toEqual([...ids].sort());
   });

@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/prisma.js';
 import type { Logger } from '../../src/logger.js';
 import { Worker, type WorkerOptions } from '../../src/queue/worker.js';
 import type { WorkerJob } from '../../src/queue/job.js';
+import type { Harness } from '../support/harness.js';
 
 export const anyPayload = z.object({}).passthrough();
 
@@ -23,6 +24,11 @@ export async function startWorker(
   const worker = new Worker<unknown>({ deps: {}, pollSeconds: 1, backoffBaseSeconds: 0.2, maintenanceSeconds: 600, ...o });
   await worker.start();
   return worker;
+}
+
+/** A worker taking over a killed worker's jobs: it recovers expired leases twice a second. */
+export function startRescuer(h: Harness, definitions: WorkerJob<any, unknown>[]) {
+  return startWorker({ prisma: h.deps.prisma, databaseUrl: h.db.url, logger: h.deps.logger, leaseSeconds: 5, maintenanceSeconds: 0.5, definitions });
 }
 
 export interface JobSnapshot {
