@@ -5,6 +5,7 @@ import { sendAlertJob } from '../messaging/alerts/send-alert.job.js';
 import { acknowledgeContactJob } from '../messaging/acknowledge.job.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
 import { languageMaintenanceJob } from '../tips/language.job.js';
+import { readTipJob } from '../tips/read-tip.job.js';
 import type { JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
 import { retentionJob } from '../privacy/run-retention.js';
@@ -17,5 +18,6 @@ export const allJobs: JobDefinition<JobKind, Deps>[] = [
   retentionJob,
   acknowledgeContactJob,
   languageMaintenanceJob,
+  readTipJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
 ];
