@@ -226,7 +226,10 @@ export interface FollowUpTip {
  * the tipster link, the message.received audit and desk events, and a job that adds the message's
  * search tokens (segmenting is CPU the intake path need not spend).
  */
-export async function insertFollowUp(tx: Tx, p: { tipId: string; tipsterId: string | null; message: InboundMessageRow; readJob: string; notify: NotifyChannels }) {
+export async function insertFollowUp(
+  tx: Tx,
+  p: { tipId: string; tipsterId: string | null; message: InboundMessageRow; readJob: string; notify: NotifyChannels },
+) {
   const m = p.message;
   const rows = await tx.$queryRaw<(Omit<FollowUpTip, 'messageId'> & { message_id: string })[]>`
     WITH msg AS (${messageInsert(m, Prisma.sql`${p.tipId}::uuid`)}),

@@ -112,7 +112,13 @@ export async function addInboundMessage(
   tipId: string,
   input: Omit<NewTipInput, 'timeZone' | 'language' | 'tipsterId'> & { tipsterId?: string | null },
 ) {
-  const tip = await insertFollowUp(tx, { tipId, tipsterId: input.tipsterId ?? null, message: inboundRow(input), readJob: TIP_READ_JOB, notify: NOTIFY });
+  const tip = await insertFollowUp(tx, {
+    tipId,
+    tipsterId: input.tipsterId ?? null,
+    message: inboundRow(input),
+    readJob: TIP_READ_JOB,
+    notify: NOTIFY,
+  });
   return { tip, message: { id: tip.messageId } };
 }
 

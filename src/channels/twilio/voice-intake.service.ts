@@ -215,7 +215,11 @@ export async function addTranscript(tx: Tx, c: VoiceContext, tipId: string | nul
     const subject = tip.subject === MISSED_SUBJECT ? VOICEMAIL_SUBJECT : tip.subject;
     await tx.tip.update({
       where: { id: tipId },
-      data: { subject, body: text, searchText: searchTextOf({ reference: tip.reference, subject, body: text, title: tip.title, location: tip.location }) },
+      data: {
+        subject,
+        body: text,
+        searchText: searchTextOf({ reference: tip.reference, subject, body: text, title: tip.title, location: tip.location }),
+      },
     });
     // The tip was made (and read) as a missed call or a voicemail without words: the transcript
     // is read like any tip's text (place, incidents, suggestion, duplicates; the editor's category stays).
