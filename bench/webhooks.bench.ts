@@ -6,23 +6,25 @@
 // heaviest path), at increasing concurrency. In the same run a bare express route doing
 // one INSERT with `pg` (bench/webhook-ceiling.server.ts, also its own process, same pool
 // size) gets the same requests: that is the ceiling, and the ratio is ours / ceiling.
-// After the runs the normalize backlog drains and tips created must equal the unique
-// MessageSids sent.
+// After each level of ours the bench waits for the backlog to drain (every submission a tip,
+// every tip read by the tip.read job) and reports how long that took, before the ceiling's
+// level runs (so the drain does not compete with the ceiling). At the end tips created must
+// equal the unique MessageSids sent.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
 // Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
+import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level as BaseLevel } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +39,6 @@ const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
 const POOL = 10;
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
 const AUTH_TOKEN = randomBytes(16).toString('hex');
@@ -48,50 +49,6 @@ const BODIES = [
   '平城区社区服务站周六有义诊吗？想带老母亲去量血压。',
   '小区门口的井盖松动了，电动车压过去响得厉害。',
 ];
-
-async function sql(url: string, text: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Starts a child process and resolves with the port it prints once it is ready. */
-function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready:\n${out}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  });
-}
 
 let sent = 0;
 /** One new signed SMS per request: a fresh MessageSid and sender. */
@@ -113,61 +70,44 @@ function signedRequest(signPath: string) {
     ApiVersion: '2010-04-01',
   };
   const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${signPath}`, params);
-  return { body: new URLSearchParams(params).toString(), signature };
+  return {
+    body: new URLSearchParams(params).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+  };
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-interface Level {
-  target: 'tipdesk' | 'ceiling';
-  concurrency: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  /** CPU the server process spent per request (ms). */
-  cpuPerRequest?: number;
+interface Level extends BaseLevel {
   /** The machine's 1-minute load average at the end of this level. */
   loadAverage?: number;
+  /** Seconds from the end of the burst until every submission is a tip and every tip is read (ours only). */
+  drainSeconds?: number;
+  /** CPU the service spent per request while draining (normalize + read jobs). */
+  drainCpuPerRequest?: number;
 }
 
-async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: concurrency,
-    amount,
-    requests: [
-      {
-        method: 'POST',
-        path: urlPath,
-        setupRequest: (req) => {
-          const r = signedRequest('/webhooks/twilio/sms');
-          return { ...req, body: r.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': r.signature } };
-        },
-      },
-    ],
-  });
-  const done = result.requests.total;
-  return {
-    target,
-    concurrency,
-    requests: done,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    rps: Math.round(done / (result.duration || 1)),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
+const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> =>
+  fireWith(port, urlPath, { concurrency, amount, target, request: () => signedRequest('/webhooks/twilio/sms') });
+
+/** Waits until no normalize or read job is pending and every tip is read; returns the seconds it took (NaN: no workers run). */
+async function drain(url: string, timeoutMs = 600_000): Promise<number> {
+  if (args.workers === 'none') return NaN;
+  const t0 = performance.now();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (;;) {
+      const { rows } = await c.query<{ jobs: string; unread: string }>(
+        `SELECT (SELECT count(*) FROM job WHERE kind IN ('normalize-submission', 'tip.read') AND state IN ('QUEUED', 'RUNNING')) AS jobs,
+                (SELECT count(*) FROM tip WHERE read_at IS NULL) AS unread`,
+      );
+      if (Number(rows[0].jobs) === 0 && Number(rows[0].unread) === 0) break;
+      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms: ${JSON.stringify(rows[0])}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await c.end();
+  }
+  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 const loadBefore = os.loadavg()[0];
@@ -208,6 +148,7 @@ try {
   const before = sent;
   await fire(svc.port, '/webhooks/twilio/sms', 10, WARMUP, 'tipdesk');
   sentByService += sent - before;
+  await drain(dbUrl);
   await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
@@ -215,29 +156,26 @@ try {
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/webhooks/twilio/sms', c, amount, 'tipdesk');
-    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
+    const cpuBurst = cpuMs(svc.child.pid);
+    ours.cpuPerRequest = Math.round(((cpuBurst - cpu0) / ours.requests) * 100) / 100;
+    ours.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     sentByService += sent - s0;
+    ours.drainSeconds = await drain(dbUrl);
+    ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
-    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
+    ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${ours.drainSeconds} s (${ours.drainCpuPerRequest} ms cpu/tip); ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}/${ceiling.loadAverage}`,
     );
   }
 
-  // Let the workers normalize everything, then reconcile.
+  // Every level drained already; reconcile.
+  await drain(dbUrl);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
-    );
-    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
   submissions = Number((await c.query<{ n: string }>(`SELECT count(DISTINCT external_id) AS n FROM submission WHERE channel = 'SMS'`)).rows[0].n);
   const unprocessed = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE state <> 'PROCESSED'`)).rows[0].n);
@@ -251,15 +189,15 @@ try {
 const lines = [
   `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, API + workers in one process.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/tip | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ours.drainCpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
   return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, loadAverage: ours.loadAverage };
 });

@@ -76,7 +76,9 @@ export async function reconcile(o: {
     inboundBySub.set(m.submission_id, [...(inboundBySub.get(m.submission_id) ?? []), m]);
   }
   const tips = (
-    await db.query<{ id: string; reference: string; body: string; channel: string }>(`SELECT id::text, reference, body, channel::text FROM tip`)
+    await db.query<{ id: string; reference: string; body: string; channel: string; read: boolean }>(
+      `SELECT id::text, reference, body, channel::text, read_at IS NOT NULL AS read FROM tip`,
+    )
   ).rows;
   const tipById = new Map(tips.map((t) => [t.id, t]));
   const attachments = (
@@ -265,6 +267,16 @@ export async function reconcile(o: {
       ledger.emails.filter((e) => e.expect === 'poison' && emailTips.has(e.token)).length +
       (o.otherTips ?? 0);
     checks.push(check('Tips in the database (no stray or duplicate tips)', expectedTips, tips.length, [], tips.length === expectedTips));
+    // Every tip's reading (tip.read, queued with the tip) ran: none left unread.
+    const unread = tips.filter((t) => !t.read);
+    checks.push(
+      check(
+        'Tips never read (tip.read) after the drain',
+        0,
+        unread.length,
+        unread.map((t) => `${t.channel} ${t.reference}`),
+      ),
+    );
     const stuck = subs.filter((s) => s.state === 'RECEIVED');
     checks.push(
       check(

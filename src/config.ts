@@ -59,6 +59,7 @@ export const ConfigSchema = z
     JOB_POLL_SECONDS: int(5, 1),
     JOB_MAX_ATTEMPTS: int(10, 1),
     JOB_RETENTION_HOURS: int(72, 1),
+    INTAKE_FIRST_MAX_WAIT_MS: int(1000, 0),
 
     IMAP_HOST: optionalString,
     IMAP_PORT: int(993, 1),

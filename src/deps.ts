@@ -9,6 +9,7 @@ import { createPool, createPrisma, type Db } from './db/prisma.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './health/metrics.js';
 import { JobWakeups } from './queue/wakeups.js';
+import { IntakeFirst } from './lifecycle/intake-first.js';
 import { createLanguageService, type LanguageService } from './tips/language-service.js';
 
 export type TwilioClient = ReturnType<typeof twilio>;
@@ -29,6 +30,8 @@ export interface Deps {
   metrics: Metrics;
   /** Segmenter, places and classifier: one per process, built on first use. */
   language: LanguageService;
+  /** Webhook requests report here; intake's background jobs wait while they are served (lifecycle/intake-first.ts). */
+  intakeFirst: IntakeFirst;
 }
 
 export interface DepsOverrides {
@@ -59,6 +62,7 @@ export function createDeps(config: Config, databaseUrl: string, overrides: DepsO
     twilio: twilioClient,
     metrics: createMetrics(prisma),
     language: overrides.language ?? createLanguageService({ city: config.GAZETTEER_CITY, clock }),
+    intakeFirst: new IntakeFirst(config.INTAKE_FIRST_MAX_WAIT_MS),
   };
 }
 
@@ -88,6 +92,7 @@ class RebasedRequestClient extends twilio.RequestClient {
 
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.mailer?.close();
+  deps.intakeFirst.close();
   await deps.jobWakeups.close();
   await deps.prisma.$disconnect();
 }

@@ -33,6 +33,14 @@ export function trustProxySetting(value: string): number | string | false {
   return value;
 }
 
+function intakeFirstMiddleware(deps: Deps) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    // 'close' comes after the answer was sent, and also when the client went away first.
+    res.once('close', deps.intakeFirst.begin());
+    next();
+  };
+}
+
 export function createApp(deps: Deps) {
   const app = express();
   app.disable('x-powered-by');
@@ -51,7 +59,9 @@ export function createApp(deps: Deps) {
 
   app.use(healthRoutes(deps));
   // Each channel's webhooks parse and verify their own bodies (signatures cover the exact bytes or params).
-  for (const a of channelAdapters) if (a.routes) app.use(a.mount ?? `/webhooks/${a.id}`, a.routes(deps));
+  // Each webhook request is reported to intakeFirst: intake's background jobs in this process wait while they are served.
+  const intake = intakeFirstMiddleware(deps);
+  for (const a of channelAdapters) if (a.routes) app.use(a.mount ?? `/webhooks/${a.id}`, intake, a.routes(deps));
 
   const users = usersService(deps);
   const api = express.Router();

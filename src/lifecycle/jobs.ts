@@ -5,9 +5,26 @@ import { sendAlertJob } from '../messaging/alerts/send-alert.job.js';
 import { acknowledgeContactJob } from '../messaging/acknowledge.job.js';
 import { sendEmailJob } from '../messaging/send-email.job.js';
 import { languageMaintenanceJob } from '../tips/language.job.js';
+import { readTipJob } from '../tips/read-tip.job.js';
 import type { JobDefinition } from '../queue/job.js';
-import type { JobKind } from '../queue/kinds.js';
+import { NORMALIZE_JOB, TIP_READ_JOB, type JobKind } from '../queue/kinds.js';
 import { retentionJob } from '../privacy/run-retention.js';
+
+/**
+ * Intake's background work: it yields to webhook intake served by the same process (intake first,
+ * docs/reliability.md). Sends, media fetches and alerts do not wait: they are I/O, and late replies hurt.
+ */
+const YIELDING = new Set<JobKind>([NORMALIZE_JOB, TIP_READ_JOB, 'language-maintenance']);
+
+function yieldingToIntake<K extends JobKind>(d: JobDefinition<K, Deps>): JobDefinition<K, Deps> {
+  return {
+    ...d,
+    async handler(deps, payload, ctx) {
+      await deps.intakeFirst.turn();
+      return d.handler(deps, payload, ctx);
+    },
+  };
+}
 
 /** Every job kind a worker process runs: the pipeline's own and each channel adapter's. */
 export const allJobs: JobDefinition<JobKind, Deps>[] = [
@@ -17,5 +34,6 @@ export const allJobs: JobDefinition<JobKind, Deps>[] = [
   retentionJob,
   acknowledgeContactJob,
   languageMaintenanceJob,
+  readTipJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
-];
+].map((d) => (YIELDING.has(d.id) ? yieldingToIntake(d) : d));

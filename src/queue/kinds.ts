@@ -33,6 +33,8 @@ export const jobPayloads = {
     z.object({ submissionId: z.string().uuid(), reply: z.enum(['help', 'stop', 'start']) }),
   ]),
   'language-maintenance': z.object({ retrain: z.boolean().default(false) }),
+  // Reading a tip after intake (places, tokens, incidents, suggestion, duplicate); 'tokens': a follow-up's search tokens only.
+  'tip.read': z.object({ tipId: z.string().uuid(), what: z.enum(['all', 'tokens']).default('all') }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type JobKind = keyof typeof jobPayloads;
@@ -51,3 +53,4 @@ export const SMS_GATEWAY_SEND_JOB = 'sms-gateway-send' satisfies JobKind;
 export const SEND_WECHAT_JOB = 'send-wechat' satisfies JobKind;
 export const FETCH_WECHAT_MEDIA_JOB = 'fetch-wechat-media' satisfies JobKind;
 export const ACKNOWLEDGE_CONTACT_JOB = 'acknowledge-contact' satisfies JobKind;
+export const TIP_READ_JOB = 'tip.read' satisfies JobKind;

@@ -20,11 +20,11 @@ const BACKFILL_BATCH = 200;
 /** The newest filed tips the classifier learns from: recent decisions say most about today's desk. */
 const TRAIN_LIMIT = 20_000;
 
-/** Tips read before the language columns existed get their tokens, words, types and place. */
+/** Tips read before the language columns existed get their tokens, words, types and place (unread ones wait for tip.read). */
 async function backfill(deps: Deps): Promise<number> {
   const rows = await deps.prisma.$queryRaw<{ id: string; subject: string | null; body: string; location: string | null; created_at: Date }[]>`
     SELECT id::text, subject, body, location, created_at FROM tip
-    WHERE cardinality(search_tokens) = 0 AND body <> '' AND status <> 'MERGED'
+    WHERE cardinality(search_tokens) = 0 AND body <> '' AND status <> 'MERGED' AND read_at IS NOT NULL
     ORDER BY created_at DESC LIMIT ${BACKFILL_BATCH}`;
   if (!rows.length) return 0;
   const kit = await deps.language.kit(deps.prisma);

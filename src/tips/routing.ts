@@ -41,7 +41,9 @@ function openTipOf(deps: Deps) {
   return Prisma.sql`LATERAL (
       SELECT t.id, t.reference FROM tip t
       WHERE ${days}::int > 0
-        AND (t.tipster_id = ts.id OR t.id IN (SELECT tip_id FROM tip_tipster WHERE tipster_id = ts.id))
+        -- Each branch through its index; written as (tipster_id = … OR id IN (…)) the planner walks
+        -- every tip by created_at and filters (a contact without an open tip scanned the whole table).
+        AND t.id IN (SELECT x.id FROM tip x WHERE x.tipster_id = ts.id UNION SELECT tt.tip_id FROM tip_tipster tt WHERE tt.tipster_id = ts.id)
         AND t.status NOT IN ('PUBLISHED', 'DISMISSED', 'MERGED')
         AND t.last_activity_at >= ${cutoff}::timestamptz
       ORDER BY t.created_at DESC LIMIT 1)`;

@@ -1,14 +1,14 @@
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Tx } from '../db/prisma.js';
-import { loadRules, suggestCategory } from './categorize.js';
-import { nextReference } from './reference.js';
-import type { LanguageService } from './language-service.js';
-import { indexTokens } from './language/tokens.js';
-import { readNewTip } from './understand.js';
-import { audit } from '../triage/audit.js';
+import { TIP_READ_JOB } from '../queue/kinds.js';
+import { JOB_CHANNEL } from '../queue/sql.js';
+import { DESK_CHANNEL } from '../triage/sql.js';
+import { referenceDay } from './reference.js';
+import { insertFollowUp, insertTip, queueReading, type InboundMessageRow } from './sql.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
-// open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction.
+// open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction,
+// which holds the submission's lock: one statement per step, the reading left to a job.
 
 export interface TipsterInput {
   phone?: string | null;
@@ -55,8 +55,6 @@ export interface NewTipInput {
   reservedTipId?: string | null;
   /** A location the channel supplied (a WeChat location label, a form's location field): wins over the text. */
   location?: string | null;
-  /** deps.language: with it the tip gets search tokens, incident types, a structured location, a blended suggestion and a duplicate check. */
-  lang?: LanguageService;
 }
 
 export function detectLanguage(text: string): string {
@@ -69,63 +67,26 @@ export function detectLanguage(text: string): string {
 export const searchTextOf = (t: { reference: string; subject?: string | null; body: string; title?: string | null; location?: string | null }) =>
   [t.reference, t.title, t.subject, t.location, t.body].filter(Boolean).join('\n').slice(0, 20_000);
 
+/**
+ * Opens a tip (or fills in the webhook's reserved row) with its first message, audit and desk
+ * events, in one statement. The reading (place, tokens, incidents, suggestion, duplicate) is the
+ * tip.read job's, queued in the same statement: CPU and round trips intake need not spend.
+ */
 export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
-  const reserved = input.reservedTipId
-    ? await tx.tip.findUniqueOrThrow({ where: { id: input.reservedTipId }, select: { reference: true, createdAt: true, location: true } })
-    : null;
-  const reference = reserved?.reference ?? (await nextReference(tx, input.receivedAt, input.timeZone));
-  const text = `${input.subject ?? ''}\n${input.body}`;
-  const rules = await loadRules(tx);
-  const location = input.location?.trim() || reserved?.location || null;
-  const reading = input.lang
-    ? await readNewTip(tx, input.lang, { tipId: input.reservedTipId ?? null, text, supplied: location, receivedAt: input.receivedAt, rules })
-    : null;
-  const suggestion = reading ? reading.suggestion : suggestCategory(text, rules);
-  const data = {
-    channel: input.channel,
-    subject: input.subject ?? null,
-    body: input.body,
-    language: input.language ?? detectLanguage(text),
+  const tip = await insertTip(tx, {
+    reservedTipId: input.reservedTipId ?? null,
+    day: referenceDay(input.receivedAt, input.timeZone),
+    language: input.language ?? detectLanguage(`${input.subject ?? ''}\n${input.body}`),
     tipsterId: input.tipsterId ?? null,
-    suggestedCategory: suggestion?.category ?? null,
-    suggestionConfidence: suggestion?.confidence ?? null,
-    suggestionTerms: suggestion?.terms ?? [],
-    suggestionModelVersion: reading?.suggestion?.modelVersion ?? null,
-    location,
-    searchText: searchTextOf({ reference, subject: input.subject, body: input.body, location }),
-    createdAt: reserved?.createdAt ?? input.receivedAt,
-    lastActivityAt: input.receivedAt,
-    ...reading?.fields,
-  };
-  const tip = reserved ? await tx.tip.update({ where: { id: input.reservedTipId! }, data }) : await tx.tip.create({ data: { reference, ...data } });
-  if (input.tipsterId) {
-    await tx.tipTipster.upsert({
-      where: { tipId_tipsterId: { tipId: tip.id, tipsterId: input.tipsterId } },
-      create: { tipId: tip.id, tipsterId: input.tipsterId },
-      update: {},
-    });
-  }
-  const message = await createInboundMessage(tx, tip.id, input);
-  // Through audit(): a new tip is a desk event too, so open dashboards hear of it at once.
-  await audit(tx, {
-    tipId: tip.id,
-    actorId: null,
-    action: 'tip.created',
-    after: {
-      reference,
-      channel: input.channel,
-      suggestedCategory: suggestion?.category ?? null,
-      ...(reading
-        ? {
-            suggestionModelVersion: reading.suggestion?.modelVersion ?? null,
-            likelyDuplicateOf: reading.duplicate ? { ...reading.duplicate } : null,
-          }
-        : {}),
-    },
-    at: input.receivedAt,
+    location: input.location?.trim() || null,
+    message: inboundRow(input),
+    readJob: TIP_READ_JOB,
+    notify: NOTIFY,
   });
-  return { tip, message };
+  return { tip, message: { id: tip.messageId } };
 }
+
+const NOTIFY = { desk: DESK_CHANNEL, jobs: JOB_CHANNEL };
 
 type InboundMessageInput = Pick<
   NewTipInput,
@@ -133,56 +94,37 @@ type InboundMessageInput = Pick<
 >;
 
 /** The inbound Message row of a submission, whether it opens a tip or joins one. */
-function createInboundMessage(tx: Tx, tipId: string, input: InboundMessageInput) {
-  return tx.message.create({
-    data: {
-      tipId,
-      submissionId: input.submissionId,
-      direction: 'INBOUND',
-      channel: input.channel,
-      subject: input.subject ?? null,
-      body: input.body,
-      fullBody: input.fullBody ?? null,
-      emailMessageId: input.emailMessageId ?? null,
-      kind: input.messageKind ?? 'message',
-      externalId: input.externalId ?? null,
-      createdAt: input.receivedAt,
-    },
-  });
-}
+const inboundRow = (input: InboundMessageInput): InboundMessageRow => ({
+  submissionId: input.submissionId,
+  channel: input.channel,
+  subject: input.subject ?? null,
+  body: input.body,
+  fullBody: input.fullBody ?? null,
+  emailMessageId: input.emailMessageId ?? null,
+  kind: input.messageKind ?? 'message',
+  externalId: input.externalId ?? null,
+  receivedAt: input.receivedAt,
+});
 
+/** A follow-up joins the tip; its search tokens come from the tip.read job. Returns the tip as it was. */
 export async function addInboundMessage(
   tx: Tx,
   tipId: string,
   input: Omit<NewTipInput, 'timeZone' | 'language' | 'tipsterId'> & { tipsterId?: string | null },
 ) {
-  const message = await createInboundMessage(tx, tipId, input);
-  const tip = await tx.tip.findUniqueOrThrow({ where: { id: tipId } });
-  // Follow-up text joins the searchable text (and tokens) so a search finds the whole story.
-  const tokens = input.lang ? indexTokens((await input.lang.kit(tx)).segmenter, input.body) : [];
-  await tx.tip.update({
-    where: { id: tipId },
-    data: {
-      lastActivityAt: input.receivedAt,
-      searchText: `${tip.searchText}\n${input.body}`.slice(0, 20_000),
-      ...(tokens.length ? { searchTokens: [...new Set([...(tip.searchTokens ?? []), ...tokens])] } : {}),
-    },
-  });
-  if (input.tipsterId) {
-    await tx.tipTipster.upsert({
-      where: { tipId_tipsterId: { tipId, tipsterId: input.tipsterId } },
-      create: { tipId, tipsterId: input.tipsterId },
-      update: {},
-    });
-  }
-  await audit(tx, {
+  const tip = await insertFollowUp(tx, {
     tipId,
-    actorId: null,
-    action: 'message.received',
-    after: { messageId: message.id, channel: input.channel },
-    at: input.receivedAt,
+    tipsterId: input.tipsterId ?? null,
+    message: inboundRow(input),
+    readJob: TIP_READ_JOB,
+    notify: NOTIFY,
   });
-  return { tip, message };
+  return { tip, message: { id: tip.messageId } };
+}
+
+/** The tip's text changed after it was read (a voicemail's transcript): read it again. */
+export function readAgain(tx: Tx, tipId: string) {
+  return queueReading(tx, { tipId, readJob: TIP_READ_JOB, notify: NOTIFY });
 }
 
 /** A tip that was merged points at its survivor; follow-ups go to the survivor. */

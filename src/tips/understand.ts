@@ -3,14 +3,14 @@ import type { Category } from '../generated/prisma/enums.js';
 import { suggestCategory, type Rule } from './categorize.js';
 import { blendSuggestion } from './language/classifier.js';
 import type { IncidentHit } from './language/incidents.js';
-import { analyzeTip, type LanguageKit, type TipAnalysis } from './language/language.js';
+import type { LanguageKit, TipAnalysis } from './language/language.js';
 import { placeKey, type Location } from './language/places.js';
 import { rankRelated, type TipFeatures } from './language/related.js';
 import { classifierFeatures } from './language/tokens.js';
 import type { LanguageService } from './language-service.js';
 import { findCandidates, loadDocFreq, type CandidateRow } from './sql.js';
 
-// A new tip read once at intake: its search tokens, incident types, structured location, place
+// What the tip.read job (read-tip.job.ts) reads from a tip: its search tokens, incident types, structured location, place
 // key, the blended section suggestion, and whether it is likely a duplicate of an open tip.
 
 /** How far apart (days) two tips at one place may be to be compared; same incident type elsewhere: shorter. */
@@ -113,44 +113,4 @@ export async function likelyDuplicateOf(db: Tx, tipId: string | null, a: TipAnal
   const df = await loadDocFreq(db, [...a.words, ...cands.flatMap((c) => c.words)]);
   const [top] = rankRelated(a, cands, df, 1);
   return top?.likelyDuplicate ? { id: top.tip.id, reference: top.tip.reference, score: top.score } : null;
-}
-
-export interface TipReading {
-  analysis: TipAnalysis;
-  suggestion: BlendedForTip | null;
-  duplicate: LikelyDuplicate | null;
-  /** Prisma fields of the tip. */
-  fields: ReturnType<typeof locationColumns> & {
-    searchTokens: string[];
-    contentWords: string[];
-    incidentTypes: string[];
-    duplicateOfId: string | null;
-    duplicateScore: number | null;
-  };
-}
-
-/** Reads a new tip: `supplied` is a location given by the channel (WeChat location, a form field), which wins over the text. */
-export async function readNewTip(
-  db: Tx,
-  lang: LanguageService,
-  o: { tipId: string | null; text: string; supplied: string | null; receivedAt: Date; rules: Rule[] },
-): Promise<TipReading> {
-  const kit = await lang.kit(db);
-  const analysis = analyzeTip(kit, o.text, { suppliedLocation: o.supplied, receivedAt: o.receivedAt });
-  // One after the other: inside a transaction the queries share one connection anyway.
-  const suggestion = await suggestForText(db, lang, kit, o.text, o.rules);
-  const duplicate = await likelyDuplicateOf(db, o.tipId, analysis);
-  return {
-    analysis,
-    suggestion,
-    duplicate,
-    fields: {
-      ...locationColumns(analysis.location),
-      searchTokens: analysis.searchTokens,
-      contentWords: analysis.words,
-      incidentTypes: storedIncidentTypes(analysis.incidents),
-      duplicateOfId: duplicate?.id ?? null,
-      duplicateScore: duplicate?.score ?? null,
-    },
-  };
 }

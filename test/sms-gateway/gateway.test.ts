@@ -50,10 +50,13 @@ describe('SMS received through the hotline phone', () => {
     const res = await post('sms:received', received({ from, text, at }), { id });
     expect(res).toEqual({ status: 200, body: { ok: true } });
     const sub = await processed(id);
-    const tip = await h.deps.prisma.tip.findUniqueOrThrow({
-      where: { id: sub.tipId! },
-      include: { messages: { orderBy: { createdAt: 'asc' } }, tipster: true },
-    });
+    // Read by the tip.read job after the tip is made.
+    const tip = await waitFor(() =>
+      h.deps.prisma.tip.findFirst({
+        where: { id: sub.tipId!, readAt: { not: null } },
+        include: { messages: { orderBy: { createdAt: 'asc' } }, tipster: true },
+      }),
+    );
     expect(tip).toMatchObject({ channel: 'SMS_GATEWAY', body: text, language: 'zh', suggestedCategory: 'HOUSEHOLD' });
     expect(tip.tipster?.phone).toBe(e164(from));
     const inbound = tip.messages.find((m) => m.direction === 'INBOUND')!;

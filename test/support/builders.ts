@@ -3,6 +3,7 @@ import type { Deps } from '../../src/deps.js';
 import { usersService } from '../../src/users/users.service.js';
 import type { Role } from '../../src/users/users.schema.js';
 import { createTipFromSubmission, findOrCreateTipster } from '../../src/tips/threading.js';
+import { readTips } from '../../src/tips/read-tip.job.js';
 import type { Channel } from '../../src/generated/prisma/enums.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -26,7 +27,7 @@ export async function tipBuilder(
   o: { body?: string; subject?: string; channel?: Channel; phone?: string; email?: string; receivedAt?: Date; location?: string } = {},
 ) {
   const channel = o.channel ?? 'SMS';
-  return deps.prisma.$transaction(async (tx) => {
+  const made = await deps.prisma.$transaction(async (tx) => {
     const sub = await tx.submission.create({
       data: { channel, externalId: `test-${randomBytes(8).toString('hex')}`, params: {}, state: 'PROCESSED' },
     });
@@ -40,9 +41,11 @@ export async function tipBuilder(
       receivedAt: o.receivedAt ?? deps.clock.now(),
       timeZone: deps.config.TIMEZONE,
       location: o.location ?? null,
-      lang: deps.language,
     });
     await tx.submission.update({ where: { id: sub.id }, data: { tipId: tip.id } });
     return tip;
   });
+  // What the tip.read job, queued with the tip, does next.
+  await readTips(deps, [made.id]);
+  return deps.prisma.tip.findUniqueOrThrow({ where: { id: made.id } });
 }

@@ -51,7 +51,11 @@ describe('inbound SMS', () => {
     const ref = text.match(/T-\d{6}-\d{4}/)![0];
     expect(text.indexOf('已收到')).toBeLessThan(text.indexOf('Tip received'));
     const sub = await processed(p.MessageSid);
-    const tip = await tipWithThread(sub.tipId!);
+    // The tip exists at once; its reading (the suggestion among it) follows from the tip.read job.
+    const tip = await waitFor(async () => {
+      const t = await tipWithThread(sub.tipId!);
+      return t.readAt && t;
+    });
     expect(tip.reference).toBe(ref);
     expect(tip.body).toBe(body);
     expect(tip.channel).toBe('SMS');

@@ -3,6 +3,7 @@ import { createTwilioClient } from '../../src/deps.js';
 import type { Worker } from '../../src/queue/worker.js';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
+import { tipBuilder } from '../support/builders.js';
 import { ACCOUNT_SID, PUBLIC, phone, postSigned, sid, startTwilioStub, startWorker, twilioEnv } from './twilio-support.js';
 
 let h: AppHarness;
@@ -197,6 +198,41 @@ describe('voice calls', () => {
     expect(tip.subject).toContain('Voicemail');
     expect(tip.messages.map((m) => m.kind)).toEqual(['missed-call', 'voicemail']);
     expect(await h.deps.prisma.tip.count({ where: { tipster: { phone: c.from } } })).toBe(1);
+  });
+
+  it('a transcript arriving after the voicemail was read is read too: place, incident, suggestion, duplicate; the editor keeps the section', async () => {
+    // An open tip about the same leak, told by SMS a little earlier.
+    const earlier = await tipBuilder(h.deps, { body: '柳航里3号楼2单元楼上漏水，水顺着墙往下流，家里天花板都泡了，物业一直不来修。' });
+    const c = call();
+    await c.voice();
+    await c.afterRecord();
+    await c.recording();
+    await settled(c.callSid);
+    const before = await waitFor(async () => {
+      const t = await callTip(c.callSid);
+      return t.readAt && t;
+    });
+    // A voicemail without words: nothing to read yet.
+    expect(before.incidentTypes).toEqual([]);
+    expect(before.duplicateOfId).toBeNull();
+    // The editor files it before the transcript comes.
+    await h.deps.prisma.tip.update({ where: { id: before.id }, data: { category: 'COMMUNITY' } });
+
+    const transcript = '我住柳航里小区三号楼，最近楼上跑水，我家屋顶渗水严重，找了物业好几次没人管。';
+    await c.transcription(transcript);
+    const after = await waitFor(async () => {
+      const t = await callTip(c.callSid);
+      return t.body === transcript && t.readAt && t;
+    });
+    expect(after.locEstate).toBe('柳航里');
+    expect(after.incidentTypes.length).toBeGreaterThan(0);
+    expect(after.searchTokens).toContain('跑水');
+    expect(after.suggestedCategory).not.toBeNull();
+    expect(after.duplicateOfId).toBe(earlier.id);
+    expect(after.category).toBe('COMMUNITY');
+    const read = await h.deps.prisma.auditEvent.findFirstOrThrow({ where: { tipId: after.id, action: 'tip.read' } });
+    expect(read.after).toMatchObject({ category: 'community', suggestedCategory: after.suggestedCategory!.toLowerCase() });
+    expect(await h.deps.prisma.deskEvent.count({ where: { tipId: after.id, action: 'tip.read' } })).toBeGreaterThanOrEqual(2);
   });
 
   it('every callback is idempotent on its SID', async () => {

@@ -84,7 +84,6 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         submissionId: submission.id,
         receivedAt,
         emailMessageId,
-        lang: deps.language,
       };
       let tipId: string;
       let messageId: string;

@@ -57,7 +57,6 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
         submissionId: sub.id,
         receivedAt: sub.receivedAt,
         externalId: p.MessageSid,
-        lang: deps.language,
       };
       let target: string;
       let messageId: string;

@@ -3,8 +3,7 @@ import type { Config } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
 import type { Submission } from '../../generated/prisma/client.js';
-import { addInboundMessage, createTipFromSubmission, searchTextOf } from '../../tips/threading.js';
-import { loadRules, suggestCategory } from '../../tips/categorize.js';
+import { addInboundMessage, createTipFromSubmission, readAgain, searchTextOf } from '../../tips/threading.js';
 import { pendingAttachment } from './media.js';
 import { queueSmsReply } from './sms-outbound.service.js';
 
@@ -165,6 +164,7 @@ export async function addVoicemail(tx: Tx, c: VoiceContext, tipId: string | null
         where: { id: tipId },
         data: { subject: VOICEMAIL_SUBJECT, body, searchText: searchTextOf({ reference, subject: VOICEMAIL_SUBJECT, body }) },
       });
+      await readAgain(tx, tipId);
     }
   }
   await pendingAttachment(tx, {
@@ -191,8 +191,8 @@ export async function addVoicemail(tx: Tx, c: VoiceContext, tipId: string | null
 }
 
 /**
- * The transcript becomes the tip's text (a better basis for search and the category
- * suggestion). Twilio's built-in transcription is English-only; Mandarin calls rely on the recording.
+ * The transcript becomes the tip's text (a better basis for search, the place, the incident
+ * types, the category suggestion and duplicates: the tip is read again). Twilio's built-in transcription is English-only; Mandarin calls rely on the recording.
  */
 export async function addTranscript(tx: Tx, c: VoiceContext, tipId: string | null, p: Record<string, string>): Promise<string> {
   const text = p.TranscriptionStatus === 'failed' ? '' : (p.TranscriptionText ?? '').trim();
@@ -213,18 +213,17 @@ export async function addTranscript(tx: Tx, c: VoiceContext, tipId: string | nul
   });
   if (text) {
     const subject = tip.subject === MISSED_SUBJECT ? VOICEMAIL_SUBJECT : tip.subject;
-    const suggestion = tip.category ? null : suggestCategory(`${subject ?? ''}\n${text}`, await loadRules(tx));
     await tx.tip.update({
       where: { id: tipId },
       data: {
         subject,
         body: text,
         searchText: searchTextOf({ reference: tip.reference, subject, body: text, title: tip.title, location: tip.location }),
-        ...(suggestion
-          ? { suggestedCategory: suggestion.category, suggestionConfidence: suggestion.confidence, suggestionTerms: suggestion.terms }
-          : {}),
       },
     });
+    // The tip was made (and read) as a missed call or a voicemail without words: the transcript
+    // is read like any tip's text (place, incidents, suggestion, duplicates; the editor's category stays).
+    await readAgain(tx, tipId);
   }
   return tipId;
 }
