@@ -10,7 +10,9 @@ import type { Normalizer } from '../types.js';
 import { markProcessed } from '../submissions.js';
 import { ackMessageId, ackSubject, ackText, mayAcknowledge } from './email.ack.js';
 import { parseEmail, type ParsedEmail } from './email.parse.js';
-import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
+import { BLOCKED_REASON } from '../../privacy/blocks.js';
+import { contactHash, parseContact } from '../../privacy/contact.js';
+import { emailIntakeStart, type EmailIntakeStart } from './sql.js';
 import { EmailMetaSchema } from './email.schema.js';
 
 // One stored email becomes a new tip (with one acknowledgement), a message on the tip it
@@ -21,25 +23,21 @@ import { EmailMetaSchema } from './email.schema.js';
 /** Message-ID in both spellings: with angle brackets (ours) and without (other writers). */
 const idForms = (ids: string[]) => [...new Set(ids.flatMap((id) => [id, id.replace(/^<|>$/g, '')]))];
 
-/** Messages already carrying any of these Message-IDs (either spelling). */
-async function messagesWithIds(tx: Tx, ids: string[]) {
-  if (!ids.length) return [];
-  return tx.message.findMany({ where: { emailMessageId: { in: idForms(ids) } }, select: { tipId: true, emailMessageId: true } });
-}
-
-/** The tip a reply belongs to: a Message-ID it references, else the reference code in its subject. */
-async function threadTip(tx: Tx, mail: ParsedEmail, known: { tipId: string; emailMessageId: string | null }[]): Promise<string | null> {
+/** The tip a reply belongs to: a Message-ID it references, else the reference code in its subject (following merges). */
+async function threadTip(tx: Tx, mail: ParsedEmail, start: EmailIntakeStart): Promise<string | null> {
+  const follow = (t: { tipId: string; mergedIntoId: string | null }) => (t.mergedIntoId ? resolveMerged(tx, t.mergedIntoId) : t.tipId);
   // Nearest ancestor first (In-Reply-To, then References from the newest).
   for (const id of mail.threadIds) {
-    const hit = known.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
-    if (hit) return resolveMerged(tx, hit.tipId);
+    const hit = start.known.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
+    if (hit) return follow(hit);
   }
-  const reference = findReference(mail.subject);
-  if (reference) {
-    const tip = await tx.tip.findUnique({ where: { reference }, select: { id: true } });
-    if (tip) return resolveMerged(tx, tip.id);
-  }
-  return null;
+  return start.byReference ? follow(start.byReference) : null;
+}
+
+/** The sender's contact hash for the blocked-sender check (null: no contact, never blocked). */
+function senderHash(address: string | null): string | null {
+  const c = address ? parseContact(address) : null;
+  return c ? contactHash(c) : null;
 }
 
 export const normalizeEmail: Normalizer = async (deps, submission) => {
@@ -54,33 +52,46 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
 
   const outcome = await deps.prisma.$transaction(
     async (tx) => {
-      const [row] = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM submission WHERE id = ${submission.id}::uuid FOR UPDATE`;
-      if (!row || row.state === 'PROCESSED' || row.state === 'SKIPPED') return { kind: 'done-before' as const };
+      // One round trip for every read (and the tipster), instead of one each.
+      const ids = mail.messageId ? [mail.messageId, ...mail.threadIds] : mail.threadIds;
+      const start = await emailIntakeStart(tx, {
+        submissionId: submission.id,
+        contactHash: senderHash(mail.from.address),
+        email: mail.from.address?.trim().toLowerCase() || null,
+        displayName: mail.from.name,
+        makeTipster: !mail.autoReason,
+        messageIds: idForms(ids),
+        reference: findReference(mail.subject),
+      });
+      if (start.state === null || start.state === 'PROCESSED' || start.state === 'SKIPPED') return { kind: 'done-before' as const };
 
       if (mail.autoReason) {
         await markProcessed(tx, submission.id, null, 'SKIPPED', `not a tip: ${mail.autoReason}`);
         await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
         return { kind: 'skipped' as const };
       }
-      if (await isBlocked(tx, mail.from.address)) {
+      if (start.blocked) {
         await markProcessed(tx, submission.id, null, 'SKIPPED', BLOCKED_REASON);
         await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
         return { kind: 'blocked' as const };
       }
 
-      const tipster = await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name });
-      const known = await messagesWithIds(tx, mail.messageId ? [mail.messageId, ...mail.threadIds] : mail.threadIds);
+      // A concurrent first contact from the same address won the insert: read its row.
+      const tipsterId =
+        start.tipsterId ??
+        (mail.from.address ? ((await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name }))?.id ?? null) : null);
+      const known = start.known;
       // A Message-ID already on a message (the same mail forwarded in again) must not be claimed twice.
       const emailMessageId = mail.messageId && !known.some((k) => k.emailMessageId === mail.messageId) ? mail.messageId : null;
       const fullBody = mail.fullText !== mail.body ? mail.fullText : null;
-      const threadTipId = await threadTip(tx, mail, known);
+      const threadTipId = await threadTip(tx, mail, start);
 
       const common = {
         channel: 'EMAIL' as const,
         subject: mail.subject,
         body: mail.body,
         fullBody,
-        tipsterId: tipster?.id ?? null,
+        tipsterId,
         submissionId: submission.id,
         receivedAt,
         emailMessageId,
