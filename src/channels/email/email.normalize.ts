@@ -3,7 +3,7 @@ import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
 import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
-import { findReference } from '../../tips/reference.js';
+import { findReference, referenceDay } from '../../tips/reference.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import { recordSource } from '../intake-sources.js';
 import type { Normalizer } from '../types.js';
@@ -12,7 +12,7 @@ import { ackMessageId, ackSubject, ackText, mayAcknowledge } from './email.ack.j
 import { parseEmail, type ParsedEmail } from './email.parse.js';
 import { BLOCKED_REASON } from '../../privacy/blocks.js';
 import { contactHash, parseContact } from '../../privacy/contact.js';
-import { emailIntakeStart, type EmailIntakeStart } from './sql.js';
+import { emailIntakeStart, ensureReferenceSequence, type EmailIntakeStart } from './sql.js';
 import { EmailMetaSchema } from './email.schema.js';
 
 // One stored email becomes a new tip (with one acknowledgement), a message on the tip it
@@ -40,6 +40,18 @@ function senderHash(address: string | null): string | null {
   return c ? contactHash(c) : null;
 }
 
+/** Days (per database) whose reference sequence this process has seen exist. */
+const readyDays = new Set<string>();
+
+async function referenceSequenceReady(deps: Deps, at: Date): Promise<void> {
+  const day = referenceDay(at, deps.config.TIMEZONE);
+  const key = `${deps.databaseUrl}|${day}`;
+  if (readyDays.has(key)) return;
+  await ensureReferenceSequence(deps.pool, day);
+  if (readyDays.size > 64) readyDays.clear();
+  readyDays.add(key);
+}
+
 export const normalizeEmail: Normalizer = async (deps, submission) => {
   if (!submission.raw) {
     throw new PermanentJobError(submission.lastError ?? 'no raw message was stored for this email (see the reason it was recorded with)');
@@ -49,6 +61,10 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
   const meta = EmailMetaSchema.safeParse(submission.meta);
   const sourceId = meta.success ? meta.data.source : 'email';
   const receivedAt = submission.receivedAt;
+
+  // The day's reference numbers come from a sequence (no lock held to commit); a new day's
+  // sequence is created here, outside the long transaction below, once per process and day.
+  if (!mail.autoReason) await referenceSequenceReady(deps, receivedAt);
 
   const outcome = await deps.prisma.$transaction(
     async (tx) => {

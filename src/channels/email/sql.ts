@@ -102,3 +102,13 @@ export async function emailIntakeStart(
     byReference: r.ref_tip_id ? { tipId: r.ref_tip_id, mergedIntoId: r.ref_merged_id } : null,
   };
 }
+
+/**
+ * Makes sure the day's reference sequence exists, in a statement of its own (committed at once).
+ * Its first caller of a day creates it under a transaction-scoped advisory lock: inside an
+ * email's normalization (up to two minutes with large attachments) that lock would stop every
+ * other new tip of the day, SMS included, until the email committed.
+ */
+export async function ensureReferenceSequence(pool: pg.Pool, day: string): Promise<void> {
+  await pool.query({ name: 'email_reference_sequence', text: 'SELECT tip_reference_sequence($1)::text', values: [day] });
+}
