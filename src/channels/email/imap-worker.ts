@@ -52,6 +52,10 @@ export interface ImapWorkerOptions {
   maxFetchAttempts?: number;
   /** Messages up to this size are fetched many to one FETCH; larger ones are streamed one by one. */
   smallMessageBytes?: number;
+  /**
+   * A batch of small messages closes at this many bytes (or batchMessages messages). Two batches
+   * are in hand at most (one being stored, the next downloading), so this bounds the memory.
+   */
   batchBytes?: number;
   batchMessages?: number;
   stopGraceMs?: number;
@@ -86,8 +90,8 @@ export class ImapWorker {
       standbyMs: 5000,
       maxFetchAttempts: 3,
       smallMessageBytes: 1024 * 1024,
-      batchBytes: 8 * 1024 * 1024,
-      batchMessages: 100,
+      batchBytes: 1024 * 1024,
+      batchMessages: 250,
       stopGraceMs: 10_000,
       ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'deps' && k !== 'hooks')),
     } as typeof this.o;
