@@ -1,4 +1,4 @@
-// npx tsx bench/email-profile.ts [--messages 400] [--concurrency 1]
+// npx tsx bench/email-profile.ts [--messages 400] [--concurrency 1] [--statements]
 // Where a normalized email's time goes, without IMAP: the bench's varied mail is stored straight
 // into a scratch database, then every submission is normalized by the real job handler. Prints
 // the parse time alone (CPU) and the handler's time per message; run under `node --cpu-prof`
@@ -16,7 +16,13 @@ import { seedRules } from '../src/tips/categorize.js';
 import { benchDatabase } from './bench-db.js';
 import { variedMail } from './email-mail.js';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '1' },
+    statements: { type: 'boolean', default: false },
+  },
+});
 const N = Number(args.messages);
 const C = Number(args.concurrency);
 const db = await benchDatabase('tipdesk_profile_email');
@@ -59,6 +65,17 @@ try {
   // Warm the language kit (segmenter, places) so the first message does not carry it.
   await deps.language.kit(deps.prisma as never).catch(() => undefined);
 
+  // --statements: what the job sends to PostgreSQL per message, by statement (first 70 characters).
+  const sent = new Map<string, number>();
+  if (args.statements) {
+    const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+      const q = a[0] as string | { text?: string };
+      const text = (typeof q === 'string' ? q : (q?.text ?? '?')).replace(/\s+/g, ' ').trim().slice(0, 70);
+      sent.set(text, (sent.get(text) ?? 0) + 1);
+      return query.apply(this, a);
+    } as typeof pg.Client.prototype.query;
+  }
   const ctx = { id: 'prof', kind: 'normalize', attempt: 1, maxAttempts: 5, signal: new AbortController().signal };
   t = performance.now();
   const cpu0 = process.cpuUsage();
@@ -74,6 +91,11 @@ try {
     `${N} messages: parseEmail alone ${parseMs.toFixed(2)} ms/msg; normalize job (concurrency ${C}) ${(wall / N).toFixed(2)} ms/msg wall, ` +
       `${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms/msg CPU in this process, ${(N / (wall / 1000)).toFixed(1)} msgs/s`,
   );
+  if (args.statements) {
+    const total = [...sent.values()].reduce((a, b) => a + b, 0);
+    console.log(`statements per message: ${(total / N).toFixed(1)} (the job's and the queue-free handler's; no claim/complete)`);
+    for (const [text, n] of [...sent].sort((a, b) => b[1] - a[1])) console.log(`${(n / N).toFixed(2).padStart(6)}  ${text}`);
+  }
   await closeDeps(deps);
 } finally {
   await db.drop();

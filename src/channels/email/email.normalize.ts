@@ -1,8 +1,8 @@
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
-import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/enqueue.js';
+import { randomUUID } from 'node:crypto';
+import { jobPayloads, SEND_EMAIL_JOB } from '../../queue/kinds.js';
 import { findReference, referenceDay } from '../../tips/reference.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import { recordSource } from '../intake-sources.js';
@@ -12,7 +12,7 @@ import { ackMessageId, ackSubject, ackText, mayAcknowledge } from './email.ack.j
 import { parseEmail, type ParsedEmail } from './email.parse.js';
 import { BLOCKED_REASON } from '../../privacy/blocks.js';
 import { contactHash, parseContact } from '../../privacy/contact.js';
-import { emailIntakeStart, ensureReferenceSequence, type EmailIntakeStart } from './sql.js';
+import { emailIntakeStart, ensureReferenceSequence, finishEmailTip, type EmailIntakeStart, type EmailTipFinish } from './sql.js';
 import { EmailMetaSchema } from './email.schema.js';
 
 // One stored email becomes a new tip (with one acknowledgement), a message on the tip it
@@ -116,6 +116,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
       let tipId: string;
       let messageId: string;
       let kind: 'thread' | 'tip';
+      let ack: EmailTipFinish['ack'] = null;
       if (threadTipId) {
         const { message } = await addInboundMessage(tx, threadTipId, { ...common, messageKind: 'reply' });
         tipId = threadTipId;
@@ -126,7 +127,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         tipId = tip.id;
         messageId = message.id;
         kind = 'tip';
-        if (mayAcknowledge(mail.from.address, deps.config)) await queueAcknowledgement(deps, tx, tip, mail, mail.from.address);
+        if (mayAcknowledge(mail.from.address, deps.config)) ack = acknowledgement(deps, tip, mail, mail.from.address);
       }
 
       for (const [i, a] of mail.attachments.entries()) {
@@ -152,12 +153,14 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         });
         if (a.content) await writeBlob(tx, att.id, a.content, a.size);
       }
-      await markProcessed(tx, submission.id, tipId, 'PROCESSED', mail.parseError ?? undefined);
-      return { kind, tipId };
+      const queued = await finishEmailTip(tx, { submissionId: submission.id, tipId, note: mail.parseError, processedAt: deps.clock.now(), ack });
+      return { kind, tipId, queued };
     },
     // Attachments can be tens of megabytes: the default 5 s would abort an honest transaction.
     { timeout: 120_000, maxWait: 30_000 },
   );
+  // Committed: now the workers may send the acknowledgement (a NOTIFY inside would serialize the commits).
+  if ('queued' in outcome && outcome.queued) deps.jobWakeups.poke(SEND_EMAIL_JOB);
   deps.logger.info(
     { submission: submission.id, outcome: outcome.kind, tip: 'tipId' in outcome ? outcome.tipId : undefined, attachments: mail.attachments.length },
     'email normalized',
@@ -193,40 +196,32 @@ async function writeBlob(tx: Tx, attachmentId: string, chunks: Buffer[], size: n
   if (written === 0 || fill > 0) await flush();
 }
 
-async function queueAcknowledgement(deps: Deps, tx: Tx, tip: { id: string; reference: string }, mail: ParsedEmail, to: string) {
-  const messageIdHeader = ackMessageId(tip.id, deps.config);
+/** The acknowledgement of a new tip: its OUTBOUND message and, when outbound email is on, its send job. */
+function acknowledgement(deps: Deps, tip: { id: string; reference: string }, mail: ParsedEmail, to: string): NonNullable<EmailTipFinish['ack']> {
+  const messageId = randomUUID();
+  const emailMessageId = ackMessageId(tip.id, deps.config);
   const subject = ackSubject(mail.subject, tip.reference);
   const text = ackText(tip.reference, deps.config);
   const sending = Boolean(deps.mailer);
-  const out = await tx.message.create({
-    data: {
-      tipId: tip.id,
-      direction: 'OUTBOUND',
-      channel: 'EMAIL',
-      subject,
-      body: text,
-      emailMessageId: messageIdHeader,
-      toAddress: to,
-      kind: 'acknowledgement',
-      deliveryState: sending ? 'QUEUED' : 'SUPPRESSED',
-      deliveryError: sending ? null : 'outbound email is off (SMTP_URL is not set)',
-    },
+  const payload = jobPayloads[SEND_EMAIL_JOB].parse({
+    to,
+    subject,
+    text,
+    messageIdHeader: emailMessageId,
+    inReplyTo: mail.messageId ?? undefined,
+    references: mail.messageId ? [mail.messageId] : undefined,
+    threadMessageId: messageId,
+    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
   });
-  if (!sending) return;
-  await enqueue(
-    tx,
-    SEND_EMAIL_JOB,
-    {
-      to,
-      subject,
-      text,
-      messageIdHeader,
-      inReplyTo: mail.messageId ?? undefined,
-      references: mail.messageId ? [mail.messageId] : undefined,
-      threadMessageId: out.id,
-      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-    },
+  return {
+    messageId,
+    subject,
+    text,
+    emailMessageId,
+    to,
+    deliveryState: sending ? 'QUEUED' : 'SUPPRESSED',
+    deliveryError: sending ? null : 'outbound email is off (SMTP_URL is not set)',
     // Behind normalization in the queue: after a backlog, new tips come before their acknowledgements.
-    { uniqueKey: `ack:${tip.id}`, maxAttempts: 8, priority: -1 },
-  );
+    job: sending ? { kind: SEND_EMAIL_JOB, payload, uniqueKey: `ack:${tip.id}`, maxAttempts: 8, priority: -1 } : null,
+  };
 }

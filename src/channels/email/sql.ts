@@ -112,3 +112,51 @@ export async function emailIntakeStart(
 export async function ensureReferenceSequence(pool: pg.Pool, day: string): Promise<void> {
   await pool.query({ name: 'email_reference_sequence', text: 'SELECT tip_reference_sequence($1)::text', values: [day] });
 }
+
+export interface EmailTipFinish {
+  submissionId: string;
+  tipId: string;
+  note: string | null;
+  processedAt: Date;
+  /** The acknowledgement's OUTBOUND message, and its send job when outbound email is on. */
+  ack: {
+    messageId: string;
+    subject: string;
+    text: string;
+    emailMessageId: string;
+    to: string;
+    deliveryState: 'QUEUED' | 'SUPPRESSED';
+    deliveryError: string | null;
+    job: { kind: string; payload: unknown; uniqueKey: string; maxAttempts: number; priority: number } | null;
+  } | null;
+}
+
+/**
+ * The last writes of an email that made a tip, in one round trip: the acknowledgement message,
+ * its send job (no NOTIFY inside the transaction: the caller wakes the workers after the commit)
+ * and the submission marked processed. Returns whether a job was inserted.
+ */
+export async function finishEmailTip(tx: Pick<Tx, '$queryRaw'>, p: EmailTipFinish): Promise<boolean> {
+  const a = p.ack;
+  const rows = await tx.$queryRaw<{ jobs: number }[]>`
+    WITH ack AS (
+      INSERT INTO message (id, tip_id, direction, channel, subject, body, email_message_id, to_address, kind, delivery_state, delivery_error)
+      SELECT ${a?.messageId ?? null}::uuid, ${p.tipId}::uuid, 'OUTBOUND', 'EMAIL', ${a?.subject ?? null}::text, ${a?.text ?? ''}::text,
+             ${a?.emailMessageId ?? null}::text, ${a?.to ?? null}::text, 'acknowledgement', ${a?.deliveryState ?? 'SUPPRESSED'}::"DeliveryState",
+             ${a?.deliveryError ?? null}::text
+      WHERE ${a !== null}::boolean
+      RETURNING id),
+    job AS (
+      INSERT INTO job (kind, payload, max_attempts, priority, unique_key)
+      SELECT ${a?.job?.kind ?? ''}::text, ${JSON.stringify(a?.job?.payload ?? {})}::jsonb, ${a?.job?.maxAttempts ?? 0}::int,
+             ${a?.job?.priority ?? 0}::int, ${a?.job?.uniqueKey ?? null}::text
+      WHERE ${Boolean(a?.job)}::boolean AND EXISTS (SELECT 1 FROM ack)
+      ON CONFLICT (unique_key) DO NOTHING
+      RETURNING id),
+    done AS (
+      UPDATE submission SET state = 'PROCESSED', tip_id = ${p.tipId}::uuid, processed_at = ${p.processedAt}::timestamptz, last_error = ${p.note}::text
+      WHERE id = ${p.submissionId}::uuid
+      RETURNING id)
+    SELECT (SELECT count(*) FROM job)::int AS jobs, (SELECT count(*) FROM done)::int AS done`;
+  return (rows[0]?.jobs ?? 0) > 0;
+}
