@@ -59,6 +59,39 @@ describe('mailbox worker', () => {
     for (const id of ids) await messageFor(rig.deps, id);
   });
 
+  it('drains a backlog in many batches, each downloaded while the one before is stored, in UID order, once each', async () => {
+    await rig.stopImap();
+    const ids: string[] = [];
+    const uids: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const id = uniqueId(`pipe${i}`);
+      ids.push(id);
+      uids.push(await rig.dovecot.append(buildMail({ messageId: id, subject: `流水线 ${i}`, text: TEXT.parking })));
+    }
+    // One message per batch; the store of the fourth fails once after it committed (before its
+    // flag): the session ends with the fifth already downloaded, and the next one starts over from the cursor.
+    const order: number[] = [];
+    let failed = false;
+    await rig.startImap({
+      batchBytes: 1,
+      hooks: {
+        afterStore: (uid) => {
+          order.push(uid);
+          if (uid === uids[3] && !failed) {
+            failed = true;
+            throw new Error('test: failure between storing and flagging');
+          }
+        },
+      },
+    });
+    for (const uid of uids) await seen(uid);
+    for (const id of ids) await messageFor(rig.deps, id);
+    expect(order.filter((u) => uids.includes(u))).toEqual([...uids.slice(0, 4), ...uids.slice(3)]);
+    expect((await cursor()).lastUid).toBeGreaterThanOrEqual(BigInt(uids[6]));
+    expect(await rig.deps.prisma.submission.count({ where: { externalId: { in: ids } } })).toBe(7);
+    expect(await rig.deps.prisma.message.count({ where: { emailMessageId: { in: ids } } })).toBe(7);
+  });
+
   it('makes exactly one tip when the worker process is killed between storing and flagging', async () => {
     await rig.stopImap();
     const id = uniqueId('crash');

@@ -1,16 +1,18 @@
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
-import { SEND_EMAIL_JOB } from '../../queue/kinds.js';
-import { enqueue } from '../../queue/enqueue.js';
-import { findReference } from '../../tips/reference.js';
+import { randomUUID } from 'node:crypto';
+import { jobPayloads, SEND_EMAIL_JOB } from '../../queue/kinds.js';
+import { findReference, referenceDay } from '../../tips/reference.js';
 import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import { recordSource } from '../intake-sources.js';
 import type { Normalizer } from '../types.js';
 import { markProcessed } from '../submissions.js';
 import { ackMessageId, ackSubject, ackText, mayAcknowledge } from './email.ack.js';
 import { parseEmail, type ParsedEmail } from './email.parse.js';
-import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
+import { BLOCKED_REASON } from '../../privacy/blocks.js';
+import { contactHash, parseContact } from '../../privacy/contact.js';
+import { emailIntakeStart, ensureReferenceSequence, finishEmailTip, type EmailIntakeStart, type EmailTipFinish } from './sql.js';
 import { EmailMetaSchema } from './email.schema.js';
 
 // One stored email becomes a new tip (with one acknowledgement), a message on the tip it
@@ -21,25 +23,33 @@ import { EmailMetaSchema } from './email.schema.js';
 /** Message-ID in both spellings: with angle brackets (ours) and without (other writers). */
 const idForms = (ids: string[]) => [...new Set(ids.flatMap((id) => [id, id.replace(/^<|>$/g, '')]))];
 
-/** Messages already carrying any of these Message-IDs (either spelling). */
-async function messagesWithIds(tx: Tx, ids: string[]) {
-  if (!ids.length) return [];
-  return tx.message.findMany({ where: { emailMessageId: { in: idForms(ids) } }, select: { tipId: true, emailMessageId: true } });
-}
-
-/** The tip a reply belongs to: a Message-ID it references, else the reference code in its subject. */
-async function threadTip(tx: Tx, mail: ParsedEmail, known: { tipId: string; emailMessageId: string | null }[]): Promise<string | null> {
+/** The tip a reply belongs to: a Message-ID it references, else the reference code in its subject (following merges). */
+async function threadTip(tx: Tx, mail: ParsedEmail, start: EmailIntakeStart): Promise<string | null> {
+  const follow = (t: { tipId: string; mergedIntoId: string | null }) => (t.mergedIntoId ? resolveMerged(tx, t.mergedIntoId) : t.tipId);
   // Nearest ancestor first (In-Reply-To, then References from the newest).
   for (const id of mail.threadIds) {
-    const hit = known.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
-    if (hit) return resolveMerged(tx, hit.tipId);
+    const hit = start.known.find((h) => h.emailMessageId === id || h.emailMessageId === id.replace(/^<|>$/g, ''));
+    if (hit) return follow(hit);
   }
-  const reference = findReference(mail.subject);
-  if (reference) {
-    const tip = await tx.tip.findUnique({ where: { reference }, select: { id: true } });
-    if (tip) return resolveMerged(tx, tip.id);
-  }
-  return null;
+  return start.byReference ? follow(start.byReference) : null;
+}
+
+/** The sender's contact hash for the blocked-sender check (null: no contact, never blocked). */
+function senderHash(address: string | null): string | null {
+  const c = address ? parseContact(address) : null;
+  return c ? contactHash(c) : null;
+}
+
+/** Days (per database) whose reference sequence this process has seen exist. */
+const readyDays = new Set<string>();
+
+async function referenceSequenceReady(deps: Deps, at: Date): Promise<void> {
+  const day = referenceDay(at, deps.config.TIMEZONE);
+  const key = `${deps.databaseUrl}|${day}`;
+  if (readyDays.has(key)) return;
+  await ensureReferenceSequence(deps.pool, day);
+  if (readyDays.size > 64) readyDays.clear();
+  readyDays.add(key);
 }
 
 export const normalizeEmail: Normalizer = async (deps, submission) => {
@@ -52,35 +62,52 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
   const sourceId = meta.success ? meta.data.source : 'email';
   const receivedAt = submission.receivedAt;
 
+  // The day's reference numbers come from a sequence (no lock held to commit); a new day's
+  // sequence is created here, outside the long transaction below, once per process and day.
+  if (!mail.autoReason) await referenceSequenceReady(deps, receivedAt);
+
   const outcome = await deps.prisma.$transaction(
     async (tx) => {
-      const [row] = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM submission WHERE id = ${submission.id}::uuid FOR UPDATE`;
-      if (!row || row.state === 'PROCESSED' || row.state === 'SKIPPED') return { kind: 'done-before' as const };
+      // One round trip for every read (and the tipster), instead of one each.
+      const ids = mail.messageId ? [mail.messageId, ...mail.threadIds] : mail.threadIds;
+      const start = await emailIntakeStart(tx, {
+        submissionId: submission.id,
+        contactHash: senderHash(mail.from.address),
+        email: mail.from.address?.trim().toLowerCase() || null,
+        displayName: mail.from.name,
+        makeTipster: !mail.autoReason,
+        messageIds: idForms(ids),
+        reference: findReference(mail.subject),
+      });
+      if (start.state === null || start.state === 'PROCESSED' || start.state === 'SKIPPED') return { kind: 'done-before' as const };
 
       if (mail.autoReason) {
         await markProcessed(tx, submission.id, null, 'SKIPPED', `not a tip: ${mail.autoReason}`);
         await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
         return { kind: 'skipped' as const };
       }
-      if (await isBlocked(tx, mail.from.address)) {
+      if (start.blocked) {
         await markProcessed(tx, submission.id, null, 'SKIPPED', BLOCKED_REASON);
         await recordSource(tx, sourceId, 'EMAIL', { counts: { skipped: 1 } });
         return { kind: 'blocked' as const };
       }
 
-      const tipster = await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name });
-      const known = await messagesWithIds(tx, mail.messageId ? [mail.messageId, ...mail.threadIds] : mail.threadIds);
+      // A concurrent first contact from the same address won the insert: read its row.
+      const tipsterId =
+        start.tipsterId ??
+        (mail.from.address ? ((await findOrCreateTipster(tx, { email: mail.from.address, displayName: mail.from.name }))?.id ?? null) : null);
+      const known = start.known;
       // A Message-ID already on a message (the same mail forwarded in again) must not be claimed twice.
       const emailMessageId = mail.messageId && !known.some((k) => k.emailMessageId === mail.messageId) ? mail.messageId : null;
       const fullBody = mail.fullText !== mail.body ? mail.fullText : null;
-      const threadTipId = await threadTip(tx, mail, known);
+      const threadTipId = await threadTip(tx, mail, start);
 
       const common = {
         channel: 'EMAIL' as const,
         subject: mail.subject,
         body: mail.body,
         fullBody,
-        tipsterId: tipster?.id ?? null,
+        tipsterId,
         submissionId: submission.id,
         receivedAt,
         emailMessageId,
@@ -88,6 +115,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
       let tipId: string;
       let messageId: string;
       let kind: 'thread' | 'tip';
+      let ack: EmailTipFinish['ack'] = null;
       if (threadTipId) {
         const { message } = await addInboundMessage(tx, threadTipId, { ...common, messageKind: 'reply' });
         tipId = threadTipId;
@@ -98,7 +126,7 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         tipId = tip.id;
         messageId = message.id;
         kind = 'tip';
-        if (mayAcknowledge(mail.from.address, deps.config)) await queueAcknowledgement(deps, tx, tip, mail, mail.from.address);
+        if (mayAcknowledge(mail.from.address, deps.config)) ack = acknowledgement(deps, tip, mail, mail.from.address);
       }
 
       for (const [i, a] of mail.attachments.entries()) {
@@ -124,12 +152,14 @@ export const normalizeEmail: Normalizer = async (deps, submission) => {
         });
         if (a.content) await writeBlob(tx, att.id, a.content, a.size);
       }
-      await markProcessed(tx, submission.id, tipId, 'PROCESSED', mail.parseError ?? undefined);
-      return { kind, tipId };
+      const queued = await finishEmailTip(tx, { submissionId: submission.id, tipId, note: mail.parseError, processedAt: deps.clock.now(), ack });
+      return { kind, tipId, queued };
     },
     // Attachments can be tens of megabytes: the default 5 s would abort an honest transaction.
     { timeout: 120_000, maxWait: 30_000 },
   );
+  // Committed: now the workers may send the acknowledgement (a NOTIFY inside would serialize the commits).
+  if ('queued' in outcome && outcome.queued) deps.jobWakeups.poke(SEND_EMAIL_JOB);
   deps.logger.info(
     { submission: submission.id, outcome: outcome.kind, tip: 'tipId' in outcome ? outcome.tipId : undefined, attachments: mail.attachments.length },
     'email normalized',
@@ -165,40 +195,32 @@ async function writeBlob(tx: Tx, attachmentId: string, chunks: Buffer[], size: n
   if (written === 0 || fill > 0) await flush();
 }
 
-async function queueAcknowledgement(deps: Deps, tx: Tx, tip: { id: string; reference: string }, mail: ParsedEmail, to: string) {
-  const messageIdHeader = ackMessageId(tip.id, deps.config);
+/** The acknowledgement of a new tip: its OUTBOUND message and, when outbound email is on, its send job. */
+function acknowledgement(deps: Deps, tip: { id: string; reference: string }, mail: ParsedEmail, to: string): NonNullable<EmailTipFinish['ack']> {
+  const messageId = randomUUID();
+  const emailMessageId = ackMessageId(tip.id, deps.config);
   const subject = ackSubject(mail.subject, tip.reference);
   const text = ackText(tip.reference, deps.config);
   const sending = Boolean(deps.mailer);
-  const out = await tx.message.create({
-    data: {
-      tipId: tip.id,
-      direction: 'OUTBOUND',
-      channel: 'EMAIL',
-      subject,
-      body: text,
-      emailMessageId: messageIdHeader,
-      toAddress: to,
-      kind: 'acknowledgement',
-      deliveryState: sending ? 'QUEUED' : 'SUPPRESSED',
-      deliveryError: sending ? null : 'outbound email is off (SMTP_URL is not set)',
-    },
+  const payload = jobPayloads[SEND_EMAIL_JOB].parse({
+    to,
+    subject,
+    text,
+    messageIdHeader: emailMessageId,
+    inReplyTo: mail.messageId ?? undefined,
+    references: mail.messageId ? [mail.messageId] : undefined,
+    threadMessageId: messageId,
+    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
   });
-  if (!sending) return;
-  await enqueue(
-    tx,
-    SEND_EMAIL_JOB,
-    {
-      to,
-      subject,
-      text,
-      messageIdHeader,
-      inReplyTo: mail.messageId ?? undefined,
-      references: mail.messageId ? [mail.messageId] : undefined,
-      threadMessageId: out.id,
-      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-    },
+  return {
+    messageId,
+    subject,
+    text,
+    emailMessageId,
+    to,
+    deliveryState: sending ? 'QUEUED' : 'SUPPRESSED',
+    deliveryError: sending ? null : 'outbound email is off (SMTP_URL is not set)',
     // Behind normalization in the queue: after a backlog, new tips come before their acknowledgements.
-    { uniqueKey: `ack:${tip.id}`, maxAttempts: 8, priority: -1 },
-  );
+    job: sending ? { kind: SEND_EMAIL_JOB, payload, uniqueKey: `ack:${tip.id}`, maxAttempts: 8, priority: -1 } : null,
+  };
 }

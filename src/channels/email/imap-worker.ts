@@ -5,10 +5,18 @@ import type { Logger } from '../../logger.js';
 import { recordSource } from '../intake-sources.js';
 import { describeError, ensureMailbox, markDone, newImapClient } from './imap-connection.js';
 import { cursorAfter, loadCursor, saveCursor, searchRange, uidsAbove } from './imap-cursor.js';
-import { download } from './imap-fetch.js';
+import { download, type Fetched } from './imap-fetch.js';
 import { FetchFailures, planBatches, plannedItems, sequenceSet, type Planned } from './imap-fetch-plan.js';
 import { MailboxLock } from './imap-lock.js';
-import { BatchStore, type Present } from './imap-store.js';
+import { BatchStore, type Outgoing, type Present } from './imap-store.js';
+
+/** A downloaded batch on its way into the database. */
+interface InStore {
+  batch: Planned[];
+  fetched: Fetched[];
+  present: Present[];
+  storing: Promise<Outgoing[]>;
+}
 
 // Watches the tip mailbox and turns every message into a stored Submission.
 //
@@ -44,6 +52,10 @@ export interface ImapWorkerOptions {
   maxFetchAttempts?: number;
   /** Messages up to this size are fetched many to one FETCH; larger ones are streamed one by one. */
   smallMessageBytes?: number;
+  /**
+   * A batch of small messages closes at this many bytes (or batchMessages messages). Two batches
+   * are in hand at most (one being stored, the next downloading), so this bounds the memory.
+   */
   batchBytes?: number;
   batchMessages?: number;
   stopGraceMs?: number;
@@ -78,8 +90,8 @@ export class ImapWorker {
       standbyMs: 5000,
       maxFetchAttempts: 3,
       smallMessageBytes: 1024 * 1024,
-      batchBytes: 8 * 1024 * 1024,
-      batchMessages: 100,
+      batchBytes: 1024 * 1024,
+      batchMessages: 250,
       stopGraceMs: 10_000,
       ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'deps' && k !== 'hooks')),
     } as typeof this.o;
@@ -242,43 +254,71 @@ export class ImapWorker {
     await recordSource(this.deps.prisma, this.sourceId, 'EMAIL', { lastPollAt: this.deps.clock.now(), pending: uids.length });
 
     let done = 0;
-    for (let i = 0; i < uids.length && !this.stopping && this.lock.isHeld; i += METADATA_SLICE) {
-      const slice = uids.slice(i, i + METADATA_SLICE);
-      const metas = await client.fetchAll(sequenceSet(slice), { uid: true, size: true, internalDate: true, flags: true }, { uid: true });
-      const items = plannedItems(slice, metas);
-      for (const batch of planBatches(items, this.o, (uid) => this.fetchFailures.get(uidValidity, uid))) {
-        if (this.stopping || !this.lock.isHeld) break;
-        await this.processBatch(client, batch, uidValidity);
-        done += batch.length;
+    // Downloads and stores overlap: while one batch is stored (the database), the next one is
+    // downloaded (IMAP). The IMAP connection still runs one command at a time (the previous
+    // batch is flagged only once the next download is done) and so does the lock's database
+    // connection (one store at a time). In memory: at most the batch being stored and the one
+    // being downloaded.
+    let inStore: InStore | null = null;
+    try {
+      for (let i = 0; i < uids.length && !this.stopping && this.lock.isHeld; i += METADATA_SLICE) {
+        const slice = uids.slice(i, i + METADATA_SLICE);
+        const metas = await client.fetchAll(sequenceSet(slice), { uid: true, size: true, internalDate: true, flags: true }, { uid: true });
+        const items = plannedItems(slice, metas);
+        for (const batch of planBatches(items, this.o, (uid) => this.fetchFailures.get(uidValidity, uid))) {
+          if (this.stopping || !this.lock.isHeld) break;
+          const fetched = await this.download(client, batch, uidValidity);
+          if (inStore) done += await this.finish(client, inStore, uidValidity);
+          inStore = this.startStore(batch, fetched, uidValidity);
+        }
       }
+      if (inStore) done += await this.finish(client, inStore, uidValidity);
+      inStore = null;
+    } catch (err) {
+      // Never leave a store running on the lock's connection into the next session.
+      await inStore?.storing.catch(() => undefined);
+      throw err;
     }
     await recordSource(this.deps.prisma, this.sourceId, 'EMAIL', { lastSuccessAt: this.deps.clock.now(), pending: Math.max(0, uids.length - done) });
   }
 
-  private async processBatch(client: ImapFlow, batch: Planned[], uidValidity: bigint): Promise<void> {
-    const fetched = await download(client, batch, uidValidity, {
+  private download(client: ImapFlow, batch: Planned[], uidValidity: bigint): Promise<Fetched[]> {
+    return download(client, batch, uidValidity, {
       failures: this.fetchFailures,
       log: this.log,
       maxMessageBytes: this.config.IMAP_MAX_MESSAGE_BYTES,
       maxFetchAttempts: this.o.maxFetchAttempts,
       smallMessageBytes: this.o.smallMessageBytes,
     });
+  }
+
+  /** Starts storing a downloaded batch; finish() waits for it. */
+  private startStore(batch: Planned[], fetched: Fetched[], uidValidity: bigint): InStore {
     const present = fetched.filter((f): f is Present => f.kind !== 'gone');
-    const out = await this.batches.storeBatch(present, uidValidity);
+    const storing = this.batches.storeBatch(present, uidValidity);
+    // Awaited in finish() (or when the session fails); until then a failure must not count as unhandled.
+    storing.catch(() => undefined);
+    return { batch, fetched, present, storing };
+  }
+
+  /** Once the batch is stored: flag or move it, then advance the cursor past it. Returns its size. */
+  private async finish(client: ImapFlow, s: InStore, uidValidity: bigint): Promise<number> {
+    const out = await s.storing;
     for (const o of out) {
       if (o.note) this.log.warn({ uid: o.f.item.uid, size: o.input.sizeBytes ?? undefined }, o.note);
       await this.hooks.afterStore?.(o.f.item.uid);
     }
     await markDone(
       client,
-      present.map((f) => f.item.uid),
+      s.present.map((f) => f.item.uid),
       this.config.IMAP_PROCESSED_MAILBOX,
       this.log,
     );
     this.fetchFailures.clear(
       uidValidity,
-      fetched.map((f) => f.item.uid),
+      s.fetched.map((f) => f.item.uid),
     );
-    await saveCursor(this.deps.prisma, this.sourceId, uidValidity, cursorAfter(batch.map((b) => b.uid)));
+    await saveCursor(this.deps.prisma, this.sourceId, uidValidity, cursorAfter(s.batch.map((b) => b.uid)));
+    return s.batch.length;
   }
 }
