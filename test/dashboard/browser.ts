@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
@@ -69,4 +69,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function newsroomUser(deps: Deps, role: Role, displayName: string) {
   const email = `${role.toLowerCase()}-${randomBytes(3).toString('hex')}@paper.example`;
   return usersService(deps).create({ email, displayName, role, password: PASSWORD });
+}
+
+const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
+
+/** axe-core in the page: the serious and critical violations, as "rule: selector" lines. */
+export async function axe(page: Page, view: string): Promise<string[]> {
+  // Evaluated over the devtools protocol: the page's CSP (script-src 'self') rightly refuses an injected <script>.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+  const found = await page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+    };
+    const r = await w.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${view} ${v.id}: ${v.targets.join(', ')}`);
 }

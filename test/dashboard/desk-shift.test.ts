@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createAppHarness, type AppHarness } from '../support/harness.js';
 import { PASSWORD, tipBuilder } from '../support/builders.js';
 import { waitFor } from '../support/wait.js';
-import { launchBrowser, login, newsroomUser, openPage, screenshot, type BrowserPage } from './browser.js';
+import { axe, launchBrowser, login, newsroomUser, openPage, screenshot, type BrowserPage } from './browser.js';
 import { minutesAgo } from './fixtures.js';
 
 // A shift at the desk: merging by a typed reference with undo, priority and age at a glance,
@@ -52,22 +50,6 @@ async function open(email: string, viewport?: { width: number; height: number },
   pages.push(bp);
   await login(bp.page, email, password);
   return bp;
-}
-
-const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
-
-/** axe-core in the page: the serious and critical violations, as "rule: selector" lines. */
-async function axe(page: Page, view: string): Promise<string[]> {
-  // Evaluated over the devtools protocol: the page's CSP (script-src 'self') rightly refuses an injected <script>.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
-  const found = await page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-    };
-    const r = await w.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${view} ${v.id}: ${v.targets.join(', ')}`);
 }
 
 describe('the desk on a shift', () => {
