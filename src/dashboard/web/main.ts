@@ -3,17 +3,20 @@ import { fill, h } from './h.js';
 import { currentLang, setLang, t } from './i18n.js';
 import { mountInbox } from './inbox.js';
 import { filtersFromHash, filtersToHash, inbox, listQuery } from './inbox-state.js';
-import { mountAccount, mountUsers } from './accounts.js';
 import { alertsEnabled, pageTitle, setAlerts, startDesk, stopDesk } from './desk.js';
 import { mountLeads } from './leads.js';
-import { mountHealth } from './health.js';
-import { mountTipView } from './tip-view.js';
-import { mountPlaces } from './places.js';
+import { lazyView } from './lazy.js';
 import type { TipSummary, User } from './types.js';
 import { errorText } from './ui.js';
 
 // Hash routes: #/login, #/inbox?filters, #/tips/<id>, #/leads, #/health, #/account, #/users.
 // Each view returns its clean-up (timers, key handlers), run before the next view mounts.
+
+const mountTipView = lazyView(() => import('./tip-view.js').then((m) => m.mountTipView));
+const mountAccount = lazyView(() => import('./accounts.js').then((m) => m.mountAccount));
+const mountUsers = lazyView(() => import('./accounts.js').then((m) => m.mountUsers));
+const mountHealth = lazyView(() => import('./health.js').then((m) => m.mountHealth));
+const mountPlaces = lazyView(() => import('./places.js').then((m) => m.mountPlaces));
 
 const app = document.getElementById('app')!;
 let unmount: (() => void) | null = null;
@@ -163,6 +166,8 @@ function route() {
     if (filtersFromHash(hash)) inbox.loaded = false;
     lastList = '#/inbox';
     unmount = mountInbox(main, (id) => go(`#/tips/${encodeURIComponent(id)}`));
+    // The tip view is the next thing an editor opens: its chunk is fetched while they read the list.
+    setTimeout(mountTipView.preload, 1000);
   } else if (view === 'places' && isEditor(user)) {
     lastList = '#/places';
     unmount = mountPlaces(main);
