@@ -1,6 +1,6 @@
 import { ApiError, get, post, session, setUnauthenticatedHandler } from './api.js';
 import { fill, h } from './h.js';
-import { currentLang, setLang, t } from './i18n.js';
+import { addStrings, currentLang, setLang, t, type Lang } from './i18n.js';
 import { mountInbox } from './inbox.js';
 import { filtersFromHash, filtersToHash, inbox, listQuery } from './inbox-state.js';
 import { alertsEnabled, pageTitle, setAlerts, startDesk, stopDesk } from './desk.js';
@@ -17,6 +17,15 @@ const mountAccount = lazyView(() => import('./accounts.js').then((m) => m.mountA
 const mountUsers = lazyView(() => import('./accounts.js').then((m) => m.mountUsers));
 const mountHealth = lazyView(() => import('./health.js').then((m) => m.mountHealth));
 const mountPlaces = lazyView(() => import('./places.js').then((m) => m.mountPlaces));
+
+/** Switches the language, fetching the English strings first when they are not here yet. */
+function useLang(next: Lang): Promise<void> {
+  const ready = next === 'en' ? import('./strings-en.js').then((m) => addStrings('en', m.english)) : Promise.resolve();
+  return ready.then(
+    () => setLang(next),
+    () => setLang('zh'),
+  );
+}
 
 const app = document.getElementById('app')!;
 let unmount: (() => void) | null = null;
@@ -37,10 +46,7 @@ function langButton() {
       type: 'button',
       class: 'btn lang',
       'data-testid': 'lang',
-      onclick: () => {
-        setLang(currentLang() === 'zh' ? 'en' : 'zh');
-        route();
-      },
+      onclick: () => void useLang(currentLang() === 'zh' ? 'en' : 'zh').then(route),
     },
     t('langSwitch'),
   );
@@ -193,7 +199,7 @@ setUnauthenticatedHandler(() => {
 });
 
 window.addEventListener('hashchange', route);
-setLang(currentLang());
+const langReady = useLang(currentLang());
 
 // A token from an earlier page load is checked once; the user's role may have changed. The
 // inbox's first page is asked for at the same time (not after), so the list shows without a second round trip.
@@ -202,7 +208,7 @@ if (session.token) {
   const early = editorHome
     ? (filtersFromHash(location.hash || '#/inbox'), get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(null, 50)).catch(() => null))
     : null;
-  Promise.all([get<{ user: User }>('/api/auth/me'), early]).then(
+  Promise.all([get<{ user: User }>('/api/auth/me'), early, langReady]).then(
     ([r, first]) => {
       session.setUser(r.user);
       if (first && isEditor(r.user)) {
@@ -215,4 +221,4 @@ if (session.token) {
     },
     () => route(),
   );
-} else route();
+} else void langReady.then(route);
