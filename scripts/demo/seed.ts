@@ -15,6 +15,7 @@ import type { PatchTip } from '../../src/triage/triage.schema.js';
 import type { AuthUser } from '../../src/users/users.schema.js';
 import { usersService } from '../../src/users/users.service.js';
 import { submissionBuilders } from './submissions.js';
+import { postWebForm } from './web-form.js';
 import { DEMO_WEEK, type DemoItem } from './week.data.js';
 
 // Fills a fresh database with the demo week: each item stored as its adapter stores it, at its
@@ -43,7 +44,7 @@ type Event = { at: number; kind: 'arrive' | 'desk'; item: DemoItem };
 /** Whether the demo can store this channel's items now: an adapter normalizes it and a builder makes its submissions. */
 function unsupported(channel: Channel): string | null {
   if (!adapterFor(channel)?.normalize[channel]) return 'no adapter registered in src/channels/index.ts';
-  if (!submissionBuilders[channel]) return 'no demo builder in scripts/demo/submissions.ts yet';
+  if (channel !== 'WEB' && !submissionBuilders[channel]) return 'no demo builder in scripts/demo/submissions.ts yet';
   return null;
 }
 
@@ -100,15 +101,15 @@ export async function seedDemo(deps: Deps, clock: ManualClock, admin: DemoLogin)
 async function arrive(deps: Deps, item: DemoItem, seq: number, byKey: Map<string, DemoItem>): Promise<string> {
   const at = deps.clock.now();
   const parent = item.followUpOf ? byKey.get(item.followUpOf) : undefined;
-  const input = submissionBuilders[item.channel]!(item, { at, parent, seq });
-  const stored = await deps.prisma.$transaction((tx) =>
-    storeSubmissionIn(tx, input, async (t, s) => {
-      // received_at is the database's now() on a live intake; the demo's week happened earlier.
-      await t.$executeRaw`UPDATE submission SET received_at = ${at} WHERE id = ${s.id}::uuid`;
-    }),
-  );
-  const ctx = { id: `demo-${seq}`, kind: normalizeSubmissionJob.id, attempt: 1, maxAttempts: 1, signal: new AbortController().signal };
-  await normalizeSubmissionJob.handler(deps, { submissionId: stored.id }, ctx);
+  const ctx = { at, parent, seq };
+  const stored =
+    item.channel === 'WEB'
+      ? { id: await postWebForm(deps, item, ctx) }
+      : await deps.prisma.$transaction((tx) => storeSubmissionIn(tx, submissionBuilders[item.channel]!(item, ctx)));
+  // received_at is the database's now() on a live intake; the demo's week happened earlier.
+  await deps.prisma.$executeRaw`UPDATE submission SET received_at = ${at} WHERE id = ${stored.id}::uuid`;
+  const job = { id: `demo-${seq}`, kind: normalizeSubmissionJob.id, attempt: 1, maxAttempts: 1, signal: new AbortController().signal };
+  await normalizeSubmissionJob.handler(deps, { submissionId: stored.id }, job);
   const sub = await deps.prisma.submission.findUniqueOrThrow({ where: { id: stored.id }, select: { tipId: true, state: true, lastError: true } });
   if (!sub.tipId) throw new Error(`demo item ${item.key} made no tip (${sub.state}: ${sub.lastError ?? ''})`);
   return resolveMerged(deps.prisma, sub.tipId);

@@ -28,8 +28,12 @@ export interface DemoItem {
   subject?: string;
   /** Empty for a missed call. */
   text: string;
-  /** Small generated photos attached to it (channels that carry pictures in the submission itself). */
+  /** Small generated photos attached to it (channels that carry pictures in the submission itself: email, the web form). */
   photos?: number;
+  /** Where it happened, as typed into the web form's 地点 field. */
+  location?: string;
+  /** A WeChat location message (the map pin a follower sends) instead of text. */
+  pin?: { lat: number; lng: number; label: string };
   /** The key of the earlier item this one follows up (same tipster, same thread). */
   followUpOf?: string;
   triage?: DemoTriage;
@@ -165,8 +169,8 @@ export const DEMO_WEEK: DemoItem[] = [
     channel: 'WECHAT',
     hoursAgo: 118,
     from: 'oDemoWenxing0001',
-    text: '文兴社区志愿者周末在绿化带捡垃圾，好多小朋友也来了，拍了几张照片，发给你们看看。',
-    photos: 2,
+    text: '文兴社区志愿者周末在绿化带捡垃圾，好多小朋友也来了，大家干劲很足，你们可以来拍一拍。',
+    triage: { category: 'community', status: 'TRIAGED', afterHours: 5 },
   },
   {
     key: 'dog-qiaobei',
@@ -244,6 +248,7 @@ export const DEMO_WEEK: DemoItem[] = [
     hoursAgo: 80,
     from: '+8613903520170',
     text: '永安社区这周六上午有眼科义诊，老人可以免费查白内障，请帮忙宣传一下。',
+    triage: { category: 'community', status: 'TRIAGED', afterHours: 3 },
   },
   {
     key: 'heating-lvyuan-dup',
@@ -276,6 +281,24 @@ export const DEMO_WEEK: DemoItem[] = [
     hoursAgo: 66,
     from: 'oDemoDachi0002',
     text: '大齿社区3号楼楼梯扶手松了，一碰就晃，老人不敢扶。',
+    triage: { category: 'neighborhood', priority: 'high', status: 'ASSIGNED', afterHours: 3 },
+  },
+  {
+    key: 'stairs-dachi-2',
+    channel: 'WECHAT',
+    hoursAgo: 41,
+    from: 'oDemoDachi0002',
+    followUpOf: 'stairs-dachi',
+    text: '今天早上楼里一位老人下楼扶扶手，差点摔倒，物业还是没来修。',
+  },
+  {
+    key: 'stairs-dachi-pin',
+    channel: 'WECHAT',
+    hoursAgo: 40.9,
+    from: 'oDemoDachi0002',
+    followUpOf: 'stairs-dachi',
+    text: '',
+    pin: { lat: 40.0912, lng: 113.2968, label: '山西省大同市平城区清远街道大齿社区3号楼' },
   },
   {
     key: 'kids-xingmao',
@@ -319,7 +342,18 @@ export const DEMO_WEEK: DemoItem[] = [
     from: 'lin.demo@example.com',
     name: '林先生',
     text: '绿园社区卫生服务站门口的无障碍坡道被台阶挡住了，坐轮椅的老人进不去。',
+    location: '迎宾街道绿园社区卫生服务站',
     photos: 1,
+    triage: { category: 'community', status: 'CLAIMED', afterHours: 4 },
+  },
+  {
+    key: 'ramp-lvyuan-2',
+    channel: 'WEB',
+    hoursAgo: 29,
+    from: 'lin.demo@example.com',
+    followUpOf: 'ramp-lvyuan',
+    text: '补充两张照片：坡道口新砌了两级台阶，轮椅根本上不去，服务站的人说是施工队弄的。',
+    photos: 2,
   },
   {
     key: 'lost-dog',
@@ -363,6 +397,14 @@ export const DEMO_WEEK: DemoItem[] = [
     text: '桐府社区的社区书屋好久不开门了，孩子放学想去看书都进不去。',
   },
   {
+    key: 'library-tongfu-2',
+    channel: 'SMS_GATEWAY',
+    hoursAgo: 20,
+    from: '+8613903520171',
+    followUpOf: 'library-tongfu',
+    text: '补充一下：书屋门上贴着“装修暂停开放”，可贴了三个月了也没见装修。',
+  },
+  {
     key: 'fire-exit',
     channel: 'SMS',
     hoursAgo: 26,
@@ -385,7 +427,6 @@ export const DEMO_WEEK: DemoItem[] = [
     hoursAgo: 16,
     from: 'oDemoWenxing0003',
     text: '文兴社区车棚里有只流浪猫生了一窝小猫，天冷了，有没有爱心人士能收养？',
-    photos: 1,
   },
   {
     key: 'crack-huida',
@@ -396,11 +437,27 @@ export const DEMO_WEEK: DemoItem[] = [
     triage: { priority: 'urgent' },
   },
   {
+    key: 'crack-huida-dup',
+    channel: 'WECHAT',
+    hoursAgo: 11,
+    from: 'oDemoHuida0005',
+    text: '惠达社区2号楼外墙掉皮，裂缝有一指宽，孩子们天天从底下走去幼儿园，太危险了，快来看看吧。',
+    triage: { mergeInto: 'crack-huida', afterHours: 0.5 },
+  },
+  {
     key: 'streetlight',
     channel: 'SMS',
     hoursAgo: 8,
     from: '+8613903520115',
     text: '西马路社区门口的路灯一排都不亮，晚上下班回来黑乎乎的，挺吓人。',
+  },
+  {
+    key: 'streetlight-dup',
+    channel: 'SMS_GATEWAY',
+    hoursAgo: 7,
+    from: '+8613903520172',
+    text: '西马路社区那一排路灯坏了好几天了，晚上出门只能打手电。',
+    triage: { mergeInto: 'streetlight', afterHours: 0.5 },
   },
   {
     key: 'recycle-wenxing',
@@ -409,6 +466,15 @@ export const DEMO_WEEK: DemoItem[] = [
     from: '+8613903520191',
     name: '周先生',
     text: '文兴社区的旧衣回收箱满了一个多星期没人清，衣服堆在外面被雨淋了。',
+    location: '文兴社区东门旧衣回收箱',
+  },
+  {
+    key: 'wire-gongnong',
+    channel: 'SMS_GATEWAY',
+    hoursAgo: 5,
+    from: '+8613903520173',
+    text: '新旺街道工农路社区12号楼前一根电线被风刮断垂到地上，还冒火花，已经报了供电局，请提醒居民千万别靠近！',
+    triage: { category: 'community', priority: 'urgent', afterHours: 0.2 },
   },
   {
     key: 'water-wenxing-dup',
@@ -433,5 +499,13 @@ export const DEMO_WEEK: DemoItem[] = [
     hoursAgo: 1,
     from: '+8613903520116',
     text: '理想城社区楼下邻居家的狗一天到晚叫，主人白天上班不在家，跟物业反映了没用。',
+  },
+  {
+    key: 'manhole-yuhe',
+    channel: 'WECHAT',
+    hoursAgo: 0.5,
+    from: 'oDemoYuhe0006',
+    text: '御河西路和永和路口的井盖没了，下面黑洞洞的，刚才一辆电动车差点掉进去，现在还没人围起来！',
+    triage: { priority: 'urgent', afterHours: 0.1 },
   },
 ];

@@ -7,11 +7,12 @@ import type { TipStatus } from '../triage/triage.schema.js';
 //                               ▲  └────────────claim (pool)─────────────▲            │
 //                               └──── release / claim expiry / PATCH TRIAGED ◀────────┘
 //   any open status ──▶ DISMISSED (PATCH) ──reopen──▶ TRIAGED;   any open status ──merge──▶ MERGED
+//   DISMISSED ──undo (within a minute)──▶ the status it had
 //
 // PUBLISHED and MERGED are final: a follow-up story is a new tip; a merge is undone by hand.
 
 /** How a change is requested: PATCH status, or one of the action endpoints, or the claim-expiry sweep. */
-export type Via = 'patch' | 'assign' | 'claim' | 'release' | 'merge' | 'expiry';
+export type Via = 'patch' | 'assign' | 'claim' | 'release' | 'merge' | 'expiry' | 'undo';
 
 const TABLE: Record<TipStatus, Partial<Record<TipStatus, Via[]>>> = {
   NEW: { TRIAGED: ['patch'], DISMISSED: ['patch'], MERGED: ['merge'] },
@@ -28,7 +29,7 @@ const TABLE: Record<TipStatus, Partial<Record<TipStatus, Via[]>>> = {
   },
   IN_PROGRESS: { PUBLISHED: ['patch'], TRIAGED: ['patch', 'release', 'expiry'], ASSIGNED: ['assign'], DISMISSED: ['patch'], MERGED: ['merge'] },
   PUBLISHED: {},
-  DISMISSED: { TRIAGED: ['patch'] },
+  DISMISSED: { TRIAGED: ['patch', 'undo'], NEW: ['undo'], ASSIGNED: ['undo'], CLAIMED: ['undo'], IN_PROGRESS: ['undo'] },
   MERGED: {},
 };
 
@@ -60,6 +61,7 @@ const ENDPOINT: Record<Via, string> = {
   release: 'POST /api/tips/:id/release',
   merge: 'POST /api/tips/:id/merge',
   expiry: 'claim expiry',
+  undo: 'POST /api/tips/:id/undismiss',
 };
 
 /** The 409 details: what the caller can do from here, by PATCH and by the action endpoints. */

@@ -114,3 +114,7 @@ export const UNMERGE_WINDOW_MS = 60_000;
 /** Un-merge: editors, within the window after the merge. */
 export const mayUnmerge = (viewer: AuthUser, mergedAt: Date, now: Date) =>
   isEditor(viewer) && now.getTime() - mergedAt.getTime() <= UNMERGE_WINDOW_MS;
+
+/** Undoing a dismissal (the bulk dismiss toast's undo): editors, within the same window. */
+export const mayUndismiss = (viewer: AuthUser, dismissedAt: Date, now: Date) =>
+  isEditor(viewer) && now.getTime() - dismissedAt.getTime() <= UNMERGE_WINDOW_MS;

@@ -24,6 +24,7 @@ import {
   TipIdParams,
   TipListResponseSchema,
   TipResponseSchema,
+  UndismissSchema,
   fromDbCategory,
   fromDbPriority,
 } from './triage.schema.js';
@@ -230,6 +231,25 @@ export function triageRoutes(deps: Deps, api: ApiRegistry): Router {
       errors: [404, 409],
     },
     async ({ user, params }) => ({ tip: await tips.unmerge(user, params.id) }),
+  );
+
+  api.route(
+    r,
+    {
+      method: 'post',
+      path: '/tips/:id/undismiss',
+      tag: 'workflow',
+      access: [...EDITORS],
+      summary: 'Undo a dismissal (within a minute)',
+      description:
+        'Gives a dismissed tip back the status it had before (NEW, TRIAGED, ASSIGNED, CLAIMED or IN_PROGRESS), as its dismissal recorded it; audited as tip.undismissed. ' +
+        'After the window, 409 with reason undo_window_passed.',
+      params: TipIdParams,
+      body: UndismissSchema,
+      response: TipResponseSchema,
+      errors: [404, 409],
+    },
+    async ({ user, params, body }) => ({ tip: await tips.undismiss(user, params.id, body.version) }),
   );
 
   api.route(

@@ -136,6 +136,7 @@ export type PatchTip = z.infer<typeof PatchTipSchema>;
 
 export const AssignSchema = z.object({ reporterId: Uuid, version: Version.optional() }).strict();
 export const MergeSchema = z.object({ intoId: Uuid, version: Version.optional() }).strict();
+export const UndismissSchema = z.object({ version: Version.optional() }).strict();
 export const NoteSchema = z.object({ body: z.string().trim().min(1).max(5000) }).strict();
 export const ReplySchema = z.object({ body: z.string().trim().min(1).max(5000) }).strict();
 

@@ -10,6 +10,7 @@ import { myLeads } from './leads.js';
 import { iterateTips, listTips } from './list.js';
 import { mergeTips } from './merge.js';
 import { unmergeTip } from './unmerge.js';
+import { undismissTip } from './undismiss.js';
 import { patchTip } from './patch.js';
 import { relatedTips } from './related.js';
 import { releaseTip } from './release.js';
@@ -33,6 +34,7 @@ export function triageService(deps: Deps) {
     release: (viewer: AuthUser, id: string) => releaseTip(deps, viewer, id),
     merge: (viewer: AuthUser, id: string, intoId: string, version: number | undefined) => mergeTips(deps, viewer, id, intoId, version),
     unmerge: (viewer: AuthUser, id: string) => unmergeTip(deps, viewer, id),
+    undismiss: (viewer: AuthUser, id: string, version: number | undefined) => undismissTip(deps, viewer, id, version),
     addNote: (viewer: AuthUser, id: string, body: string) => addNote(deps, viewer, id, body),
     reply: (viewer: AuthUser, id: string, body: string) => replyToTipster(deps, viewer, id, body),
     related: (viewer: AuthUser, id: string) => relatedTips(deps, viewer, id),

@@ -145,6 +145,16 @@ const cases: Case[] = [
   },
   {
     method: 'post',
+    path: '/api/tips/{id}/undismiss',
+    allowed: EDITORS,
+    make: async () => {
+      const a = await tipBuilder(h.deps);
+      await api.patch(`/api/tips/${a.id}`, editorAuth(), { version: a.version, status: 'DISMISSED' });
+      return { url: `/api/tips/${a.id}/undismiss`, body: {} };
+    },
+  },
+  {
+    method: 'post',
     path: '/api/tips/{id}/notes',
     allowed: STAFF,
     make: async (w) => ({ url: `/api/tips/${(await tipFor(w)).id}/notes`, body: { body: '已联系' } }),

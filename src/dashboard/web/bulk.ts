@@ -61,20 +61,22 @@ export async function runBulk(
   done(ok);
   const label = t('bulkDone', { n: ok.length });
   if (failed) toast(t('bulkFailed', { n: failed }), 'error');
-  if (kind === 'file' && ok.length) {
-    // Undo puts each filed tip back where it was (NEW tips back to the inbox).
-    const before = new Map(tips.map((x) => [x.id, x]));
-    undoable(label, async () => {
-      const back = await Promise.allSettled(
-        ok.map((u) => {
-          const was = before.get(u.id)!;
-          return patch<Result>(
-            `/api/tips/${u.id}`,
-            was.status === 'NEW' ? { version: u.version, status: 'NEW' } : { version: u.version, category: was.category },
-          );
-        }),
-      );
-      done(back.flatMap((r) => (r.status === 'fulfilled' ? [r.value.tip] : [])));
-    });
-  } else toast(label);
+  if (!ok.length || kind === 'assign') return toast(label);
+  // Undo puts each tip back where it was: a filed NEW tip back to the inbox, a dismissed tip
+  // back to the status it had (POST /undismiss reads it from the dismissal's audit row).
+  const before = new Map(tips.map((x) => [x.id, x]));
+  const back = (u: TipSummary): Promise<Result> => {
+    if (kind === 'dismiss') return post<Result>(`/api/tips/${u.id}/undismiss`, { version: u.version });
+    const was = before.get(u.id)!;
+    return patch<Result>(
+      `/api/tips/${u.id}`,
+      was.status === 'NEW' ? { version: u.version, status: 'NEW' } : { version: u.version, category: was.category },
+    );
+  };
+  undoable(label, async () => {
+    const undone = await Promise.allSettled(ok.map(back));
+    const failedBack = undone.filter((r) => r.status === 'rejected').length;
+    done(undone.flatMap((r) => (r.status === 'fulfilled' ? [r.value.tip] : [])));
+    if (failedBack) toast(t('bulkFailed', { n: failedBack }), 'error');
+  });
 }

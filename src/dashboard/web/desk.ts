@@ -119,8 +119,11 @@ export function startDesk(editor: boolean): void {
   if (unsubscribe) return;
   startLive();
   let wasDown = false;
+  let downToast: HTMLElement | null = null;
   onLiveStatus((up) => {
-    if (!up && !wasDown) toast(t('liveDown'), 'error');
+    if (!up && !wasDown) downToast = toast(t('liveDown'), 'error');
+    // Back: the warning goes (it would otherwise say "reconnecting" for its whole life).
+    if (up) downToast?.remove();
     if (up && wasDown && editor) refreshStats();
     wasDown = !up;
   });

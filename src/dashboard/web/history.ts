@@ -47,7 +47,8 @@ export function describeEvent(e: EventInfo): string {
       return t('history.created', { channel: t(`channel.${String(after.channel ?? '')}`) });
     case 'tip.categorized':
     case 'tip.updated':
-    case 'tip.status_changed': {
+    case 'tip.status_changed':
+    case 'tip.undismissed': {
       const lines = changes(actor, before, after);
       return lines.length ? lines.join(currentLang() === 'zh' ? '；' : '; ') : tOr(`action.${e.action}`, e.action);
     }

@@ -1,8 +1,10 @@
-// A small translation table: Chinese by default, English on request (kept in localStorage).
+// A small translation table: Chinese by default, English on request (kept in localStorage). The
+// English strings are a chunk of their own (strings-en.ts), fetched only by a page that shows
+// English: main.ts loads them before the first view and on the language switch.
 
-import { deskEn, deskZh, type DeskKey } from './strings-desk.js';
-import { placesEn, placesZh, type PlacesKey } from './strings-places.js';
-import { incidentsEn, incidentsZh, type IncidentsKey } from './strings-incidents.js';
+import { deskZh, type DeskKey } from './strings-desk.js';
+import { placesZh, type PlacesKey } from './strings-places.js';
+import { incidentsZh, type IncidentsKey } from './strings-incidents.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -172,176 +174,15 @@ const zh = {
 };
 
 export type Key = keyof typeof zh | DeskKey | PlacesKey | IncidentsKey;
+/** The keys of this file's own table (strings-en.ts translates each). */
+export type BaseKey = keyof typeof zh;
 
-const en: Record<keyof typeof zh, string> = {
-  appName: 'Tipdesk',
-  login: 'Log in',
-  logout: 'Log out',
-  email: 'Email',
-  password: 'Password',
-  loginFailed: 'Login failed',
-  inbox: 'Inbox',
-  leads: 'My leads',
-  health: 'Intake health',
-  langSwitch: '中文',
-  untriaged: 'Untriaged',
-  all: 'All',
-  household: 'Household',
-  neighborhood: 'Neighborhood',
-  community: 'Community',
-  status: 'Status',
-  category: 'Section',
-  channel: 'Channel',
-  assignee: 'Reporter',
-  priority: 'Priority',
-  anyStatus: 'Any status',
-  anyCategory: 'Any section',
-  anyChannel: 'Any channel',
-  anyAssignee: 'Any reporter',
-  unassigned: 'Unassigned',
-  search: 'Search (/)',
-  noTips: 'No tips match',
-  loadMore: 'Load more',
-  loading: 'Loading…',
-  suggested: 'Suggested',
-  reference: 'Ref',
-  age: 'Age',
-  tipster: 'Tipster',
-  anonymous: 'anonymous',
-  justNow: 'just now',
-  minutesAgo: '{n} min ago',
-  hoursAgo: '{n} h ago',
-  daysAgo: '{n} d ago',
-  assign: 'Assign',
-  assignTo: 'Assign to a reporter',
-  merge: 'Merge',
-  mergeInto: 'Merge into it',
-  mergePick: 'Pick the related tip to merge into',
-  noRelated: 'No related tips',
-  noReporters: 'No reporters to assign',
-  cancel: 'Cancel',
-  open: 'Open',
-  back: 'Back',
-  thread: 'Thread',
-  notes: 'Notes',
-  addNote: 'Add note',
-  history: 'History',
-  related: 'Related tips',
-  reply: 'Reply to the tipster',
-  replyVia: 'Sent by {channel}',
-  send: 'Send',
-  sent: 'Sent',
-  inbound: 'Inbound',
-  outbound: 'Reply',
-  showFull: 'Show the full original',
-  attachments: 'Attachments',
-  download: 'Download',
-  dangerous: 'Possibly harmful file',
-  transcript: 'Transcript',
-  voicemail: 'Voicemail',
-  claim: 'Claim',
-  release: 'Release',
-  startWork: 'Start work',
-  publish: 'Published',
-  myLeads: 'My leads',
-  pool: 'Open pool',
-  noLeads: 'No leads',
-  contact: 'Contact',
-  conflict: 'Someone else just changed this tip; reloaded, please try again',
-  saved: 'Saved',
-  error: 'Error',
-  retry: 'Retry',
-  quarantined: 'Quarantined items',
-  noQuarantined: 'Nothing quarantined',
-  healthUnavailable: 'Intake health is not available yet',
-  'replyBlocked.no_contact': 'The tipster left no contact: a reply cannot be sent.',
-  'replyBlocked.no_email': 'The tipster left no email address to reply to.',
-  'replyBlocked.no_phone': 'The tipster left no phone number to text.',
-  'replyBlocked.sms_opt_out': 'The tipster opted out of SMS (STOP); they cannot be texted.',
-  'replyBlocked.wechat_window': 'More than 48 hours since the tipster’s last WeChat message: the account can no longer message them.',
-  'replyBlocked.email_off': 'Outbound email is not configured (SMTP_URL): the reply will be recorded, not sent.',
-  'replyBlocked.sms_off': 'SMS sending is not configured: the reply will be recorded, not sent.',
-  channelsOnOff: 'Channels',
-  adapterOn: 'on',
-  adapterOff: 'off',
-  lastPoll: 'Last poll / webhook',
-  lastSuccess: 'Last success',
-  lastError: 'Last error',
-  seen: 'Received',
-  stored: 'Stored',
-  skipped: 'Skipped',
-  duplicates: 'Duplicates',
-  backlog: 'Backlog',
-  never: 'never',
-  receivedAt: 'Received',
-  retried: 'Queued again',
-  shortcuts: 'Keys: j/k move · 1/2/3 or h/n/c file · a assign · m merge · x tick · u undo · / search · Enter open · ? all keys',
-  messages: '{n} messages',
-  title: 'Title',
-  location: 'Location',
-  save: 'Save',
-  delete: 'Delete',
-  newTips: '{n} new tips',
-  filedAs: 'Filed under {cat}',
-  assignedTo: 'Assigned to {name}',
-  merged: 'Merged',
-  claimed: 'Claimed',
-  released: 'Released',
-  deliveryState: 'Delivery',
-  author: 'Author',
-  system: 'system',
-  'status.NEW': 'New',
-  'status.TRIAGED': 'Triaged',
-  'status.ASSIGNED': 'Assigned',
-  'status.CLAIMED': 'Claimed',
-  'status.IN_PROGRESS': 'In progress',
-  'status.PUBLISHED': 'Published',
-  'status.DISMISSED': 'Dismissed',
-  'status.MERGED': 'Merged',
-  'channel.EMAIL': 'email',
-  'channel.SMS': 'SMS',
-  'channel.VOICE': 'phone',
-  'channel.WEB': 'web',
-  'channel.WECHAT': 'WeChat',
-  'channel.SMS_GATEWAY': 'hotline SMS',
-  'reason.same_tipster': 'same tipster',
-  'reason.similar_text': 'similar text',
-  'action.tip.created': 'tip received',
-  'action.tip.categorized': 'filed',
-  'action.tip.updated': 'edited',
-  'action.tip.status_changed': 'status changed',
-  'action.tip.assigned': 'assigned',
-  'action.tip.claimed': 'claimed',
-  'action.tip.released': 'released',
-  'action.claim.expiry_warned': 'reporter warned the claim expires soon',
-  'action.tip.merged_from': 'another tip merged in',
-  'action.tip.merged_into': 'merged into another tip',
-  'action.note.added': 'note added',
-  'action.reply.queued': 'reply to tipster',
-  'action.message.received': 'new message',
-  'health.ok': 'ok',
-  'health.unknown': 'no data yet',
-  'health.failing': 'failing',
-  'health.stale': 'stale',
-  'priority.low': 'low',
-  'priority.normal': 'normal',
-  'priority.high': 'high',
-  'priority.urgent': 'urgent',
-  'delivery.RECEIVED': 'received',
-  'delivery.QUEUED': 'queued',
-  'delivery.SENT': 'sent',
-  'delivery.DELIVERED': 'delivered',
-  'delivery.FAILED': 'failed',
-  'delivery.SUPPRESSED': 'not sent (opted out)',
-  'attachment.PENDING': 'downloading',
-  'attachment.TOO_LARGE': 'too large',
-  'attachment.FAILED': 'download failed',
-};
+const tables: Record<Lang, Partial<Record<Key, string>>> = { zh: { ...zh, ...deskZh, ...placesZh, ...incidentsZh }, en: {} };
 
-const tables: Record<Lang, Record<Key, string>> = {
-  zh: { ...zh, ...deskZh, ...placesZh, ...incidentsZh },
-  en: { ...en, ...deskEn, ...placesEn, ...incidentsEn },
-};
+/** Adds a language's strings once they have been fetched (until then, t() falls back to Chinese). */
+export function addStrings(to: Lang, strings: Partial<Record<Key, string>>): void {
+  Object.assign(tables[to], strings);
+}
 
 let lang: Lang = readLang();
 
@@ -367,7 +208,7 @@ export function setLang(next: Lang): void {
 
 /** The translation when the table has one, else the fallback (for open-ended values such as audit actions). */
 export function tOr(key: string, fallback: string): string {
-  const s = (tables[lang] as Record<string, string>)[key];
+  const s = (tables[lang] as Record<string, string>)[key] ?? (tables.zh as Record<string, string>)[key];
   return s ?? fallback;
 }
 

@@ -1,20 +1,32 @@
 import { ApiError, get, post, session, setUnauthenticatedHandler } from './api.js';
 import { fill, h } from './h.js';
-import { currentLang, setLang, t } from './i18n.js';
+import { addStrings, currentLang, setLang, t, type Lang } from './i18n.js';
 import { mountInbox } from './inbox.js';
 import { filtersFromHash, filtersToHash, inbox, listQuery } from './inbox-state.js';
-import { mountAccount, mountUsers } from './accounts.js';
 import { alertsEnabled, pageTitle, setAlerts, startDesk, stopDesk } from './desk.js';
 import { mountLeads } from './leads.js';
-import { mountHealth } from './health.js';
-import { mountTipView } from './tip-view.js';
-import { mountPlaces } from './places.js';
-import { mountIncidents } from './incidents.js';
+import { lazyView } from './lazy.js';
 import type { TipSummary, User } from './types.js';
 import { errorText } from './ui.js';
 
 // Hash routes: #/login, #/inbox?filters, #/tips/<id>, #/leads, #/places, #/incidents, #/health, #/account, #/users.
 // Each view returns its clean-up (timers, key handlers), run before the next view mounts.
+
+const mountTipView = lazyView(() => import('./tip-view.js').then((m) => m.mountTipView));
+const mountAccount = lazyView(() => import('./accounts.js').then((m) => m.mountAccount));
+const mountUsers = lazyView(() => import('./accounts.js').then((m) => m.mountUsers));
+const mountHealth = lazyView(() => import('./health.js').then((m) => m.mountHealth));
+const mountPlaces = lazyView(() => import('./places.js').then((m) => m.mountPlaces));
+const mountIncidents = lazyView(() => import('./incidents.js').then((m) => m.mountIncidents));
+
+/** Switches the language, fetching the English strings first when they are not here yet. */
+function useLang(next: Lang): Promise<void> {
+  const ready = next === 'en' ? import('./strings-en.js').then((m) => addStrings('en', m.english)) : Promise.resolve();
+  return ready.then(
+    () => setLang(next),
+    () => setLang('zh'),
+  );
+}
 
 const app = document.getElementById('app')!;
 let unmount: (() => void) | null = null;
@@ -35,10 +47,7 @@ function langButton() {
       type: 'button',
       class: 'btn lang',
       'data-testid': 'lang',
-      onclick: () => {
-        setLang(currentLang() === 'zh' ? 'en' : 'zh');
-        route();
-      },
+      onclick: () => void useLang(currentLang() === 'zh' ? 'en' : 'zh').then(route),
     },
     t('langSwitch'),
   );
@@ -164,6 +173,8 @@ function route() {
     if (filtersFromHash(hash)) inbox.loaded = false;
     lastList = '#/inbox';
     unmount = mountInbox(main, (id) => go(`#/tips/${encodeURIComponent(id)}`));
+    // The tip view is the next thing an editor opens: its chunk is fetched while they read the list.
+    setTimeout(mountTipView.preload, 1000);
   } else if (view === 'places' && isEditor(user)) {
     lastList = '#/places';
     unmount = mountPlaces(main);
@@ -192,7 +203,7 @@ setUnauthenticatedHandler(() => {
 });
 
 window.addEventListener('hashchange', route);
-setLang(currentLang());
+const langReady = useLang(currentLang());
 
 // A token from an earlier page load is checked once; the user's role may have changed. The
 // inbox's first page is asked for at the same time (not after), so the list shows without a second round trip.
@@ -201,7 +212,7 @@ if (session.token) {
   const early = editorHome
     ? (filtersFromHash(location.hash || '#/inbox'), get<{ tips: TipSummary[]; nextCursor: string | null }>(listQuery(null, 50)).catch(() => null))
     : null;
-  Promise.all([get<{ user: User }>('/api/auth/me'), early]).then(
+  Promise.all([get<{ user: User }>('/api/auth/me'), early, langReady]).then(
     ([r, first]) => {
       session.setUser(r.user);
       if (first && isEditor(r.user)) {
@@ -214,4 +225,4 @@ if (session.token) {
     },
     () => route(),
   );
-} else route();
+} else void langReady.then(route);

@@ -21,24 +21,3 @@ export const incidentsZh = {
 };
 
 export type IncidentsKey = keyof typeof incidentsZh;
-
-export const incidentsEn: Record<IncidentsKey, string> = {
-  incidents: 'Incident types',
-  'incidents.help':
-    'New tips are read for these types and their synonyms (电梯坏了 / 电梯停运 / 困梯), which tells likely duplicates apart. A change applies to the next new tip.',
-  'incidents.list': 'Types',
-  'incident.new': 'New type',
-  'incident.code': 'Code (lower-case, e.g. elevator)',
-  'incident.label': 'Name',
-  'incident.phrases': 'Synonyms (any one decides; comma-separated)',
-  'incident.subjects': 'Subjects (电梯, 井盖; comma-separated)',
-  'incident.faults': 'Fault words (count near a subject: 坏, 不亮)',
-  'incident.add': 'Add',
-  'incident.edit': 'Edit',
-  'incident.editing': 'Edit type',
-  'incident.deactivate': 'Deactivate',
-  'incident.reactivate': 'Reactivate',
-  'incident.inactive': 'inactive',
-  'incident.none': 'none',
-  'reason.duplicate_incident_type': 'That code is taken',
-};

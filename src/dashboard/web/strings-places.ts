@@ -33,34 +33,3 @@ export const placesZh = {
 };
 
 export type PlacesKey = keyof typeof placesZh;
-
-export const placesEn: Record<PlacesKey, string> = {
-  places: 'Places',
-  'places.help': 'Estates, roads and landmarks: new tips are located by this list.',
-  place: 'Place',
-  'place.none': 'not recognised',
-  'place.from': 'from',
-  'place.correct': 'Correct the place',
-  'place.add': 'Add',
-  'place.name': 'Name',
-  'place.aliases': 'Other names (comma-separated)',
-  'place.kind': 'Kind',
-  'place.kind.estate': 'estate',
-  'place.kind.road': 'road',
-  'place.kind.landmark': 'landmark',
-  'place.district': 'district',
-  'place.street': 'street',
-  'place.community': 'community',
-  'place.estate': 'estate',
-  'place.road': 'road',
-  'place.landmark': 'landmark',
-  'place.building': 'building',
-  'place.unit': 'unit',
-  'place.source.text': 'read from the text',
-  'place.source.supplied': "from the tipster's location",
-  'place.source.both': 'supplied location and text',
-  'place.source.none': 'not recognised',
-  'place.source.editor': 'corrected by an editor',
-  likelyDuplicate: 'possible duplicate of',
-  searchTips: 'Find by reference or words',
-};
