@@ -86,8 +86,6 @@ export interface RouteTarget {
   tipsterId: string;
   rateLimited: boolean;
   optedOut: boolean;
-  /** The submission already points at the tip (done in the same statement as a new tip). */
-  linked?: boolean;
 }
 
 export interface RouteInput {
@@ -99,8 +97,6 @@ export interface RouteInput {
   rest: string;
   /** Messages per hour from one contact beyond which they are stored but marked rate-limited. */
   ratePerHour: number;
-  reference?: string | null;
-  submissionId?: string;
 }
 
 /** Routes a message; serialized per contact so two quick messages from a new contact make one tip, not two. */
@@ -122,18 +118,11 @@ export async function routeByContact(tx: Tx, deps: Deps, o: RouteInput): Promise
   }
   const now = deps.clock.now();
   const text = o.keyword === 'new' ? o.rest : o.body;
-  const reference = o.reference ?? (await nextReference(tx, now, deps.config.TIMEZONE));
-  // The tip row and the submission's link to it in one statement.
+  const reference = await nextReference(tx, now, deps.config.TIMEZONE);
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    WITH t AS (
-      INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
-      VALUES (${reference}, ${o.channel}::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
-              ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
-      RETURNING id),
-    linked AS (
-      UPDATE submission SET tip_id = (SELECT id FROM t), rate_limited = ${base.rateLimited},
-        meta = COALESCE(meta, '{}'::jsonb) || '{"route":"new"}'::jsonb
-      WHERE id = ${o.submissionId ?? null}::uuid)
-    SELECT id::text FROM t`;
-  return { ...base, tipId: rows[0].id, reference, route: 'new', linked: Boolean(o.submissionId) };
+    INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
+    VALUES (${reference}, ${o.channel}::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
+            ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
+    RETURNING id::text`;
+  return { ...base, tipId: rows[0].id, reference, route: 'new' };
 }
