@@ -3,7 +3,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 
 // Raw SQL of the channel-independent intake paths: the one-statement accept of a contact's
 // message (the stored function: prisma/migrations/20261202080000_intake_fast_path, extended by
-// 20261202100000_intake_fast_path_channels).
+// 20261202113000_intake_fast_path_channels).
 
 export interface AcceptMessageParams {
   channel: Channel;

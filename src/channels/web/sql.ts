@@ -71,7 +71,7 @@ export interface AcceptWebRow {
 
 /**
  * A web post in one round trip and one transaction (the stored function intake_accept_web, from
- * prisma/migrations/20261202100000_intake_fast_path_channels), committed durably before it returns.
+ * prisma/migrations/20261202113000_intake_fast_path_channels), committed durably before it returns.
  */
 export async function acceptWebStatement(pool: pg.Pool, p: AcceptWebParams): Promise<AcceptWebRow> {
   const result = await pool.query<AcceptWebRow>({
