@@ -73,6 +73,8 @@ export interface Level {
   p99: number;
   /** CPU the server process spent per request (ms). */
   cpuPerRequest?: number;
+  /** The machine's 1-minute load average when the level finished. */
+  loadAverage?: number;
 }
 
 /** A request autocannon sends: a fresh one each time (new ids, new signature). */
@@ -101,4 +103,42 @@ export async function fire(
     p50: result.latency.p50,
     p99: result.latency.p99,
   };
+}
+
+/**
+ * --workers: same = API and job workers in one process (npm start, the default); split = an API
+ * process and a worker process; none = API only while measuring (diagnosis: no normalization
+ * competing for the cores), then a worker process drains the queue for the reconciliation.
+ */
+export type WorkersMode = 'same' | 'split' | 'none';
+
+export function workersMode(value: string | undefined): WorkersMode {
+  if (value === 'same' || value === 'split' || value === 'none') return value;
+  throw new Error(`--workers must be same, split or none (got ${value})`);
+}
+
+export const workersLabel = (mode: WorkersMode) =>
+  ({
+    same: 'API + workers in one process',
+    split: 'API and workers in two processes',
+    none: 'API only while measuring (workers drained it afterwards)',
+  })[mode];
+
+const startWorker = (env: Record<string, string>) => startChild('worker', 'workers/worker.ts', env, /(Outbound email)/);
+
+/** The service under test (pushed onto `children` for stopping), per --workers. */
+export async function startService(
+  mode: WorkersMode,
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; port: number }> {
+  const svc = await startChild('tipdesk', mode === 'same' ? 'workers/tipdesk.ts' : 'workers/api.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  children.push(svc.child);
+  if (mode === 'split') children.push((await startWorker(env)).child);
+  return svc;
+}
+
+/** After the measured runs: with --workers none nothing has run the jobs yet, so a worker process starts now. */
+export async function startDrain(mode: WorkersMode, env: Record<string, string>, children: ChildProcess[]): Promise<void> {
+  if (mode === 'none') children.push((await startWorker(env)).child);
 }

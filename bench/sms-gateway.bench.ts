@@ -11,17 +11,18 @@
 // drains and tips and acknowledgements must both equal the unique events sent.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
-// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --requests 600,3000,6000  --warmup 500
+// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --requests 600,3000,6000  --warmup 500  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level } from './children.js';
+import { cpuMs, fire as fireWith, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode, type Level } from './children.js';
 
 const fire = (port: number, urlPath: string, c: number, amount: number, target: Level['target']) =>
   fireWith(port, urlPath, { concurrency: c, amount, target, request: signedRequest });
@@ -31,11 +32,14 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,10,50' },
     requests: { type: 'string', default: '600,3000,6000' },
     warmup: { type: 'string', default: '500' },
+    // same | split | none (API only while measuring): bench/children.ts workersMode
+    workers: { type: 'string', default: 'same' },
   },
 });
 const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
+const WORKERS = workersMode(args.workers);
 const POOL = 10;
 const PUBLIC = 'https://tips.example-paper.cn';
 const KEY = randomBytes(16).toString('hex');
@@ -94,8 +98,7 @@ try {
     SMS_GATEWAY_SIGNING_KEY: KEY,
     SMS_RATE_LIMIT_PER_HOUR: '1000',
   };
-  const svc = await startChild('tipdesk', 'workers/tipdesk.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  children.push(svc.child);
+  const svc = await startService(WORKERS, env, children);
   const ceil = await startChild('ceiling', 'bench/webhook-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
@@ -114,13 +117,15 @@ try {
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling-json', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
+    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
     );
   }
 
   // Let the workers normalize and send everything, then reconcile.
+  await startDrain(WORKERS, env, children);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   const deadline = Date.now() + 600_000;
@@ -143,17 +148,17 @@ try {
 }
 
 const lines = [
-  `Signed SMS Gateway sms:received webhooks (each a new sender: a new tip and a queued acknowledgement) vs a bare express + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, API + workers in one process.`,
+  `Signed SMS Gateway sms:received webhooks (each a new sender: a new tip and a queued acknowledgement) vs a bare express + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ratio | non-2xx/errors |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ratio}% | ${ours.non2xx + ours.errors} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
   return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
 });
@@ -173,6 +178,7 @@ writeFileSync(
       postgres: db.version,
       database: db.label,
       pool: POOL,
+      workers: WORKERS,
       uniqueEvents: sentByService,
       tipsCreated: tips,
       acknowledgements: acks,

@@ -9,7 +9,7 @@
 // posts answered 201.
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
-// Options: --concurrency 1,10,50  --requests 150,500,800 (per level)  --warmup 100
+// Options: --concurrency 1,10,50  --requests 150,500,800 (per level)  --warmup 100  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,18 +19,21 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { pngOfSize } from '../test/web/web-support.js';
 import { benchDatabase } from './bench-db.js';
-import { sql, startChild, stopChild } from './children.js';
+import { cpuMs, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '1,10,50' },
     requests: { type: 'string', default: '150,500,800' },
     warmup: { type: 'string', default: '100' },
+    // same | split | none (API only while measuring): bench/children.ts workersMode
+    workers: { type: 'string', default: 'same' },
   },
 });
 const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
+const WORKERS = workersMode(args.workers);
 const POOL = 10;
 const PHOTO = pngOfSize(200 * 1024);
 const BOUNDARY = '----tipdeskbench7MA4YWxkTrZu0gW';
@@ -53,6 +56,8 @@ interface Level {
   rps: number;
   p50: number;
   p99: number;
+  cpuPerRequest?: number;
+  loadAverage?: number;
 }
 
 let addressSeq = 0;
@@ -107,8 +112,7 @@ try {
     PUBLIC_BASE_URL: 'https://tips.example-paper.cn',
     TRUST_PROXY: 'true',
   };
-  const svc = await startChild('tipdesk', 'workers/tipdesk.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  children.push(svc.child);
+  const svc = await startService(WORKERS, env, children);
   const ceil = await startChild('ceiling', 'bench/webform-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
@@ -117,16 +121,22 @@ try {
   await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
   for (const [i, c] of LEVELS.entries()) {
     const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
+    const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/api/public/tips', c, amount, 'tipdesk');
+    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
     answered += ours.created;
+    const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
+    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
     );
   }
   load.after = os.loadavg();
 
+  await startDrain(WORKERS, env, children);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   const deadline = Date.now() + 300_000;
@@ -153,18 +163,18 @@ try {
 }
 
 const lines = [
-  `Web form posts (multipart, text + one ${Math.round(PHOTO.length / 1024)} KB PNG; each a new tip) vs a bare multer + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, API + workers in one process.`,
+  `Web form posts (multipart, text + one ${Math.round(PHOTO.length / 1024)} KB PNG; each a new tip) vs a bare multer + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   `Load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' / ')}, after the runs ${load.after.map((v) => v.toFixed(2)).join(' / ')}; ${os.cpus().length} cores.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | bare req/s | bare p50 ms | bare p99 ms | non-2xx/errors |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | bare req/s | bare p50 ms | bare p99 ms | bare cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rows = [];
 for (const c of LEVELS) {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const bare = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${ours.non2xx + ours.errors} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${bare.cpuPerRequest} | ${Math.round((ours.rps / bare.rps) * 100)}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
   rows.push({
     metric: `latency p50 / p99, concurrency ${c}`,
@@ -197,7 +207,19 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(
   path.join(outDir, 'webform.json'),
   JSON.stringify(
-    { at: new Date().toISOString(), postgres: db.version, database: db.label, pool: POOL, loadavg: load, answered, tips, photos, results, rows },
+    {
+      at: new Date().toISOString(),
+      postgres: db.version,
+      database: db.label,
+      pool: POOL,
+      workers: WORKERS,
+      loadavg: load,
+      answered,
+      tips,
+      photos,
+      results,
+      rows,
+    },
     null,
     2,
   ) + '\n',

@@ -10,27 +10,31 @@
 // concurrent (WeChat waits 5 s). Afterwards tips created must equal the unique MsgIds sent.
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
-// Options: --concurrency 1,10,50  --requests 500,2000,4000 (per level)  --warmup 300
+// Options: --concurrency 1,10,50  --requests 500,2000,4000 (per level)  --warmup 300  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireAt, sql, startChild, stopChild, type Level } from './children.js';
+import { cpuMs, fire as fireAt, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode, type Level } from './children.js';
 
 const { values: args } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '1,10,50' },
     requests: { type: 'string', default: '500,2000,4000' },
     warmup: { type: 'string', default: '300' },
+    // same | split | none (API only while measuring): bench/children.ts workersMode
+    workers: { type: 'string', default: 'same' },
   },
 });
 const LEVELS = args.concurrency!.split(',').map(Number);
 const AMOUNTS = args.requests!.split(',').map(Number);
 const WARMUP = Number(args.warmup);
+const WORKERS = workersMode(args.workers);
 const POOL = 10;
 const GOAL_P99_MS = 500;
 
@@ -109,8 +113,7 @@ try {
     WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
     SMS_RATE_LIMIT_PER_HOUR: '1000',
   };
-  const svc = await startChild('tipdesk', 'workers/tipdesk.ts', env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  children.push(svc.child);
+  const svc = await startService(WORKERS, env, children);
   const ceil = await startChild('ceiling', 'bench/wechat-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
@@ -127,12 +130,14 @@ try {
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
+    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
     );
   }
 
+  await startDrain(WORKERS, env, children);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   const deadline = Date.now() + 300_000;
@@ -152,18 +157,19 @@ try {
 }
 
 const lines = [
-  `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}.`,
+  `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | non-2xx/errors |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ours.non2xx + ours.errors} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
-  return { concurrency: c, tipdesk: ours, ceiling: ceil };
+  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push(
@@ -183,6 +189,7 @@ writeFileSync(
       postgres: db.version,
       database: db.label,
       pool: POOL,
+      workers: WORKERS,
       uniqueMsgIds: unique.size,
       submissions,
       tipsCreated: tips,

@@ -1,17 +1,20 @@
 import type { Deps } from '../deps.js';
 import type { Channel } from '../generated/prisma/enums.js';
+import { blockHashesOf } from '../privacy/blocks.js';
 import { NORMALIZE_JOB } from '../queue/kinds.js';
 import { parseKeyword, type SmsKeyword } from '../tips/keywords.js';
 import { referenceDay } from '../tips/reference.js';
 import { leadingReference, type Contact, type Route } from '../tips/routing.js';
 import { detectLanguage } from '../tips/threading.js';
-import { acceptMessageStatement } from './sql.js';
+import { acceptMessageStatement, type AcceptMessageRow, type AckSpec } from './sql.js';
 
-// The fast path of every messaging webhook (Twilio SMS today; WeChat, the SMS gateway and
-// the web form can call it too): everything the answer needs in ONE statement and one durable
-// commit — the submission (idempotent on channel + external id), its normalize job, the
-// tipster, the routing decision and, for a new tip, the tip row with its reference code — then
-// the workers are woken after the commit. The rest (messages, categories, attachments, audit)
+export type { AckSpec } from './sql.js';
+
+// The fast path of every messaging webhook (Twilio SMS, the SMS gateway, WeChat): everything
+// the answer needs in ONE statement and one durable commit — the submission (idempotent on
+// channel + external id), the block check, its normalize job, the tipster, the routing decision,
+// for a new tip the tip row with its reference code, and an acknowledgement the channel sends by
+// API — then the workers are woken after the commit. The rest (messages, categories, attachments, audit)
 // is the normalize job's, which reads meta.route and the submission's tip_id as before.
 // docs/reliability.md ("Intake fast path") describes it.
 
@@ -31,6 +34,15 @@ export interface ContactMessage {
   ratePerHour: number;
   /** Whether STOP/START/HELP are keywords on this channel (they are recorded, never tips). */
   controlKeywords?: boolean;
+  /** Record it without a tip for this reason (e.g. a WeChat event); a block or a keyword goes first. */
+  skip?: string | null;
+  /** The acknowledgement to queue with it when the webhook's answer cannot carry one. */
+  ack?: AckSpec | null;
+  /**
+   * Only queue `ack` when a database connection is held at or after this time (epoch ms,
+   * deps.clock): an answer that would come too late goes out by API instead (WeChat).
+   */
+  ackOnlyAfter?: number;
 }
 
 export interface AcceptedMessage {
@@ -47,6 +59,12 @@ export interface AcceptedMessage {
   tipId: string | null;
   rateLimited: boolean;
   optedOut: boolean;
+  /** Why it made no tip: a keyword ('stop keyword'), 'blocked sender' or the caller's skip; null when routed. */
+  skipped: string | null;
+  /** submission.meta as stored (a redelivery reads the first delivery's flags from it). */
+  meta: Record<string, unknown> | null;
+  /** This delivery queued the acknowledgement. */
+  acked: boolean;
 }
 
 const isControl = (k: SmsKeyword | null): k is 'stop' | 'start' | 'help' => k === 'stop' || k === 'start' || k === 'help';
@@ -60,7 +78,7 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
   const text = isNew ? kw.rest : m.body;
   const now = deps.clock.now();
   const days = deps.config.SMS_FOLLOWUP_DAYS;
-  const row = await acceptMessageStatement(deps.pool, {
+  const params = {
     channel: m.channel,
     externalId: m.externalId,
     params: m.params,
@@ -80,9 +98,24 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
     day: referenceDay(now, deps.config.TIMEZONE),
     jobKind: NORMALIZE_JOB,
     jobMaxAttempts: 5,
-  });
+    blockHashes: control ? [] : blockHashesOf(m.contact.value),
+    skip: m.skip ?? null,
+  };
+  let row: AcceptMessageRow;
+  if (m.ack && m.ackOnlyAfter !== undefined) {
+    // Lateness is judged once a connection is ours: waiting for one is the usual delay.
+    const client = await deps.pool.connect();
+    try {
+      row = await acceptMessageStatement(client, { ...params, ack: deps.clock.now().getTime() >= m.ackOnlyAfter ? m.ack : null });
+    } finally {
+      client.release();
+    }
+  } else {
+    row = await acceptMessageStatement(deps.pool, { ...params, ack: m.ack ?? null });
+  }
   // Committed: now the workers may look (a NOTIFY inside would have serialized the commits).
-  if (row.created && !control) deps.jobWakeups.poke(NORMALIZE_JOB);
+  if (row.created && row.state === 'RECEIVED') deps.jobWakeups.poke(NORMALIZE_JOB);
+  if (row.acked && m.ack) deps.jobWakeups.poke(m.ack.job);
   return {
     submissionId: row.submission_id,
     created: row.created,
@@ -94,5 +127,8 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
     tipId: row.tip_id,
     rateLimited: row.rate_limited,
     optedOut: row.opted_out,
+    skipped: row.state === 'SKIPPED' ? (row.reason ?? 'skipped') : null,
+    meta: row.meta,
+    acked: row.acked,
   };
 }

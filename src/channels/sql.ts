@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Channel } from '../generated/prisma/enums.js';
 
 // Raw SQL of the channel-independent intake paths: the one-statement accept of a contact's
-// message (the stored function comes from prisma/migrations/20261202080000_intake_fast_path).
+// message (the stored function: prisma/migrations/20261202080000_intake_fast_path, extended by
+// 20261202113000_intake_fast_path_channels).
 
 export interface AcceptMessageParams {
   channel: Channel;
@@ -24,6 +25,32 @@ export interface AcceptMessageParams {
   day: string;
   jobKind: string;
   jobMaxAttempts: number;
+  /** contact_block hashes of the sender (empty: never blocked). */
+  blockHashes: string[];
+  /** Record without a tip, for this reason (null: route it). */
+  skip: string | null;
+  /** The acknowledgement to queue in the same transaction (the migration describes its fields). */
+  ack: AckSpec | null;
+}
+
+/** An acknowledgement the webhook's answer cannot carry: an OUTBOUND message and its send job. */
+export interface AckSpec {
+  job: string;
+  maxAttempts: number;
+  channel: Channel;
+  /** The recipient's address on the channel. */
+  to: string;
+  /** The texts for a new tip and for a follow-up; `{ref}` is replaced by the reference code. */
+  new: string;
+  followup: string;
+  /** The job's unique key: this prefix and the message id. */
+  uniquePrefix: string;
+  /** A keyword's answer: job {submissionId, reply} keyed by this prefix and the submission id; absent: none. */
+  controlPrefix?: string;
+  /** Whether an SMS opt-out (STOP) silences it (default true). */
+  smsOptOut?: boolean;
+  /** Merged into submission.meta when the acknowledgement is queued. */
+  meta?: Record<string, unknown>;
 }
 
 export interface AcceptMessageRow {
@@ -34,16 +61,21 @@ export interface AcceptMessageRow {
   tip_id: string | null;
   rate_limited: boolean;
   opted_out: boolean;
+  state: 'RECEIVED' | 'SKIPPED' | 'PROCESSED' | 'QUARANTINED';
+  /** Why it makes no tip (a keyword, 'blocked sender', the caller's skip), or null. */
+  reason: string | null;
+  meta: Record<string, unknown> | null;
+  acked: boolean;
 }
 
 /** One round trip, one transaction (the statement's own, committed durably before it returns). */
-export async function acceptMessageStatement(pool: pg.Pool, p: AcceptMessageParams): Promise<AcceptMessageRow> {
-  const result = await pool.query<AcceptMessageRow>({
+export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: AcceptMessageParams): Promise<AcceptMessageRow> {
+  const result = await db.query<AcceptMessageRow>({
     // Named: parsed and planned once per connection.
     name: 'intake_accept_message',
-    text: `SELECT submission_id::text, created, route, reference, tip_id::text, rate_limited, opted_out
+    text: `SELECT submission_id::text, created, route, reference, tip_id::text, rate_limited, opted_out, state, reason, meta, acked
       FROM intake_accept_message($1::"Channel", $2, $3::jsonb, $4::jsonb, $5::int, $6, $7, $8, $9::boolean, $10, $11, $12,
-        $13::int, $14::int, $15::timestamptz, $16::timestamptz, $17, $18, $19::int)`,
+        $13::int, $14::int, $15::timestamptz, $16::timestamptz, $17, $18, $19::int, $20::text[], $21, $22::jsonb)`,
     values: [
       p.channel,
       p.externalId,
@@ -64,6 +96,9 @@ export async function acceptMessageStatement(pool: pg.Pool, p: AcceptMessagePara
       p.day,
       p.jobKind,
       p.jobMaxAttempts,
+      p.blockHashes,
+      p.skip,
+      p.ack === null ? null : JSON.stringify(p.ack),
     ],
   });
   const row = result.rows[0];

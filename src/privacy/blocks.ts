@@ -18,6 +18,14 @@ export async function isBlocked(tx: Tx, contact: string | null | undefined): Pro
   return c ? isBlockedHash(tx, contactHash(c)) : false;
 }
 
+/** The contact_block hashes of a sender's contacts (any spelling), for a statement that checks the block itself (the intake fast path). */
+export function blockHashesOf(...contacts: (string | null | undefined)[]): string[] {
+  return contacts.flatMap((contact) => {
+    const c = contact ? parseContact(contact) : null;
+    return c ? [contactHash(c)] : [];
+  });
+}
+
 const view = (b: { id: string; kind: string; hint: string; createdById: string | null; createdAt: Date }) => ({
   id: b.id,
   kind: b.kind,

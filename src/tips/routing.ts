@@ -2,14 +2,15 @@ import type { Deps } from '../deps.js';
 import { Prisma, type Tx } from '../db/prisma.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { SmsKeyword } from './keywords.js';
-import { nextReference, REFERENCE_RE, referenceDay } from './reference.js';
+import { nextReference, REFERENCE_RE } from './reference.js';
 import { detectLanguage, resolveMerged, searchTextOf } from './threading.js';
 
 // Where a message from a known contact goes, for every messaging channel (SMS through Twilio
 // or the hotline's own phone, WeChat): NEW/新 opens a tip; a leading reference code addresses
 // that tip; otherwise the contact's open tip active within SMS_FOLLOWUP_DAYS joins the thread;
-// otherwise a new tip. Webhooks decide this in their own transaction because their answer must
-// carry the tip's reference code; the normalize job fills in the rest.
+// otherwise a new tip. Webhooks decide this in their intake statement (intake_accept_message, the
+// same rules in SQL: src/channels/accept-message.ts) because their answer must carry the tip's
+// reference code; this is the normalize job's copy, for submissions stored without a decision.
 
 /** A tipster's address on a messaging channel: the tipster row is found by it. */
 export type Contact = { kind: 'phone'; value: string } | { kind: 'wechat'; value: string };
@@ -80,32 +81,6 @@ async function senderState(tx: Tx, deps: Deps, channel: Channel, contact: Contac
   return { tipsterId: t[0].id, optOut: t[0].optOut, recent: 0, openTipId: null, openReference: null };
 }
 
-/**
- * A reference code taken before the caller's transaction, for a message that will most likely
- * open a tip. (The SMS webhook no longer needs it: acceptContactMessage takes the number inside
- * its one statement; a day's numbers come from a SEQUENCE that holds no lock until commit.)
- * The number is taken with an asynchronous commit: the tip that uses it commits durably later,
- * which flushes the write-ahead log past it. A wrong guess (rare races) leaves a gap in the
- * day's numbers, nothing worse.
- */
-export async function preallocateReference(
-  deps: Deps,
-  o: { channel: Channel; externalId: string; contact: Contact; body: string; keyword: SmsKeyword | null },
-): Promise<string | null> {
-  if (o.keyword !== 'new' && leadingReference(o.body)) return null;
-  const day = referenceDay(deps.clock.now(), deps.config.TIMEZONE);
-  const col = COLUMN[o.contact.kind];
-  // One round trip: no number for a redelivery or for a contact with an open tip (a follow-up).
-  const rows = await deps.prisma.$queryRaw<{ reference: string }[]>`
-    WITH skip AS (
-      SELECT ${o.keyword !== 'new'}::boolean AND (
-        EXISTS (SELECT 1 FROM submission WHERE channel = ${o.channel}::"Channel" AND external_id = ${o.externalId})
-        OR EXISTS (SELECT 1 FROM tipster ts JOIN ${openTipOf(deps)} o ON true WHERE ts.${col} = ${o.contact.value})) AS yes)
-    SELECT tip_reference_next(${day}) AS reference
-    FROM skip, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE NOT skip.yes`;
-  return rows[0]?.reference ?? null;
-}
-
 export interface RouteTarget {
   tipId: string;
   reference: string;
@@ -113,8 +88,6 @@ export interface RouteTarget {
   tipsterId: string;
   rateLimited: boolean;
   optedOut: boolean;
-  /** The submission already points at the tip (done in the same statement as a new tip). */
-  linked?: boolean;
 }
 
 export interface RouteInput {
@@ -126,8 +99,6 @@ export interface RouteInput {
   rest: string;
   /** Messages per hour from one contact beyond which they are stored but marked rate-limited. */
   ratePerHour: number;
-  reference?: string | null;
-  submissionId?: string;
 }
 
 /** Routes a message; serialized per contact so two quick messages from a new contact make one tip, not two. */
@@ -149,18 +120,11 @@ export async function routeByContact(tx: Tx, deps: Deps, o: RouteInput): Promise
   }
   const now = deps.clock.now();
   const text = o.keyword === 'new' ? o.rest : o.body;
-  const reference = o.reference ?? (await nextReference(tx, now, deps.config.TIMEZONE));
-  // The tip row and the submission's link to it in one statement.
+  const reference = await nextReference(tx, now, deps.config.TIMEZONE);
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    WITH t AS (
-      INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
-      VALUES (${reference}, ${o.channel}::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
-              ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
-      RETURNING id),
-    linked AS (
-      UPDATE submission SET tip_id = (SELECT id FROM t), rate_limited = ${base.rateLimited},
-        meta = COALESCE(meta, '{}'::jsonb) || '{"route":"new"}'::jsonb
-      WHERE id = ${o.submissionId ?? null}::uuid)
-    SELECT id::text FROM t`;
-  return { ...base, tipId: rows[0].id, reference, route: 'new', linked: Boolean(o.submissionId) };
+    INSERT INTO tip (reference, channel, body, language, tipster_id, search_text, created_at, last_activity_at)
+    VALUES (${reference}, ${o.channel}::"Channel", ${text}, ${detectLanguage(text)}, ${s.tipsterId}::uuid,
+            ${searchTextOf({ reference, body: text })}, ${now}::timestamptz, ${now}::timestamptz)
+    RETURNING id::text`;
+  return { ...base, tipId: rows[0].id, reference, route: 'new' };
 }

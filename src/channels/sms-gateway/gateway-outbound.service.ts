@@ -1,11 +1,16 @@
+import type { Config } from '../../config.js';
 import type { Tx } from '../../db/prisma.js';
+import type { AckSpec } from '../accept-message.js';
 import { SMS_GATEWAY_SEND_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
 import type { ReplySender } from '../types.js';
-import type { ControlReply } from './gateway.replies.js';
+import { gatewayReplyText } from './gateway.replies.js';
 import { gatewayEnabled, gatewayMissing } from './settings.js';
 
 const SEND_ATTEMPTS = 6;
+/** Send jobs are unique per message (a dashboard reply, an acknowledgement) and per keyword's submission. */
+const SEND_KEY = 'sms-gateway-send:';
+const CONTROL_KEY = 'sms-gateway-control:';
 
 export interface GatewaySmsInput {
   /** The Message id when the caller chose one (a dashboard reply does). */
@@ -38,13 +43,25 @@ export async function queueGatewaySms(tx: Tx, input: GatewaySmsInput) {
       authorId: input.authorId ?? null,
     },
   });
-  await enqueue(tx, SMS_GATEWAY_SEND_JOB, { messageId: message.id }, { maxAttempts: SEND_ATTEMPTS, uniqueKey: `sms-gateway-send:${message.id}` });
+  await enqueue(tx, SMS_GATEWAY_SEND_JOB, { messageId: message.id }, { maxAttempts: SEND_ATTEMPTS, uniqueKey: `${SEND_KEY}${message.id}` });
   return message;
 }
 
-/** The answer to a keyword (HELP, STOP, START): no tip to thread it on, so it is keyed by its submission. */
-export async function queueControlReply(tx: Tx, submissionId: string, reply: ControlReply) {
-  await enqueue(tx, SMS_GATEWAY_SEND_JOB, { submissionId, reply }, { maxAttempts: SEND_ATTEMPTS, uniqueKey: `sms-gateway-control:${submissionId}` });
+/**
+ * The acknowledgement of an sms:received, queued by the intake statement itself (src/channels/accept-message.ts):
+ * the same message and job as queueGatewaySms (and a keyword's answer keyed by its submission), for a phone that can be answered.
+ */
+export function gatewayAck(config: Config, to: string): AckSpec {
+  return {
+    job: SMS_GATEWAY_SEND_JOB,
+    maxAttempts: SEND_ATTEMPTS,
+    channel: 'SMS_GATEWAY',
+    to,
+    new: gatewayReplyText(config, { kind: 'new', reference: '{ref}' }),
+    followup: gatewayReplyText(config, { kind: 'followup', reference: '{ref}' }),
+    uniquePrefix: SEND_KEY,
+    controlPrefix: CONTROL_KEY,
+  };
 }
 
 /** Tips that came in through the hotline phone are answered through it. */

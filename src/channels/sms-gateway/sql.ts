@@ -1,8 +1,7 @@
 import type { Db, Tx } from '../../db/prisma.js';
-import type { RawSql } from '../../db/raw-tx.js';
 
-// The SMS gateway's raw SQL: statements Prisma cannot say (conditional state moves,
-// upserts keyed on the phone, the silence alarm's compare-and-set).
+// The SMS gateway's raw SQL: statements Prisma cannot say (conditional state moves, the
+// silence alarm's compare-and-set). Intake itself is the shared statement in src/channels/sql.ts.
 
 export type DeliveryMove = 'accepted' | 'sent' | 'delivered' | 'failed';
 
@@ -27,24 +26,6 @@ export async function moveDelivery(
       sent_at = COALESCE(sent_at, ${sentAt}::timestamptz)
     WHERE id = ${messageId}::uuid AND direction = 'OUTBOUND' AND channel = 'SMS_GATEWAY'
       AND delivery_state::text = ANY(${from}::text[])`;
-}
-
-/** STOP/退订/TD and START: the opt-out lives on the tipster row, shared with every SMS channel. */
-export async function setOptOut(tx: RawSql, phone: string, out: boolean, now: Date): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO tipster (phone, sms_opt_out, opt_out_at) VALUES (${phone}, ${out}, ${out ? now : null}::timestamptz)
-    ON CONFLICT (phone) DO UPDATE SET sms_opt_out = EXCLUDED.sms_opt_out, opt_out_at = EXCLUDED.opt_out_at`;
-}
-
-export async function markSubmissionProcessed(tx: RawSql, submissionId: string, now: Date): Promise<void> {
-  await tx.$executeRaw`UPDATE submission SET processed_at = ${now}::timestamptz WHERE id = ${submissionId}::uuid`;
-}
-
-export async function linkSubmission(tx: RawSql, submissionId: string, tipId: string, rateLimited: boolean, route: string): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE submission SET tip_id = ${tipId}::uuid, rate_limited = ${rateLimited},
-      meta = COALESCE(meta, '{}'::jsonb) || jsonb_build_object('route', ${route}::text)
-    WHERE id = ${submissionId}::uuid`;
 }
 
 /**

@@ -3,9 +3,8 @@ import type { Tx } from '../../db/prisma.js';
 import type { Route } from '../../tips/routing.js';
 import { acceptContactMessage } from '../accept-message.js';
 import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
-import { parseKeyword, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
+import { TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
-import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 
 // The SMS webhook's work. The answer must carry the tip's reference code, so the webhook
 // decides whether the text opens a tip or joins one and, for a new tip, makes the tip row
@@ -37,22 +36,8 @@ export function storeWebhookSubmission(deps: Deps, input: NewSubmission, then?: 
 }
 
 export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<string, unknown>, idempotencyToken?: string): Promise<SmsAccepted> {
-  // A blocked sender's text is stored (SKIPPED) and answered with nothing; it makes no tip.
-  const kw = parseKeyword(p.Body);
-  const control = kw.keyword === 'stop' || kw.keyword === 'start' || kw.keyword === 'help';
-  if (!control && (await isBlocked(deps.prisma, p.From))) {
-    const stored = await storeWebhookSubmission(deps, {
-      channel: 'SMS',
-      externalId: p.MessageSid,
-      params: rawParams,
-      meta: { keyword: kw.keyword },
-      sender: p.From,
-      sizeBytes: Buffer.byteLength(p.Body),
-      state: 'SKIPPED',
-      lastError: BLOCKED_REASON,
-    });
-    return { submissionId: stored.id, created: stored.created, outcome: stored.created ? 'skipped' : 'duplicates', reply: { kind: 'none' } };
-  }
+  // A blocked sender's text is stored (SKIPPED 'blocked sender', checked in the same statement)
+  // and answered with nothing; it makes no tip.
   const a = await acceptContactMessage(deps, {
     channel: 'SMS',
     externalId: p.MessageSid,
@@ -65,9 +50,9 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
   // A redelivery answers exactly as the first delivery did, from what the first one stored.
   let reply: SmsReply;
   if (a.control) reply = controlReply(a.keyword as 'stop' | 'start' | 'help', a.word);
-  else if (!a.reference || !a.route) reply = { kind: 'none' };
+  else if (a.skipped || !a.reference || !a.route) reply = { kind: 'none' };
   else reply = tipReply(a.route, a.reference, a.rateLimited, a.optedOut);
-  return { submissionId: a.submissionId, created: a.created, outcome: !a.created ? 'duplicates' : a.control ? 'skipped' : 'stored', reply };
+  return { submissionId: a.submissionId, created: a.created, outcome: !a.created ? 'duplicates' : a.skipped ? 'skipped' : 'stored', reply };
 }
 
 function controlReply(keyword: 'stop' | 'start' | 'help', word: string): SmsReply {

@@ -1,6 +1,5 @@
+import type pg from 'pg';
 import type { Db, Tx } from '../../db/prisma.js';
-import { referenceDay } from '../../tips/reference.js';
-import { detectLanguage, searchTextOf } from '../../tips/threading.js';
 
 // Raw SQL of the web form: statements Prisma cannot say in one round trip.
 
@@ -34,39 +33,6 @@ export async function spendChallenge(db: Db, key: string, now: Date, ttlSeconds:
   return rows.length > 0;
 }
 
-/**
- * The day's next reference, taken in its own statement committed without waiting for the disk
- * flush (see preallocateReference in src/tips/routing.ts for why that is safe): bumping the
- * counter inside the intake transaction would serialize every web submission on one row.
- * None for a retried post whose first attempt is stored already.
- */
-export async function reserveReference(db: Db, now: Date, timeZone: string, externalId: string): Promise<string | null> {
-  const day = referenceDay(now, timeZone);
-  const rows = await db.$queryRaw<{ last: number }[]>`
-    INSERT INTO tip_reference_counter (day, last)
-    SELECT ${day}, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
-    WHERE NOT EXISTS (SELECT 1 FROM submission WHERE channel = 'WEB'::"Channel" AND external_id = ${externalId})
-    ON CONFLICT (day) DO UPDATE SET last = tip_reference_counter.last + 1
-    RETURNING last`;
-  return rows[0] ? `T-${day}-${String(rows[0].last).padStart(4, '0')}` : null;
-}
-
-/** The tip row a web submission opens, linked to its submission in the same statement; the normalize job fills in the rest. */
-export async function insertReservedTip(
-  tx: Tx,
-  o: { reference: string; body: string; location: string | null; submissionId: string; now: Date },
-): Promise<string> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    WITH t AS (
-      INSERT INTO tip (reference, channel, body, location, language, search_text, created_at, last_activity_at)
-      VALUES (${o.reference}, 'WEB'::"Channel", ${o.body}, ${o.location}, ${detectLanguage(o.body)},
-              ${searchTextOf({ reference: o.reference, body: o.body, location: o.location })}, ${o.now}::timestamptz, ${o.now}::timestamptz)
-      RETURNING id),
-    linked AS (UPDATE submission SET tip_id = (SELECT id FROM t) WHERE id = ${o.submissionId}::uuid)
-    SELECT id::text FROM t`;
-  return rows[0].id;
-}
-
 export interface PhotoRow {
   filename: string;
   contentType: string;
@@ -75,20 +41,71 @@ export interface PhotoRow {
   data: Buffer;
 }
 
+export interface AcceptWebParams {
+  externalId: string;
+  params: unknown;
+  sender: string | null;
+  sizeBytes: number;
+  blockHashes: string[];
+  decoy: string;
+  /** A follow-up's tip; null: a new tip. */
+  tipId: string | null;
+  body: string;
+  location: string | null;
+  language: string;
+  statusKeyHash: string | null;
+  photos: PhotoRow[];
+  now: Date;
+  day: string;
+  jobKind: string;
+  jobMaxAttempts: number;
+}
+
+export interface AcceptWebRow {
+  submission_id: string;
+  created: boolean;
+  reference: string | null;
+  tip_id: string | null;
+  meta: { route?: string; reference?: string } | null;
+}
+
 /**
- * A photo's attachment row and its bytes in one statement (its message is set by the normalize
- * job). The n-th photo is dated n ms after the post, so the dashboard lists them in upload order.
+ * A web post in one round trip and one transaction (the stored function intake_accept_web, from
+ * prisma/migrations/20261202113000_intake_fast_path_channels), committed durably before it returns.
  */
-export async function insertPhoto(tx: Tx, o: { tipId: string; submissionId: string; index: number; photo: PhotoRow; at: Date }): Promise<void> {
-  const p = o.photo;
-  const at = new Date(o.at.getTime() + o.index);
-  await tx.$executeRaw`
-    WITH a AS (
-      INSERT INTO attachment (tip_id, submission_id, filename, content_type, size, sha256, kind, source_key, state, dangerous, created_at)
-      VALUES (${o.tipId}::uuid, ${o.submissionId}::uuid, ${p.filename}, ${p.contentType}, ${p.size}::int, ${p.sha256}, 'image',
-              ${`photo:${o.index}`}, 'STORED'::"AttachmentState", false, ${at}::timestamptz)
-      RETURNING id)
-    INSERT INTO attachment_blob (attachment_id, data) SELECT id, ${p.data} FROM a`;
+export async function acceptWebStatement(pool: pg.Pool, p: AcceptWebParams): Promise<AcceptWebRow> {
+  const result = await pool.query<AcceptWebRow>({
+    // Named: parsed and planned once per connection.
+    name: 'intake_accept_web',
+    text: `SELECT submission_id::text, created, reference, tip_id::text, meta
+      FROM intake_accept_web($1, $2::jsonb, $3, $4::int, $5::text[], $6, $7::uuid, $8, $9, $10, $11,
+        $12::text[], $13::text[], $14::int[], $15::text[], $16::bytea[], $17::timestamptz, $18, $19, $20::int)`,
+    values: [
+      p.externalId,
+      JSON.stringify(p.params),
+      p.sender,
+      p.sizeBytes,
+      p.blockHashes,
+      p.decoy,
+      p.tipId,
+      p.body,
+      p.location,
+      p.language,
+      p.statusKeyHash,
+      p.photos.map((f) => f.filename),
+      p.photos.map((f) => f.contentType),
+      p.photos.map((f) => f.size),
+      p.photos.map((f) => f.sha256),
+      p.photos.map((f) => f.data),
+      p.now.toISOString(),
+      p.day,
+      p.jobKind,
+      p.jobMaxAttempts,
+    ],
+  });
+  const row = result.rows[0];
+  if (!row) throw new Error(`web submission ${p.externalId} vanished during the store`);
+  return row;
 }
 
 /** What a status link opens: the tip it was made for, followed to a merge survivor. */

@@ -8,7 +8,6 @@ import { checkChallenge, issueChallenge } from './web.challenge.js';
 import { langOf, type Lang } from './web.i18n.js';
 import { acceptFollowUp, acceptHoneypot, acceptTip, notFound, replay, type Answer } from './web-intake.service.js';
 import { formPage, notFoundPage, receivedPage, statusPage, type FormValues } from './web.pages.js';
-import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { fieldError, honeypotFilled, TipFieldsSchema, validateFields } from './web.schema.js';
 import { TIP_CSS, TIP_SCRIPT } from './web.script.js';
 import { PUBLIC_STATUS_LABEL, statusByKey } from './web.status.js';
@@ -116,18 +115,14 @@ export function webRoutes(deps: Deps): Router {
     if (kind === 'tip' && config.WEB_FORM_CHALLENGE) await checkChallenge(deps, fields.challenge, fields.nonce);
     const photos = await photosOf(req);
     const params = validateFields(fields, kind, photos.length);
-    // A blocked sender's post is kept (SKIPPED 'blocked sender', visible under intake) and answered
-    // like a honeypot post: no tip, no acknowledgement, nothing that tells them they are blocked.
-    if (kind === 'tip' && ((await isBlocked(deps.prisma, params.phone)) || (await isBlocked(deps.prisma, params.email)))) {
-      counters.success(SOURCE, 'WEB', 'skipped');
-      return acceptHoneypot(deps, { params: { ...params, kind }, idempotencyKey, reason: BLOCKED_REASON });
-    }
+    // A blocked sender's post is kept (SKIPPED 'blocked sender', checked in the post's statement) and
+    // answered like a honeypot post: no tip, no acknowledgement, nothing that tells them they are blocked.
     const answer =
       kind === 'tip'
         ? await acceptTip(deps, { params, photos, idempotencyKey })
         : await acceptFollowUp(deps, { statusKey: req.params.key as string, params, photos, idempotencyKey });
-    counters.success(SOURCE, 'WEB', answer.created ? 'stored' : 'duplicates');
-    deps.logger.info({ kind, photos: photos.length, created: answer.created }, 'web form submission');
+    counters.success(SOURCE, 'WEB', !answer.created ? 'duplicates' : answer.skipped ? 'skipped' : 'stored');
+    if (!answer.skipped) deps.logger.info({ kind, photos: photos.length, created: answer.created }, 'web form submission');
     return answer;
   }
 

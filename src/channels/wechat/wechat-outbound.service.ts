@@ -1,10 +1,16 @@
+import type { Config } from '../../config.js';
 import type { Tx } from '../../db/prisma.js';
+import type { AckSpec } from '../accept-message.js';
 import type { Deps } from '../../deps.js';
 import { SEND_WECHAT_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
 import type { ReplyCheck, ReplySender } from '../types.js';
 import { lastContact, openIdOfTip } from './sql.js';
-import { UNSUBSCRIBED_MESSAGE, WINDOW_HOURS, WINDOW_MESSAGE } from './wechat.replies.js';
+import { UNSUBSCRIBED_MESSAGE, WINDOW_HOURS, WINDOW_MESSAGE, wechatReplyText } from './wechat.replies.js';
+
+const SEND_ATTEMPTS = 6;
+/** Send jobs are unique per message. */
+const SEND_KEY = 'send-wechat:';
 
 export interface WechatOutboundInput {
   tipId: string;
@@ -30,8 +36,29 @@ export async function queueWechatMessage(tx: Tx, input: WechatOutboundInput) {
       authorId: input.authorId ?? null,
     },
   });
-  await enqueue(tx, SEND_WECHAT_JOB, { messageId: message.id }, { maxAttempts: 6, uniqueKey: `send-wechat:${message.id}` });
+  await enqueue(tx, SEND_WECHAT_JOB, { messageId: message.id }, { maxAttempts: SEND_ATTEMPTS, uniqueKey: `${SEND_KEY}${message.id}` });
   return message;
+}
+
+/**
+ * The passive reply's words as a customer-service message, for a push answered too late for a
+ * passive reply: queued by the intake statement itself (src/channels/accept-message.ts), the same
+ * message and job as queueWechatMessage, and the submission marked `late` so that WeChat's retry
+ * is not answered a second time.
+ */
+export function wechatLateAck(config: Config, openId: string): AckSpec {
+  return {
+    job: SEND_WECHAT_JOB,
+    maxAttempts: SEND_ATTEMPTS,
+    channel: 'WECHAT',
+    to: openId,
+    new: wechatReplyText(config, { kind: 'new', reference: '{ref}' })!,
+    followup: wechatReplyText(config, { kind: 'followup', reference: '{ref}' })!,
+    uniquePrefix: SEND_KEY,
+    // STOP/退订 is an SMS opt-out; WeChat followers unfollow instead.
+    smsOptOut: false,
+    meta: { late: true },
+  };
 }
 
 /** WeChat lets an account message a person only within 48 hours of that person's last message. */
