@@ -37,6 +37,19 @@ export interface SeedResult {
 }
 
 const HOUR = 3_600_000;
+/** A lead still held today was last worked on within the claim window (CLAIM_EXPIRY_HOURS, 72 by default). */
+const HELD_WITHIN_HOURS = 20;
+
+/**
+ * When the desk acted on an item. A lead the week leaves claimed or in progress was last touched
+ * recently: a claim idle past the expiry would have gone back to the pool, and the first claim
+ * sweep of the started demo would hand it back at once.
+ */
+function deskTime(t: NonNullable<DemoItem['triage']>, arrive: number, now: number): number {
+  const at = arrive + (t.afterHours ?? 1) * HOUR;
+  const held = t.status === 'CLAIMED' || t.status === 'IN_PROGRESS';
+  return held ? Math.max(at, now - HELD_WITHIN_HOURS * HOUR) : at;
+}
 const password = () => randomBytes(12).toString('base64url');
 
 type Event = { at: number; kind: 'arrive' | 'desk'; item: DemoItem };
@@ -73,7 +86,7 @@ export async function seedDemo(deps: Deps, clock: ManualClock, admin: DemoLogin)
     }
     const arrive = start - item.hoursAgo * HOUR;
     events.push({ at: arrive, kind: 'arrive', item });
-    if (item.triage) events.push({ at: arrive + (item.triage.afterHours ?? 1) * HOUR, kind: 'desk', item });
+    if (item.triage) events.push({ at: deskTime(item.triage, arrive, start), kind: 'desk', item });
   }
   events.sort((a, b) => a.at - b.at || (a.kind === 'arrive' ? -1 : 1));
 

@@ -273,7 +273,11 @@ describe('the desk on a shift', () => {
     await lp.page.fill('input[name=email]', editor.email);
     await lp.page.fill('input[name=password]', 'wrong-password');
     await lp.page.click('button[type=submit]');
-    await expect.poll(() => lp.page.locator('.login-form .error').textContent()).toBe('登录失败：邮箱或密码错误'.replace('：', ': '));
+    // Waits for the answer like any other step (a wrong password is checked as slowly as a right one:
+    // the hash), rather than expect.poll's one-second default.
+    const loginError = lp.page.locator('.login-form .error');
+    await loginError.filter({ hasText: /\S/ }).waitFor();
+    expect(await loginError.textContent()).toBe('登录失败: 邮箱或密码错误');
     expect(await axe(lp.page, 'login')).toEqual([]);
     expect(errors).toEqual([]);
   });
