@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 
@@ -123,6 +124,27 @@ export const workersLabel = (mode: WorkersMode) =>
     split: 'API and workers in two processes',
     none: 'API only while measuring (workers drained it afterwards)',
   })[mode];
+
+/**
+ * The options every webhook bench takes: --concurrency (levels), --requests (per level), --warmup and
+ * --workers; each bench gives its own request counts.
+ */
+export function webhookBenchArgs(defaults: { requests: string; warmup: string }) {
+  const { values } = parseArgs({
+    options: {
+      concurrency: { type: 'string', default: '1,10,50' },
+      requests: { type: 'string', default: defaults.requests },
+      warmup: { type: 'string', default: defaults.warmup },
+      workers: { type: 'string', default: 'same' },
+    },
+  });
+  return {
+    levels: values.concurrency.split(',').map(Number),
+    amounts: values.requests.split(',').map(Number),
+    warmup: Number(values.warmup),
+    workers: workersMode(values.workers),
+  };
+}
 
 const startWorker = (env: Record<string, string>) => startChild('worker', 'workers/worker.ts', env, /(Outbound email)/);
 

@@ -17,29 +17,27 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireWith, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode, type Level } from './children.js';
+import {
+  cpuMs,
+  fire as fireWith,
+  sql,
+  startChild,
+  startDrain,
+  startService,
+  stopChild,
+  workersLabel,
+  type Level,
+  webhookBenchArgs,
+} from './children.js';
 
 const fire = (port: number, urlPath: string, c: number, amount: number, target: Level['target']) =>
   fireWith(port, urlPath, { concurrency: c, amount, target, request: signedRequest });
 
-const { values: args } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '1,10,50' },
-    requests: { type: 'string', default: '600,3000,6000' },
-    warmup: { type: 'string', default: '500' },
-    // same | split | none (API only while measuring): bench/children.ts workersMode
-    workers: { type: 'string', default: 'same' },
-  },
-});
-const LEVELS = args.concurrency!.split(',').map(Number);
-const AMOUNTS = args.requests!.split(',').map(Number);
-const WARMUP = Number(args.warmup);
-const WORKERS = workersMode(args.workers);
+const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', warmup: '500' });
 const POOL = 10;
 const PUBLIC = 'https://tips.example-paper.cn';
 const KEY = randomBytes(16).toString('hex');

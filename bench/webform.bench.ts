@@ -14,26 +14,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { pngOfSize } from '../test/web/web-support.js';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode } from './children.js';
+import { cpuMs, sql, startChild, startDrain, startService, stopChild, workersLabel, webhookBenchArgs } from './children.js';
 
-const { values: args } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '1,10,50' },
-    requests: { type: 'string', default: '150,500,800' },
-    warmup: { type: 'string', default: '100' },
-    // same | split | none (API only while measuring): bench/children.ts workersMode
-    workers: { type: 'string', default: 'same' },
-  },
-});
-const LEVELS = args.concurrency!.split(',').map(Number);
-const AMOUNTS = args.requests!.split(',').map(Number);
-const WARMUP = Number(args.warmup);
-const WORKERS = workersMode(args.workers);
+const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '150,500,800', warmup: '100' });
 const POOL = 10;
 const PHOTO = pngOfSize(200 * 1024);
 const BOUNDARY = '----tipdeskbench7MA4YWxkTrZu0gW';

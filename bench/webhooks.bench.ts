@@ -20,24 +20,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireWith, sql, startChild, stopChild, type Level as BaseLevel } from './children.js';
+import {
+  cpuMs,
+  fire as fireWith,
+  sql,
+  startChild,
+  startDrain,
+  startService,
+  stopChild,
+  webhookBenchArgs,
+  workersLabel,
+  type Level as BaseLevel,
+} from './children.js';
 
-const { values: args } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '1,10,50' },
-    requests: { type: 'string', default: '600,3000,6000' },
-    warmup: { type: 'string', default: '500' },
-    // same: API and workers in one process (npm start); split: two processes; none: API only (diagnosis)
-    workers: { type: 'string', default: 'same' },
-  },
-});
-const LEVELS = args.concurrency!.split(',').map(Number);
-const AMOUNTS = args.requests!.split(',').map(Number);
-const WARMUP = Number(args.warmup);
+const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', warmup: '500' });
 const POOL = 10;
 
 const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
@@ -88,9 +87,11 @@ interface Level extends BaseLevel {
 const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> =>
   fireWith(port, urlPath, { concurrency, amount, target, request: () => signedRequest('/webhooks/twilio/sms') });
 
-/** Waits until no normalize or read job is pending and every tip is read; returns the seconds it took (NaN: no workers run). */
-async function drain(url: string, timeoutMs = 600_000): Promise<number> {
-  if (args.workers === 'none') return NaN;
+/** After a level: the drain time, or NaN with --workers none (no worker runs while measuring). */
+const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainAll(url));
+
+/** Waits until no normalize or read job is pending and every tip is read; returns the seconds it took. */
+async function drainAll(url: string, timeoutMs = 600_000): Promise<number> {
   const t0 = performance.now();
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -137,10 +138,7 @@ try {
     TWILIO_FROM_NUMBER: '+8618600001111',
     SMS_RATE_LIMIT_PER_HOUR: '1000',
   };
-  const entry = args.workers === 'same' ? 'workers/tipdesk.ts' : 'workers/api.ts';
-  const svc = await startChild('tipdesk', entry, env, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  children.push(svc.child);
-  if (args.workers === 'split') children.push((await startChild('worker', 'workers/worker.ts', env, /(Outbound email)/)).child);
+  const svc = await startService(WORKERS, env, children);
   const ceil = await startChild('ceiling', 'bench/webhook-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
@@ -172,8 +170,9 @@ try {
     );
   }
 
-  // Every level drained already; reconcile.
-  await drain(dbUrl);
+  // Every level drained already (with --workers none, a worker process drains it now); reconcile.
+  await startDrain(WORKERS, env, children);
+  await drainAll(dbUrl);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
@@ -187,7 +186,7 @@ try {
 }
 
 const lines = [
-  `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, API + workers in one process.`,
+  `Signed SMS webhooks (each a new sender: a new tip) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/tip | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

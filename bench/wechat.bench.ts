@@ -16,25 +16,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, fire as fireAt, sql, startChild, startDrain, startService, stopChild, workersLabel, workersMode, type Level } from './children.js';
+import {
+  cpuMs,
+  fire as fireAt,
+  sql,
+  startChild,
+  startDrain,
+  startService,
+  stopChild,
+  workersLabel,
+  type Level,
+  webhookBenchArgs,
+} from './children.js';
 
-const { values: args } = parseArgs({
-  options: {
-    concurrency: { type: 'string', default: '1,10,50' },
-    requests: { type: 'string', default: '500,2000,4000' },
-    warmup: { type: 'string', default: '300' },
-    // same | split | none (API only while measuring): bench/children.ts workersMode
-    workers: { type: 'string', default: 'same' },
-  },
-});
-const LEVELS = args.concurrency!.split(',').map(Number);
-const AMOUNTS = args.requests!.split(',').map(Number);
-const WARMUP = Number(args.warmup);
-const WORKERS = workersMode(args.workers);
+const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '500,2000,4000', warmup: '300' });
 const POOL = 10;
 const GOAL_P99_MS = 500;
 
