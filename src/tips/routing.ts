@@ -3,7 +3,7 @@ import { Prisma, type Tx } from '../db/prisma.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { SmsKeyword } from './keywords.js';
 import { nextReference, REFERENCE_RE } from './reference.js';
-import { detectLanguage, resolveMerged, searchTextOf } from './threading.js';
+import { addInboundMessage, createTipFromSubmission, detectLanguage, resolveMerged, searchTextOf, type NewTipInput } from './threading.js';
 
 // Where a message from a known contact goes, for every messaging channel (SMS through Twilio
 // or the hotline's own phone, WeChat): NEW/新 opens a tip; a leading reference code addresses
@@ -22,6 +22,24 @@ const COLUMN = { phone: Prisma.raw('phone'), wechat: Prisma.raw('wechat_open_id'
 const CONTACT_LOCK = 4104;
 
 export type Route = 'new' | 'followup' | 'reference';
+
+/**
+ * Where a routed message lands: route 'new' fills in the tip reserved for it at intake; a follow-up
+ * (or a reply by reference) joins its tip, followed through merges to the survivor.
+ */
+export async function landRouted(
+  tx: Tx,
+  route: Route,
+  tipId: string,
+  input: Omit<NewTipInput, 'reservedTipId'>,
+): Promise<{ tipId: string; messageId: string }> {
+  if (route === 'new') {
+    const { tip, message } = await createTipFromSubmission(tx, { ...input, reservedTipId: tipId });
+    return { tipId: tip.id, messageId: message.id };
+  }
+  const target = await resolveMerged(tx, tipId);
+  return { tipId: target, messageId: (await addInboundMessage(tx, target, input)).message.id };
+}
 
 const LEADING_REFERENCE_RE = new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i');
 

@@ -1,7 +1,7 @@
 import { PermanentJobError } from '../../errors.js';
 import { parseKeyword } from '../../tips/keywords.js';
-import { routeByContact } from '../../tips/routing.js';
-import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
+import { landRouted, routeByContact } from '../../tips/routing.js';
+import { findOrCreateTipster } from '../../tips/threading.js';
 import { claimSubmission, markProcessed } from '../submissions.js';
 import type { Normalizer } from '../types.js';
 import type { GatewayMeta } from './gateway-intake.service.js';
@@ -51,13 +51,7 @@ export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
       }
       const body = (route === 'new' && kw.keyword === 'new' ? kw.rest : p.message).trim();
       const common = { channel: 'SMS_GATEWAY' as const, body, tipsterId, submissionId: sub.id, receivedAt, externalId: sub.externalId };
-      let target: string;
-      if (route === 'new') {
-        target = (await createTipFromSubmission(tx, { ...common, reservedTipId: tipId, timeZone: deps.config.TIMEZONE })).tip.id;
-      } else {
-        target = await resolveMerged(tx, tipId);
-        await addInboundMessage(tx, target, common);
-      }
+      const { tipId: target } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
       await markProcessed(tx, sub.id, target);
     },
     { timeout: 15_000 },

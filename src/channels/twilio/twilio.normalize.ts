@@ -1,12 +1,12 @@
 import type { Tx } from '../../db/prisma.js';
 import { PermanentJobError } from '../../errors.js';
-import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
+import { findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
 import type { Normalizer } from '../types.js';
 import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { claimSubmission, markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
-import { routeByContact } from '../../tips/routing.js';
+import { landRouted, routeByContact } from '../../tips/routing.js';
 import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
 import {
   addTranscript,
@@ -58,16 +58,7 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
         receivedAt: sub.receivedAt,
         externalId: p.MessageSid,
       };
-      let target: string;
-      let messageId: string;
-      if (route === 'new') {
-        const r = await createTipFromSubmission(tx, { ...common, reservedTipId: tipId, timeZone: deps.config.TIMEZONE });
-        target = r.tip.id;
-        messageId = r.message.id;
-      } else {
-        target = await resolveMerged(tx, tipId);
-        messageId = (await addInboundMessage(tx, target, common)).message.id;
-      }
+      const { tipId: target, messageId } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
       const raw = (sub.params ?? {}) as Record<string, unknown>;
       for (let i = 0; i < p.NumMedia; i++) {
         const contentType = String(raw[`MediaContentType${i}`] ?? 'application/octet-stream');

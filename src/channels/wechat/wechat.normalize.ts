@@ -3,8 +3,8 @@ import { PermanentJobError } from '../../errors.js';
 import { FETCH_WECHAT_MEDIA_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
 import { parseKeyword } from '../../tips/keywords.js';
-import { routeByContact } from '../../tips/routing.js';
-import { addInboundMessage, createTipFromSubmission, findOrCreateTipster, resolveMerged } from '../../tips/threading.js';
+import { landRouted, routeByContact } from '../../tips/routing.js';
+import { findOrCreateTipster } from '../../tips/threading.js';
 import { markProcessed } from '../submissions.js';
 import { isDangerousType } from '../twilio/media.js';
 import type { Normalizer } from '../types.js';
@@ -75,16 +75,7 @@ export const normalizeWechat: Normalizer = async (deps, sub) => {
         externalId: sub.externalId,
         messageKind: messageKind(p),
       };
-      let target: string;
-      let messageId: string;
-      if (route === 'new') {
-        const r = await createTipFromSubmission(tx, { ...common, reservedTipId: tipId, timeZone: deps.config.TIMEZONE });
-        target = r.tip.id;
-        messageId = r.message.id;
-      } else {
-        target = await resolveMerged(tx, tipId);
-        messageId = (await addInboundMessage(tx, target, common)).message.id;
-      }
+      const { tipId: target, messageId } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
       await placeOf(tx, target, p);
       const media = mediaOf(p);
       if (media && (p.MediaId || p.PicUrl)) await pendingMedia(tx, { tipId: target, messageId, submissionId: sub.id, ...media, p });
