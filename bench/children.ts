@@ -81,16 +81,19 @@ export interface Level {
 /** A request autocannon sends: a fresh one each time (new ids, new signature). */
 export type BenchRequest = () => { path?: string; body: string; headers: Record<string, string> };
 
-/** `amount` POSTs to `urlPath` at `concurrency`, each built by `request`; throughput and latency. */
+/** How long a level runs: a number of requests, or (steadier ratios) a number of seconds. */
+export type LevelSize = { amount: number } | { seconds: number };
+
+/** POSTs to `urlPath` at `concurrency` for one level's size, each built by `request`; throughput and latency. */
 export async function fire(
   port: number,
   urlPath: string,
-  o: { concurrency: number; amount: number; target: Level['target']; request: BenchRequest },
+  o: { concurrency: number; target: Level['target']; request: BenchRequest } & LevelSize,
 ): Promise<Level> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: o.concurrency,
-    amount: o.amount,
+    ...('seconds' in o ? { duration: o.seconds } : { amount: o.amount }),
     requests: [{ method: 'POST', path: urlPath, setupRequest: (req) => ({ ...req, ...o.request() }) }],
   });
   const done = result.requests.total;
@@ -126,21 +129,31 @@ export const workersLabel = (mode: WorkersMode) =>
   })[mode];
 
 /**
- * The options every webhook bench takes: --concurrency (levels), --requests (per level), --warmup and
- * --workers; each bench gives its own request counts.
+ * The options every webhook bench takes: --concurrency (levels), --requests (per level), --seconds
+ * (per level; when set it wins over --requests), --warmup and --workers; each bench gives its own
+ * defaults. A level of a few seconds (600 requests at 300 req/s) moves its ratio in steps of
+ * several points from one run to the next (a GC pause, a checkpoint, a scheduler tick); ten
+ * seconds per level is steady to a few percent.
  */
-export function webhookBenchArgs(defaults: { requests: string; warmup: string }) {
+export function webhookBenchArgs(defaults: { requests: string; warmup: string; seconds?: string }) {
   const { values } = parseArgs({
     options: {
       concurrency: { type: 'string', default: '1,10,50' },
-      requests: { type: 'string', default: defaults.requests },
+      requests: { type: 'string' },
+      seconds: { type: 'string' },
       warmup: { type: 'string', default: defaults.warmup },
       workers: { type: 'string', default: 'same' },
     },
   });
+  const levels = values.concurrency.split(',').map(Number);
+  const amounts = (values.requests ?? defaults.requests).split(',').map(Number);
+  // An explicit --requests means counts; otherwise the bench's default seconds, if it has one.
+  const seconds = Number(values.seconds ?? (values.requests ? 0 : (defaults.seconds ?? 0)));
   return {
-    levels: values.concurrency.split(',').map(Number),
-    amounts: values.requests.split(',').map(Number),
+    levels,
+    amounts,
+    /** Each level's size, by its index in `levels`. */
+    sizeOf: (i: number): LevelSize => (seconds > 0 ? { seconds } : { amount: amounts[i] ?? amounts.at(-1)! }),
     warmup: Number(values.warmup),
     workers: workersMode(values.workers),
   };
@@ -163,4 +176,30 @@ export async function startService(
 /** After the measured runs: with --workers none nothing has run the jobs yet, so a worker process starts now. */
 export async function startDrain(mode: WorkersMode, env: Record<string, string>, children: ChildProcess[]): Promise<void> {
   if (mode === 'none') children.push((await startWorker(env)).child);
+}
+
+/**
+ * Waits until no job of `kinds` is queued or running and every tip is read; returns the seconds it
+ * took. Each bench calls it after each level of ours, before the ceiling's level and the next
+ * level: a backlog left running would slow the ceiling (flattering the ratio) and the next level.
+ */
+export async function drainJobs(url: string, kinds: string[], timeoutMs = 600_000): Promise<number> {
+  const t0 = performance.now();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (;;) {
+      const { rows } = await c.query<{ jobs: string; unread: string }>(
+        `SELECT (SELECT count(*) FROM job WHERE kind = ANY($1::text[]) AND state IN ('QUEUED', 'RUNNING')) AS jobs,
+                (SELECT count(*) FROM tip WHERE read_at IS NULL) AS unread`,
+        [kinds],
+      );
+      if (Number(rows[0].jobs) === 0 && Number(rows[0].unread) === 0) break;
+      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms: ${JSON.stringify(rows[0])}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await c.end();
+  }
+  return Math.round((performance.now() - t0) / 100) / 10;
 }
