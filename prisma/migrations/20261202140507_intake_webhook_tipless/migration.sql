@@ -204,3 +204,39 @@ BEGIN
     FROM submission s LEFT JOIN tip t ON t.id = s.tip_id
     WHERE s.channel = p_channel AND s.external_id = p_external_id;
 END $$;
+
+-- A day's sequence, when it has to be made (a database restored or copied without its sequences),
+-- also starts above the codes given out to tips not made yet (submission.reference).
+
+CREATE OR REPLACE FUNCTION tip_reference_sequence(p_day text) RETURNS regclass
+LANGUAGE plpgsql AS $$
+DECLARE
+  seq text := 'tip_reference_' || p_day;
+  found_oid oid;
+  start bigint;
+BEGIN
+  IF p_day !~ '^\d{6}$' THEN
+    RAISE EXCEPTION 'reference day "%" is not YYMMDD', p_day;
+  END IF;
+  found_oid := to_regclass(seq);
+  IF found_oid IS NOT NULL THEN
+    RETURN found_oid;
+  END IF;
+  -- First tip of a day: creators queue here (once a day, for a moment).
+  PERFORM pg_advisory_xact_lock(4105, p_day::int);
+  SELECT 1 + GREATEST(
+      COALESCE((SELECT last FROM tip_reference_counter WHERE day = p_day), 0),
+      COALESCE((SELECT max(substring(reference FROM 10)::bigint) FROM tip WHERE reference ~ ('^T-' || p_day || '-\d+$')), 0),
+      COALESCE((SELECT max(substring(reference FROM 10)::bigint) FROM submission WHERE reference ~ ('^T-' || p_day || '-\d+$')), 0))
+    INTO start;
+  BEGIN
+    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', seq, start);
+  EXCEPTION WHEN unique_violation OR duplicate_table THEN
+    -- Another transaction made it while we waited for the lock: use theirs.
+    NULL;
+  END;
+  -- Read pg_class itself: this backend's name cache may still remember "no such sequence".
+  SELECT c.oid INTO found_oid FROM pg_class c
+  WHERE c.relname = seq AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S';
+  RETURN found_oid;
+END $$;
