@@ -10,6 +10,8 @@ import tseslint from 'typescript-eslint';
 // folder name, so '../triage/x.js' and '../../triage/x.js' are both caught.
 const ABOVE_TRIAGE = ['triage', 'messaging', 'privacy', 'users', 'http', 'dashboard'];
 const LAYERS = {
+  // The audit trail is written by tips, triage and privacy: it sits below all of them.
+  audit: ['channels', 'queue', 'tips', 'lifecycle', ...ABOVE_TRIAGE],
   queue: ['channels', 'tips', ...ABOVE_TRIAGE],
   tips: ['channels', ...ABOVE_TRIAGE],
   // Exception: the channels' send jobs (twilio/send-sms, wechat/send-wechat, sms-gateway/send) are the
