@@ -37,6 +37,7 @@ import { startSmtpCapture } from '../test/support/smtp.js';
 import { buildMail, TEXT, uniqueId } from '../test/email/fixtures.js';
 import { variedMail } from './email-mail.js';
 import { benchDatabase } from './bench-db.js';
+import { startLoad, type LoadSpan } from './load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -179,7 +180,7 @@ async function storeBaselines(dovecot: Dovecot, raws: Buffer[]) {
   }
 }
 
-const loadBefore = os.loadavg();
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_email');
 const dovecot = await startDovecot();
 const smtp = await startSmtpCapture();
@@ -342,7 +343,7 @@ try {
     baseline: { label: 'one FETCH + one Prisma store per message', storedPerSecond: base.naivePerSecond },
     databaseOnly: { label: 'no IMAP: raw INSERTs in batches of 100', storedPerSecond: base.databaseOnlyPerSecond },
     endToEndOfDatabaseOnly: N / pipelinedSeconds / base.databaseOnlyPerSecond,
-    load: { before: loadBefore, after: os.loadavg() },
+    load: load.end(),
     latency: {
       messages: LATENCY_N,
       ratePerSecond: RATE,
@@ -362,7 +363,7 @@ try {
 
 const r = results as {
   endToEndOfDatabaseOnly: number;
-  load: { before: number[]; after: number[] };
+  load: LoadSpan;
   baseline: { storedPerSecond: number };
   databaseOnly: { storedPerSecond: number };
   throughput: {
@@ -390,7 +391,7 @@ const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigit
 console.log(
   [
     `Email intake benchmark: Dovecot ${'2.3'} on loopback, PostgreSQL ${results.postgres} (${results.database}), 4 job workers; ` +
-      `load average ${r.load.before.map((x) => x.toFixed(2)).join(' ')} before, ${r.load.after.map((x) => x.toFixed(2)).join(' ')} after (${os.cpus().length} cores)`,
+      `load average ${r.load.before.toFixed(2)} before, ${r.load.after.toFixed(2)} after (${os.cpus().length} cores)`,
     '',
     '| measure | result | goal / baseline |',
     '|---|---:|---|',

@@ -21,6 +21,7 @@ import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
   fire as fireWith,
@@ -69,6 +70,7 @@ function signedRequest() {
   return { body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(KEY, body, ts) } };
 }
 
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_sms_gateway');
 const dbUrl = db.url;
 const fake = await startFakeGateway();
@@ -177,6 +179,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
+      load: load.end(),
       uniqueEvents: sentByService,
       tipsCreated: tips,
       acknowledgements: acks,

@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { pngOfSize } from '../test/web/web-support.js';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import { cpuMs, sql, startChild, startDrain, startService, stopChild, workersLabel, webhookBenchArgs } from './children.js';
 
 const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '150,500,800', warmup: '100' });
@@ -86,7 +87,7 @@ let answered = 0;
 let tips = 0;
 let photos = 0;
 let unprocessed = 0;
-const load = { before: os.loadavg(), after: [] as number[] };
+const load = startLoad();
 try {
   await sql(db.url, 'CREATE TABLE bench_webform_ceiling (id bigserial PRIMARY KEY, body text, photo bytea, received_at timestamptz DEFAULT now())');
   const env = {
@@ -121,7 +122,6 @@ try {
       `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
     );
   }
-  load.after = os.loadavg();
 
   await startDrain(WORKERS, env, children);
   const c = new pg.Client({ connectionString: db.url });
@@ -149,9 +149,10 @@ try {
   await db.drop();
 }
 
+const loadSpan = load.end();
 const lines = [
   `Web form posts (multipart, text + one ${Math.round(PHOTO.length / 1024)} KB PNG; each a new tip) vs a bare multer + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
-  `Load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' / ')}, after the runs ${load.after.map((v) => v.toFixed(2)).join(' / ')}; ${os.cpus().length} cores.`,
+  `Load average (1 min) ${loadSpan.before.toFixed(2)} at the start, ${loadSpan.after.toFixed(2)} at the end; ${os.cpus().length} cores.`,
   '',
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | bare req/s | bare p50 ms | bare p99 ms | bare cpu ms/req | ratio | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -172,6 +173,7 @@ for (const c of LEVELS) {
     better: 'lower',
     oursText: `${ours.p50} / ${ours.p99}`,
     baselineText: `${bare.p50} / ${bare.p99}`,
+    load: ours.loadAverage,
   });
   rows.push({
     metric: `throughput, concurrency ${c}`,
@@ -180,6 +182,7 @@ for (const c of LEVELS) {
     baseline: bare.rps,
     baselineLabel: 'bare multer + pg INSERT route',
     better: 'higher',
+    load: ours.loadAverage,
   });
 }
 const at10 = results.find((r) => r.target === 'tipdesk' && r.concurrency === 10);
@@ -200,7 +203,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
-      loadavg: load,
+      load: loadSpan,
       answered,
       tips,
       photos,

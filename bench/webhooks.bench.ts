@@ -23,6 +23,7 @@ import path from 'node:path';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
   fire as fireWith,
@@ -111,7 +112,7 @@ async function drainAll(url: string, timeoutMs = 600_000): Promise<number> {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
 
-const loadBefore = os.loadavg()[0];
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_webhooks');
 const dbUrl = db.url;
 const version = db.version;
@@ -220,7 +221,7 @@ writeFileSync(
       postgres: version,
       database: db.label,
       pool: POOL,
-      load: { before: loadBefore, after: os.loadavg()[0] },
+      load: load.end(),
       uniqueMessageSids: sentByService,
       submissions,
       tipsCreated: tips,

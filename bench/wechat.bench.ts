@@ -19,6 +19,7 @@ import path from 'node:path';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
   fire as fireAt,
@@ -88,6 +89,7 @@ const fire = (port: number, urlPath: string, concurrency: number, amount: number
     },
   });
 
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_wechat');
 const children: ChildProcess[] = [];
 const results: Level[] = [];
@@ -188,6 +190,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
+      load: load.end(),
       uniqueMsgIds: unique.size,
       submissions,
       tipsCreated: tips,
