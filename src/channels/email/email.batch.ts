@@ -184,7 +184,7 @@ export const normalizeEmailBatchJob: JobDefinition<typeof NORMALIZE_EMAIL_BATCH_
         doneBefore: count('done'),
         handedOff,
       },
-      'email batch normalized',
+      'email normalized',
     );
   },
 };

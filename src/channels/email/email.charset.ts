@@ -66,16 +66,35 @@ export interface SplitNode {
   type: 'node';
   root: boolean;
   charset: string | false;
-  headers: false | { getList(): { key: string; line: string }[]; changed: boolean };
+  headers: false | { getList(): { key: string; line: string }[]; changed: boolean; build(): Buffer };
+  /** mailsplit's MimeNode: reads charset, file name, type… from its header block (private fields, mailsplit 5). */
+  parseHeaders?(): void;
+  _headersLines?: Buffer[];
+  _headerlen?: number;
+}
+
+/**
+ * The node's fields read from its headers (charset, file name…) read again from the rewritten
+ * lines, as a second splitter over the rewritten message would; for a parser that takes the node
+ * as it is (MailParser reads `filename` and `charset` from it, decoded before we saw it).
+ */
+function reparse(node: SplitNode): void {
+  if (!node.headers || !node.parseHeaders || !Array.isArray(node._headersLines)) throw new Error('not a mailsplit 5 node');
+  const block = node.headers.build();
+  node.headers = false;
+  node._headersLines = [block];
+  node._headerlen = block.length;
+  node.parseHeaders();
 }
 
 /**
  * Rewrites the labels of each node of one message as the splitter hands it on, header lines in
  * place; `node.charset` (read from Content-Type before we saw it) follows its rewritten label, so
  * a parser reading the node decodes its body as GB18030 too. One per message (it remembers the
- * root's charset for raw 8-bit header text of the parts).
+ * root's charset for raw 8-bit header text of the parts). With `inPlace`, the node's fields are
+ * read again from the rewritten headers (see reparse); without, a Joiner writes the lines out.
  */
-export function gb18030Relabeler(): (node: SplitNode) => void {
+export function gb18030Relabeler(opts: { inPlace: boolean }): (node: SplitNode) => void {
   let rootCharset = 'gb18030';
   return (node) => {
     if (node.root && node.charset) rootCharset = isGbLabel(node.charset) ? 'gb18030' : node.charset;
@@ -90,8 +109,8 @@ export function gb18030Relabeler(): (node: SplitNode) => void {
         }
       }
       if (changed) node.headers.changed = true;
+      if (changed && opts.inPlace) reparse(node);
     }
-    if (isGbLabel(node.charset || null)) node.charset = 'GB18030';
   };
 }
 
@@ -99,7 +118,7 @@ export function gb18030Relabeler(): (node: SplitNode) => void {
 export async function withGb18030Labels(raw: Buffer): Promise<Buffer> {
   if (!mayNeedRewrite(raw)) return raw;
 
-  const relabel = gb18030Relabeler();
+  const relabel = gb18030Relabeler({ inPlace: false });
   const rewrite = new Transform({
     objectMode: true,
     transform(obj: SplitNode | { type: string }, _enc, cb) {

@@ -195,7 +195,7 @@ function relabelInParser(parser: MailParser): boolean {
   const p = parser as unknown as ChunkReader;
   const read = p.processChunk?.bind(parser);
   if (!read) return false;
-  const relabel = gb18030Relabeler();
+  const relabel = gb18030Relabeler({ inPlace: true });
   p.processChunk = (data, done) => {
     if (data.type === 'node') {
       try {
