@@ -102,6 +102,15 @@ describe('normalize-email-batch', () => {
     expect(await snapshot()).toEqual(once);
   });
 
+  it('takes a subject cut at its limit inside a character of two UTF-16 units (jsonb refuses half a pair)', async () => {
+    const ids = await store([
+      buildMail({ messageId: uniqueId('cut'), from: 'cut@163.com', subject: `${'长'.repeat(999)}𠮷`, subjectCharset: 'utf-8', text: TEXT.leak }),
+    ]);
+    await normalizeEmailBatchJob.handler(h.deps, { submissionIds: ids }, ctx);
+    expect((await states(ids))[0]).toMatchObject({ state: 'PROCESSED' });
+    expect(await h.deps.prisma.job.count({ where: { kind: 'normalize-submission', payload: { path: ['submissionId'], equals: ids[0] } } })).toBe(0);
+  });
+
   it('skips a blocked sender', async () => {
     const c = parseContact('blocked@163.com')!;
     await h.deps.prisma.contactBlock.create({ data: { kind: c.kind, contactHash: contactHash(c), hint: contactHint(c) } });

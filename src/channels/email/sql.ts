@@ -232,6 +232,13 @@ export interface BatchOutcome {
   error: string | null;
 }
 
+/**
+ * JSON that jsonb takes: a text cut at a length limit can end in half a surrogate pair, which
+ * jsonb refuses (and a NUL, which no text column holds) — one such string would fail the batch.
+ */
+const jsonbText = (_key: string, v: unknown) =>
+  typeof v === 'string' ? (v as unknown as { toWellFormed(): string }).toWellFormed().replace(/\u0000/g, '') : v;
+
 /** Every message of a batch in one statement (the stored function email_intake_batch, migration 20261202140000). */
 export async function emailIntakeBatch(
   client: pg.ClientBase,
@@ -240,7 +247,7 @@ export async function emailIntakeBatch(
   const { rows } = await client.query<BatchOutcome>({
     name: 'email_intake_batch',
     text: 'SELECT i, outcome, tip_id::text, reference, error FROM email_intake_batch($1::jsonb, $2::jsonb, $3::bytea[], $4, $5, $6, $7)',
-    values: [JSON.stringify(p.rows), JSON.stringify(p.attachments), p.blobs, p.now, p.blockedReason, p.readJob, p.deskChannel],
+    values: [JSON.stringify(p.rows, jsonbText), JSON.stringify(p.attachments, jsonbText), p.blobs, p.now, p.blockedReason, p.readJob, p.deskChannel],
   });
   return rows;
 }
@@ -277,7 +284,7 @@ export async function insertEmailAcks(client: pg.ClientBase, acks: { tipId: stri
              ON CONFLICT (unique_key) DO NOTHING
              RETURNING id)
            SELECT (SELECT count(*) FROM job)::int AS jobs`,
-    values: [JSON.stringify(rows)],
+    values: [JSON.stringify(rows, jsonbText)],
   });
   return out[0]?.jobs ?? 0;
 }
