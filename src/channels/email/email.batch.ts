@@ -96,6 +96,7 @@ function batchInput(deps: Deps, parsed: Parsed[]) {
 async function writeBatch(deps: Deps, parsed: Parsed[], handOff: string[]): Promise<{ out: BatchOutcome[]; acked: boolean; handedOff: number }> {
   const input = batchInput(deps, parsed);
   const client = await deps.pool.connect();
+  let failure: Error | undefined;
   try {
     return await pgTransaction(client, async (tx) => {
       const out = await emailIntakeBatch(client, {
@@ -122,8 +123,12 @@ async function writeBatch(deps: Deps, parsed: Parsed[], handOff: string[]): Prom
       const handedOff = failed.length + handOff.length ? await handOffToSingleJobs(client, [...failed, ...handOff], SINGLE) : 0;
       return { out, acked, handedOff };
     });
+  } catch (err) {
+    // The connection may be the trouble: it is closed, not handed back to the pool.
+    failure = err as Error;
+    throw err;
   } finally {
-    client.release();
+    client.release(failure);
   }
 }
 
