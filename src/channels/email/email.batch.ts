@@ -6,7 +6,7 @@ import type { JobDefinition } from '../../queue/job.js';
 import { jobPayloads, NORMALIZE_EMAIL_BATCH_JOB, NORMALIZE_JOB, SEND_EMAIL_JOB, TIP_READ_JOB } from '../../queue/kinds.js';
 import { findReference, referenceDay } from '../../tips/reference.js';
 import { detectLanguage } from '../../tips/threading.js';
-import { DESK_CHANNEL } from '../../triage/sql.js';
+import { DESK_CHANNEL } from '../../audit/sql.js';
 import { recordSource } from '../intake-sources.js';
 import { mayAcknowledge } from './email.ack.js';
 import { acknowledgement, referenceSequenceReady, senderHash } from './email.normalize.js';
