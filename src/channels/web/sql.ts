@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Db, Tx } from '../../db/prisma.js';
+import { MAX_PHOTOS } from './web.schema.js';
 
 // Raw SQL of the web form: statements Prisma cannot say in one round trip.
 
@@ -70,16 +71,30 @@ export interface AcceptWebRow {
 }
 
 /**
+ * The call for a post with n photos: each photo's bytes are their own parameter ($21, $22, ...),
+ * gathered into intake_accept_web's bytea[] by the server. node-postgres sends a Buffer parameter
+ * as binary, as it is; an array of Buffers it would send as one text literal with every byte
+ * written out in hex (twice the size, encoded here and parsed by the server).
+ */
+function acceptWebText(n: number): string {
+  const photos = Array.from({ length: n }, (_, i) => `$${21 + i}::bytea`).join(', ');
+  return `SELECT submission_id::text, created, reference, tip_id::text, meta
+      FROM intake_accept_web($1, $2::jsonb, $3, $4::int, $5::text[], $6, $7::uuid, $8, $9, $10, $11,
+        $12::text[], $13::text[], $14::int[], $15::text[], ARRAY[${photos}]::bytea[], $16::timestamptz, $17, $18, $19::int)`;
+}
+
+/** One text per photo count (0 to MAX_PHOTOS), each a named statement: parsed and planned once per connection. */
+const ACCEPT_WEB = Array.from({ length: MAX_PHOTOS + 1 }, (_, n) => ({ name: `intake_accept_web_${n}`, text: acceptWebText(n) }));
+
+/**
  * A web post in one round trip and one transaction (the stored function intake_accept_web, from
  * prisma/migrations/20261202113000_intake_fast_path_channels), committed durably before it returns.
  */
 export async function acceptWebStatement(pool: pg.Pool, p: AcceptWebParams): Promise<AcceptWebRow> {
+  const statement = ACCEPT_WEB[p.photos.length];
+  if (!statement) throw new Error(`a web post has at most ${MAX_PHOTOS} photos (got ${p.photos.length})`);
   const result = await pool.query<AcceptWebRow>({
-    // Named: parsed and planned once per connection.
-    name: 'intake_accept_web',
-    text: `SELECT submission_id::text, created, reference, tip_id::text, meta
-      FROM intake_accept_web($1, $2::jsonb, $3, $4::int, $5::text[], $6, $7::uuid, $8, $9, $10, $11,
-        $12::text[], $13::text[], $14::int[], $15::text[], $16::bytea[], $17::timestamptz, $18, $19, $20::int)`,
+    ...statement,
     values: [
       p.externalId,
       JSON.stringify(p.params),
@@ -96,11 +111,11 @@ export async function acceptWebStatement(pool: pg.Pool, p: AcceptWebParams): Pro
       p.photos.map((f) => f.contentType),
       p.photos.map((f) => f.size),
       p.photos.map((f) => f.sha256),
-      p.photos.map((f) => f.data),
       p.now.toISOString(),
       p.day,
       p.jobKind,
       p.jobMaxAttempts,
+      ...p.photos.map((f) => f.data),
     ],
   });
   const row = result.rows[0];
