@@ -168,8 +168,10 @@ const rows = [];
 for (const c of LEVELS) {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const bare = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  // --workers none drains only at the end: no drain figures per level.
+  const drained = !Number.isNaN(ours.drainSeconds ?? NaN);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ours.drainCpuPerRequest} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${bare.cpuPerRequest} | ${Math.round((ours.rps / bare.rps) * 100)}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${bare.loadAverage} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained ? ours.drainSeconds : '—'} | ${drained ? ours.drainCpuPerRequest : '—'} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${bare.cpuPerRequest} | ${Math.round((ours.rps / bare.rps) * 100)}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${bare.loadAverage} |`,
   );
   rows.push({
     metric: `latency p50 / p99, concurrency ${c}`,
