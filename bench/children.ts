@@ -22,7 +22,10 @@ export async function sql(url: string, text: string) {
 /** Starts a child process and resolves with the port it prints once it is ready. */
 export function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (node --cpu-prof),
+    // to find where a request's CPU goes; the figures of such a run are not comparable.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', file], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -158,6 +161,31 @@ export async function startService(
   children.push(svc.child);
   if (mode === 'split') children.push((await startWorker(env)).child);
   return svc;
+}
+
+/**
+ * Waits until no normalize or read job is pending and every tip is read; the seconds it took. A bench
+ * drains after each of its levels so the backlog's jobs do not run during the next measurement (the
+ * ceiling's level, which would otherwise share the cores with them).
+ */
+export async function drainBacklog(url: string, timeoutMs = 600_000): Promise<number> {
+  const t0 = performance.now();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (;;) {
+      const { rows } = await c.query<{ pending: string }>(
+        `SELECT (SELECT count(*) FROM job WHERE kind IN ('normalize-submission', 'tip.read') AND state IN ('QUEUED', 'RUNNING'))
+              + (SELECT count(*) FROM tip WHERE read_at IS NULL) AS pending`,
+      );
+      if (Number(rows[0].pending) === 0) break;
+      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms (${rows[0].pending} jobs and unread tips)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await c.end();
+  }
+  return Math.round((performance.now() - t0) / 100) / 10;
 }
 
 /** After the measured runs: with --workers none nothing has run the jobs yet, so a worker process starts now. */
