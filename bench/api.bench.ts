@@ -29,6 +29,7 @@ import { siteKeyOf, storedIncidentTypes } from '../src/tips/understand.js';
 import { listSql } from '../src/triage/tip-query.js';
 import { ListTipsQuerySchema } from '../src/triage/triage.schema.js';
 import { hashPassword } from '../src/users/password.js';
+import { startLoad } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -410,7 +411,7 @@ async function main() {
     { name: 'q=漏水 (2 chars: search_tokens)', kind: 'search', qs: `q=${encodeURIComponent('漏水')}` },
   ];
 
-  const loadBefore = os.loadavg()[0].toFixed(1);
+  const load = startLoad();
   const results: Record<string, unknown>[] = [];
   const plans: Record<string, string> = {};
   say(`Measuring ${REQUESTS} requests per scenario, one at a time (after 20 warm-up requests)...`);
@@ -540,8 +541,9 @@ async function main() {
   };
 
   // Markdown for the README / closing note.
+  const loadSpan = load.end();
   const lines = [
-    `### bench:api — ${Number(count).toLocaleString()} tips, ${os.cpus().length} cores (load average ${loadBefore} before, ${os.loadavg()[0].toFixed(1)} after), PostgreSQL ${(await sqlPool.query('SHOW server_version')).rows[0].server_version}, ${new Date().toISOString().slice(0, 10)}`,
+    `### bench:api — ${Number(count).toLocaleString()} tips, ${os.cpus().length} cores (load average ${loadSpan.before.toFixed(1)} before, ${loadSpan.after.toFixed(1)} after), PostgreSQL ${(await sqlPool.query('SHOW server_version')).rows[0].server_version}, ${new Date().toISOString().slice(0, 10)}`,
     '',
     `${REQUESTS} sequential requests per row after warm-up; "SQL" runs the identical list SQL straight through pg (the floor); ms.`,
     '',
@@ -563,7 +565,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   writeFileSync(
     path.join(out, 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), tips: Number(count), cores: os.cpus().length, loadAverage: { before: Number(loadBefore), after: os.loadavg()[0] }, requestsPerScenario: REQUESTS, results, related, mixed, claim, summary, plans }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), tips: Number(count), cores: os.cpus().length, load: loadSpan, requestsPerScenario: REQUESTS, results, related, mixed, claim, summary, plans }, null, 2)}\n`,
   );
 
   await sqlPool.end();

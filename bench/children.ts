@@ -22,7 +22,10 @@ export async function sql(url: string, text: string) {
 /** Starts a child process and resolves with the port it prints once it is ready. */
 export function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (node --cpu-prof),
+    // to find where a request's CPU goes; the figures of such a run are not comparable.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', file], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,33 +176,36 @@ export async function startService(
   return svc;
 }
 
-/** After the measured runs: with --workers none nothing has run the jobs yet, so a worker process starts now. */
-export async function startDrain(mode: WorkersMode, env: Record<string, string>, children: ChildProcess[]): Promise<void> {
-  if (mode === 'none') children.push((await startWorker(env)).child);
-}
-
 /**
- * Waits until no job of `kinds` is queued or running and every tip is read; returns the seconds it
- * took. Each bench calls it after each level of ours, before the ceiling's level and the next
- * level: a backlog left running would slow the ceiling (flattering the ratio) and the next level.
+ * Waits until no normalize or read job (nor any of `kinds`) is pending and every tip is read; the
+ * seconds it took. A bench drains after each of its levels so the backlog's jobs do not run during
+ * the next measurement (the ceiling's level and the next level, which would otherwise share the
+ * cores with them).
  */
-export async function drainJobs(url: string, kinds: string[], timeoutMs = 600_000): Promise<number> {
+export async function drainBacklog(url: string, o: { kinds?: string[]; timeoutMs?: number } = {}): Promise<number> {
+  const kinds = ['normalize-submission', 'tip.read', ...(o.kinds ?? [])];
+  const timeoutMs = o.timeoutMs ?? 600_000;
   const t0 = performance.now();
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     for (;;) {
-      const { rows } = await c.query<{ jobs: string; unread: string }>(
-        `SELECT (SELECT count(*) FROM job WHERE kind = ANY($1::text[]) AND state IN ('QUEUED', 'RUNNING')) AS jobs,
-                (SELECT count(*) FROM tip WHERE read_at IS NULL) AS unread`,
+      const { rows } = await c.query<{ pending: string }>(
+        `SELECT (SELECT count(*) FROM job WHERE kind = ANY($1::text[]) AND state IN ('QUEUED', 'RUNNING'))
+              + (SELECT count(*) FROM tip WHERE read_at IS NULL) AS pending`,
         [kinds],
       );
-      if (Number(rows[0].jobs) === 0 && Number(rows[0].unread) === 0) break;
-      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms: ${JSON.stringify(rows[0])}`);
+      if (Number(rows[0].pending) === 0) break;
+      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms (${rows[0].pending} jobs and unread tips)`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     await c.end();
   }
   return Math.round((performance.now() - t0) / 100) / 10;
+}
+
+/** After the measured runs: with --workers none nothing has run the jobs yet, so a worker process starts now. */
+export async function startDrain(mode: WorkersMode, env: Record<string, string>, children: ChildProcess[]): Promise<void> {
+  if (mode === 'none') children.push((await startWorker(env)).child);
 }

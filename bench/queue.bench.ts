@@ -20,7 +20,6 @@
 // A scratch database is created for the run and dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger as GraphileLogger, run as graphileWorker, runMigrations as graphileMigrations } from 'graphile-worker';
@@ -32,6 +31,7 @@ import { createLogger } from '../src/logger.js';
 import { insertJob } from '../src/queue/sql.js';
 import { Worker } from '../src/queue/worker.js';
 import { benchDatabase } from './bench-db.js';
+import { loadNow, startLoad } from './load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,6 +59,8 @@ interface Result {
   drainSeconds: number;
   p50Ms: number;
   p99Ms: number;
+  /** The machine's 1-minute load average when this run ended. */
+  loadAverage?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -277,7 +279,7 @@ async function graphileRun(url: string, prisma: Db, concurrency: number, batched
 
 // ---- main ----------------------------------------------------------------------------------
 
-const loadBefore = os.loadavg()[0];
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_queue');
 const { url, version } = db;
 console.error(`PostgreSQL ${version} (${db.label}); ${JOBS} jobs per run, latency sample ${LATENCY_JOBS} at ${RATE}/s`);
@@ -299,7 +301,7 @@ try {
       ['graphile-batched', () => graphileRun(url, prisma, c, true)],
     ];
     for (const [, run] of runs.filter(([q]) => QUEUES.has(q))) {
-      const r = await run();
+      const r = { ...(await run()), loadAverage: loadNow() };
       results.push(r);
       console.error(`  ${r.queue} x${c}: ${r.jobsPerSecond.toFixed(0)} jobs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
     }
@@ -342,15 +344,16 @@ for (const c of LEVELS) {
     graphileBatched: gBatched,
     throughputRatio: ours && best ? ours.jobsPerSecond / best : undefined,
     graphileBatchedRatio: ours && gBatched ? ours.jobsPerSecond / gBatched.jobsPerSecond : undefined,
-    loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
   });
 }
 console.log(lines.join('\n'));
 const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  // A partial run (--queues) does not replace the full run's figures that bench:report reads.
-  path.join(outDir, QUEUES.size === 4 ? 'queue.json' : 'queue-partial.json'),
+  // A partial run (--queues) writes queue.json too, naming the queues it ran: bench:report shows the
+  // latest run's figures, each beside the baselines measured in that same run (it wrote
+  // queue-partial.json before, which the report never read, so a short run showed no queue at all).
+  path.join(outDir, 'queue.json'),
   JSON.stringify(
     {
       at: new Date().toISOString(),
@@ -359,7 +362,8 @@ writeFileSync(
       jobs: JOBS,
       latencyJobs: LATENCY_JOBS,
       ratePerSecond: RATE,
-      load: { before: loadBefore, after: os.loadavg()[0] },
+      queues: [...QUEUES],
+      load: load.end(),
       results: rowsOut,
     },
     null,

@@ -23,6 +23,8 @@ export interface BenchRow {
   ratioText?: string;
   /** The 1-minute load average while this figure was measured, when the bench recorded it. */
   load?: number;
+  /** Pre-formatted load when ours and the baseline ran at different times (e.g. "0.8 / 1.1"). */
+  loadText?: string;
 }
 
 export interface BenchSection {
@@ -39,23 +41,35 @@ export interface BenchSection {
   rows: BenchRow[];
 }
 
+/** Every bench, once each, in the order `npm run bench` runs them (run-all skips a missing script). */
 export const BENCHES = [
-  { name: 'queue', title: 'Job queue vs pg-boss', script: 'bench:queue' },
+  { name: 'queue', title: 'Job queue vs pg-boss and graphile-worker', script: 'bench:queue' },
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
   { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
+  { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
+  { name: 'webform', title: 'Web form posts with a 200 KB photo vs a bare multipart route', script: 'bench:webform' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
-  // Channels that may not exist yet on a branch: run-all skips a missing script.
-  { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
-  { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
-  { name: 'webform', title: 'Web form posts with a 200 KB photo vs a bare multipart route', script: 'bench:webform' },
 ] as const;
+
+export type BenchInfo = { name: string; title: string; script: string };
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
 
 type Json = Record<string, any>;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** A load average as benches wrote it: a number, or os.loadavg()'s [1, 5, 15] (the 1-minute one). */
+const loadValue = (v: unknown): number | null => num(Array.isArray(v) ? v[0] : v);
+
+/** A bench's start → end load: `load` (bench/load.ts), or the older `loadAverage` / `loadavg` shapes. */
+function loadSpanOf(d: Json): { before: number; after: number } | undefined {
+  const l = (d.load ?? d.loadAverage ?? d.loadavg) as Json | undefined;
+  const before = loadValue(l?.before);
+  const after = loadValue(l?.after);
+  return before !== null && after !== null ? { before, after } : undefined;
+}
 
 const ratio = (a: unknown, b: unknown) => {
   const x = num(a);
@@ -82,36 +96,50 @@ function pairRow(metric: string, ours: [unknown, unknown], base: [unknown, unkno
 
 function queueRows(d: Json): BenchRow[] {
   const rows: BenchRow[] = [];
-  for (const r of (d.results ?? []) as Json[]) {
-    const bosses = [r.pgBossSlots, r.pgBossBatch].filter(Boolean) as Json[];
-    const bestTp = bosses.reduce<Json | null>((b, x) => (!b || x.jobsPerSecond > b.jobsPerSecond ? x : b), null);
-    const bestLat = bosses.reduce<Json | null>((b, x) => (!b || x.p50Ms < b.p50Ms ? x : b), null);
+  const loads = (a: Json | undefined, b: Json | undefined) => {
+    const x = num(a?.loadAverage);
+    const y = num(b?.loadAverage);
+    return x === null && y === null ? {} : { load: x ?? y ?? undefined, loadText: `${fmt(x, 1)} / ${fmt(y, 1)}` };
+  };
+  // Each figure of ours beside each baseline that ran in the same run (a --queues run leaves some out).
+  const compare = (r: Json, base: Json, label: string, latencyBase = base) => {
     rows.push({
       metric: `throughput, concurrency ${r.concurrency}`,
       unit: 'jobs/s',
       ours: num(r.tipdesk?.jobsPerSecond),
-      baseline: num(bestTp?.jobsPerSecond),
-      baselineLabel: bestTp?.queue ?? 'pg-boss',
+      baseline: num(base.jobsPerSecond),
+      baselineLabel: label,
       better: 'higher',
+      ...loads(r.tipdesk, base),
     });
-    rows.push(
-      pairRow(
+    rows.push({
+      ...pairRow(
         `enqueue→start p50 / p99, concurrency ${r.concurrency}`,
         [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms],
-        [bestLat?.p50Ms, bestLat?.p99Ms],
-        bestLat?.queue ?? 'pg-boss',
+        [latencyBase.p50Ms, latencyBase.p99Ms],
+        latencyBase.queue ?? label,
       ),
-    );
-    for (const g of [r.graphileDefault, r.graphileBatched].filter(Boolean) as Json[]) {
+      ...loads(r.tipdesk, latencyBase),
+    });
+  };
+  for (const r of (d.results ?? []) as Json[]) {
+    if (!r.tipdesk) continue;
+    const bosses = [r.pgBossSlots, r.pgBossBatch].filter(Boolean) as Json[];
+    // pg-boss in its better style (slots or batch) for each figure, as the bench's own ratio does.
+    const best = bosses.reduce<Json | null>((b, x) => (!b || x.jobsPerSecond > b.jobsPerSecond ? x : b), null);
+    const bestLatency = bosses.reduce<Json | null>((b, x) => (!b || x.p50Ms < b.p50Ms ? x : b), null);
+    if (best) compare(r, best, best.queue ?? 'pg-boss', bestLatency ?? best);
+    for (const g of [r.graphileDefault, r.graphileBatched].filter(Boolean) as Json[]) compare(r, g, g.queue ?? 'graphile-worker');
+    if (!best && !r.graphileDefault && !r.graphileBatched) {
       rows.push({
         metric: `throughput, concurrency ${r.concurrency}`,
         unit: 'jobs/s',
-        ours: num(r.tipdesk?.jobsPerSecond),
-        baseline: num(g.jobsPerSecond),
-        baselineLabel: g.queue,
+        ours: num(r.tipdesk.jobsPerSecond),
+        baseline: null,
+        baselineLabel: '— (no baseline queue in this run)',
         better: 'higher',
+        ...loads(r.tipdesk, undefined),
       });
-      rows.push(pairRow(`enqueue→start p50 / p99, concurrency ${r.concurrency}`, [r.tipdesk?.p50Ms, r.tipdesk?.p99Ms], [g.p50Ms, g.p99Ms], g.queue));
     }
   }
   return rows;
@@ -122,7 +150,12 @@ function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare
   for (const r of (d.results ?? []) as Json[]) {
     const ours = r.tipdesk ?? r.ours;
     const ceil = r.ceiling ?? r.baseline;
-    const load = num(r.loadAverage) ?? undefined;
+    // Per level: the webhooks bench writes it on the level and on each side (measured after each),
+    // the other webhook benches on each side's figures (one reading after both).
+    const o = num(ours?.loadAverage);
+    const c = num(ceil?.loadAverage);
+    const load = num(r.loadAverage) ?? o ?? c ?? undefined;
+    const loadText = o !== null && c !== null && o !== c ? `${fmt(o, 1)} / ${fmt(c, 1)}` : undefined;
     rows.push({
       metric: `${what}, concurrency ${r.concurrency}`,
       unit: 'req/s',
@@ -131,8 +164,13 @@ function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare
       baselineLabel,
       better: 'higher',
       load,
+      loadText,
     });
-    rows.push({ ...pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], baselineLabel), load });
+    rows.push({
+      ...pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], baselineLabel),
+      load,
+      loadText,
+    });
   }
   return rows;
 }
@@ -153,6 +191,19 @@ function apiRows(d: Json): BenchRow[] {
         baselineLabel: 'raw SQL',
         better: 'lower',
       });
+  }
+  if (d.related) {
+    rows.push(
+      pairRow(
+        `related tips (${d.related.n ?? '?'} different recent tips) p50 / p99`,
+        [d.related.p50, d.related.p99],
+        null,
+        '— (no SQL floor measured)',
+      ),
+    );
+  }
+  if (d.mixed) {
+    rows.push(pairRow('mixed list + search, 8 clients at once, p50 / p99', [d.mixed.p50, d.mixed.p99], null, '—'));
   }
   if (d.claim?.requests) {
     rows.push(
@@ -240,28 +291,29 @@ export function fmt(v: unknown, digits?: number): string {
   return v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 }
 
-/** Reads one bench's JSON; `since` (epoch ms) marks files older than this run as stale. */
-export function readSection(b: { name: string; title: string; script: string }, since?: number): BenchSection {
-  const file = path.join(RESULTS_DIR, `${b.name}.json`);
-  const base = { name: b.name, title: b.title, script: b.script, rows: [] as BenchRow[] };
-  if (!existsSync(file)) return { ...base, status: 'no-results', note: `no bench/results/${b.name}.json` };
-  const d = JSON.parse(readFileSync(file, 'utf8')) as Json;
-  const at = (d.at ?? d.date ?? statSync(file).mtime.toISOString()) as string;
-  const rows = Array.isArray(d.rows) ? (d.rows as BenchRow[]) : (ADAPTERS[b.name]?.(d) ?? []);
+/**
+ * One bench's section from its parsed JSON (pure: bench:report's unit test feeds it fixtures).
+ * `file.mtimeMs` older than `since` (epoch ms, the start of this `npm run bench`) marks it stale.
+ */
+export function sectionFromJson(b: BenchInfo, d: Json, file: { mtimeMs: number }, since?: number): BenchSection {
+  const at = (d.at ?? d.date ?? new Date(file.mtimeMs).toISOString()) as string;
+  const rows = Array.isArray(d.rows)
+    ? (d.rows as BenchRow[]).map((r) => ({ ...r, ...(num(r.load) === null ? { load: undefined } : {}) }))
+    : (ADAPTERS[b.name]?.(d) ?? []);
   const context = [
     d.postgres ? `PostgreSQL ${d.postgres}${d.database ? ` (${d.database})` : ''}` : null,
     d.tips ? `${Number(d.tips).toLocaleString('en-US')} tips` : null,
     d.jobs ? `${Number(d.jobs).toLocaleString('en-US')} jobs per run` : null,
+    Array.isArray(d.queues) ? `queues run: ${(d.queues as string[]).join(', ')}` : null,
   ]
     .filter(Boolean)
     .join(', ');
-  const stale = since !== undefined && statSync(file).mtimeMs < since;
-  const load =
-    d.load && num(d.load.before) !== null && num(d.load.after) !== null
-      ? { before: d.load.before as number, after: d.load.after as number }
-      : undefined;
+  const stale = since !== undefined && file.mtimeMs < since;
+  const load = loadSpanOf(d);
   return {
-    ...base,
+    name: b.name,
+    title: b.title,
+    script: b.script,
     status: stale ? 'stale' : 'ok',
     at,
     context,
@@ -271,8 +323,17 @@ export function readSection(b: { name: string; title: string; script: string }, 
   };
 }
 
+/** Reads one bench's JSON; `since` (epoch ms) marks files older than this run as stale. */
+export function readSection(b: BenchInfo, since?: number): BenchSection {
+  const file = path.join(RESULTS_DIR, `${b.name}.json`);
+  if (!existsSync(file))
+    return { name: b.name, title: b.title, script: b.script, rows: [], status: 'no-results', note: `no bench/results/${b.name}.json` };
+  return sectionFromJson(b, JSON.parse(readFileSync(file, 'utf8')) as Json, statSync(file), since);
+}
+
 function loadCell(r: BenchRow, s: BenchSection): string {
-  if (r.load !== undefined) return r.load.toFixed(1);
+  if (r.loadText) return r.loadText;
+  if (num(r.load) !== null) return r.load!.toFixed(1);
   return s.load ? `${s.load.before.toFixed(1)} → ${s.load.after.toFixed(1)}` : '—';
 }
 
@@ -280,18 +341,43 @@ function ratioCell(r: BenchRow): string {
   return r.ratioText ?? ratio(r.ours, r.baseline);
 }
 
-export function renderReport(sections: BenchSection[], meta: { seconds?: number } = {}): string {
-  const made = meta.seconds
-    ? `Generated by \`npm run bench\` on ${new Date().toISOString()}; all benches took ${Math.round(meta.seconds)} s, load average ${os.loadavg()[0].toFixed(1)} at the end`
-    : `Assembled by \`npm run bench:report\` on ${new Date().toISOString()} from the results below (see each run's date)`;
+/** Where and when the report is assembled (renderReport takes it in so that it stays pure). */
+export interface ReportMeta {
+  generatedAt: string;
+  cores: number;
+  memGiB: number;
+  node: string;
+  /** The 1-minute load average as the report is written. */
+  loadNow: number;
+  /** How long `npm run bench` took, when it made this report. */
+  seconds?: number;
+}
+
+export function machineMeta(seconds?: number): ReportMeta {
+  return {
+    generatedAt: new Date().toISOString(),
+    cores: os.cpus().length,
+    memGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    loadNow: os.loadavg()[0],
+    ...(seconds !== undefined ? { seconds } : {}),
+  };
+}
+
+export function renderReport(sections: BenchSection[], meta: ReportMeta): string {
+  const made =
+    meta.seconds !== undefined
+      ? `Generated by \`npm run bench\` on ${meta.generatedAt}; all benches took ${Math.round(meta.seconds)} s, load average ${meta.loadNow.toFixed(1)} at the end`
+      : `Assembled by \`npm run bench:report\` on ${meta.generatedAt} from the results below (see each run's date)`;
   const out: string[] = [
     '# Benchmark results',
     '',
-    `${made} — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.`,
+    `${made} — ${meta.cores} cores, ${meta.memGiB.toFixed(0)} GiB RAM, Node ${meta.node}.`,
     'Every figure stands beside its baseline measured in the same run on the same machine; the ratio is ours ÷ baseline',
     '(for throughput higher is better, for latency and memory lower is better).',
     '',
-    "The load column is the machine's 1-minute load average while the figure was measured (or at the bench's start → end);",
+    'The load column is the machine\'s 1-minute load average when the figure was measured ("ours / baseline" where they ran',
+    "apart), or at the bench's start → end when the bench records no load per figure;",
     'above 1.5 on this 2-core machine other work was running and the figures are pessimistic.',
     '',
     '| Bench | Metric | Unit | Tipdesk | Baseline | Baseline value | Ratio | Better | Load |',
@@ -330,9 +416,22 @@ export function renderReport(sections: BenchSection[], meta: { seconds?: number 
   return out.join('\n');
 }
 
-export function writeReport(sections: BenchSection[], meta: { seconds?: number } = {}): string {
+/**
+ * Hand-written notes below this line in latest.md (a session's commands, what the figures mean)
+ * survive the next `npm run bench` / `bench:report`, which rewrite everything above it.
+ */
+export const NOTES_MARKER = '<!-- Notes below this line are kept when the report is regenerated. -->';
+
+/** The new report, followed by the notes section of the previous one (if it had the marker). */
+export function withKeptNotes(report: string, previous: string | null): string {
+  const at = previous?.indexOf(NOTES_MARKER) ?? -1;
+  return `${report}\n${at >= 0 ? previous!.slice(at) : `${NOTES_MARKER}\n`}`;
+}
+
+export function writeReport(sections: BenchSection[], meta: ReportMeta = machineMeta()): string {
   const file = path.join(RESULTS_DIR, 'latest.md');
-  writeFileSync(file, renderReport(sections, meta));
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  writeFileSync(file, withKeptNotes(renderReport(sections, meta), previous));
   return file;
 }
 

@@ -4,9 +4,9 @@
 // is reported and the others still run. Extra arguments go to every bench (e.g. nothing, usually).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BENCHES, readSection, RESULTS_DIR, writeReport, type BenchSection } from './report.js';
+import { loadNow } from './load.js';
+import { BENCHES, machineMeta, readSection, RESULTS_DIR, writeReport, type BenchSection } from './report.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -23,9 +23,10 @@ for (const b of BENCHES) {
   }
   console.log(`\n== npm run ${b.script}`);
   const t0 = Date.now();
-  const before = os.loadavg()[0];
+  const before = loadNow();
   const r = spawnSync('npm', ['run', '-s', b.script], { cwd: root, stdio: 'inherit' });
-  const load = { before, after: os.loadavg()[0] };
+  // The bench records its own start → end load (bench/load.ts); this is the fallback for one that did not.
+  const load = { before, after: loadNow() };
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
   if (r.status !== 0) {
     failed++;
@@ -33,7 +34,7 @@ for (const b of BENCHES) {
     const s = readSection(b, t0);
     sections.push({
       ...s,
-      load,
+      load: s.status === 'ok' && s.load ? s.load : load,
       status: 'failed',
       note: `exit ${r.status ?? r.signal}${s.status === 'stale' ? '; the figures shown are from an earlier run' : ''}`,
     });
@@ -42,9 +43,9 @@ for (const b of BENCHES) {
   console.log(`== ${b.script} done in ${seconds} s`);
   const s = readSection(b, t0);
   if (s.status === 'stale') console.log(`== ${b.script} did not write bench/results/${b.name}.json`);
-  sections.push({ ...s, load });
+  sections.push({ ...s, load: s.load ?? load });
 }
-const file = writeReport(sections, { seconds: (Date.now() - started) / 1000 });
+const file = writeReport(sections, machineMeta((Date.now() - started) / 1000));
 console.log(`\n${readFileSync(file, 'utf8')}`);
 console.log(`Wrote ${path.relative(root, file)}`);
 process.exit(failed ? 1 : 0);

@@ -21,9 +21,10 @@ import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
 import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
-  drainJobs,
+  drainBacklog,
   fire as fireWith,
   sql,
   startChild,
@@ -71,12 +72,14 @@ function signedRequest() {
   return { body, headers: { 'content-type': 'application/json', 'x-timestamp': ts, 'x-signature': signGatewayBody(KEY, body, ts) } };
 }
 
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_sms_gateway');
 const dbUrl = db.url;
 const fake = await startFakeGateway();
-const JOBS = ['normalize-submission', 'tip.read', 'sms-gateway-send'];
+/** The acknowledgements' sends drain too (the reconciliation counts them). */
+const EXTRA = { kinds: ['sms-gateway-send'] };
 /** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
-const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainJobs(dbUrl, JOBS));
+const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(dbUrl, EXTRA));
 const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
 const results: Level[] = [];
@@ -131,7 +134,7 @@ try {
 
   // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
-  await drainJobs(dbUrl, JOBS);
+  await drainBacklog(dbUrl, EXTRA);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
@@ -177,6 +180,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
+      load: load.end(),
       uniqueEvents: sentByService,
       tipsCreated: tips,
       acknowledgements: acks,

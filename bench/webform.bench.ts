@@ -5,11 +5,13 @@
 // from its own address so the per-address limit is counted but not hit) at 1, 10 and 50
 // concurrent. In the same run a bare express route that parses the same body with multer and
 // stores it with one pg INSERT (bench/webform-ceiling.server.ts) gets the same requests: the
-// baseline. Afterwards the normalize backlog drains, and tips and stored photos must equal the
-// posts answered 201.
+// baseline. After each level of ours the backlog (normalize and reading jobs) drains before the
+// ceiling's level runs, so the two never share the cores; at the end tips and stored photos must
+// equal the posts answered 201. Levels are long enough (10 s and more for ours) that a ratio does
+// not hang on a second's jitter.
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
-// Options: --concurrency 1,10,50  --requests 150,500,800 (per level)  --warmup 100  --workers same|split|none
+// Options: --concurrency 1,10,50  --requests 400,1000,1500 (per level)  --warmup 200  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,9 +20,10 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { pngOfSize } from '../test/web/web-support.js';
 import { benchDatabase } from './bench-db.js';
-import { cpuMs, sql, startChild, startDrain, startService, stopChild, workersLabel, webhookBenchArgs } from './children.js';
+import { startLoad } from './load.js';
+import { cpuMs, drainBacklog, sql, startChild, startDrain, startService, stopChild, workersLabel, webhookBenchArgs } from './children.js';
 
-const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '150,500,800', warmup: '100' });
+const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '400,1000,1500', warmup: '200' });
 const POOL = 10;
 const PHOTO = pngOfSize(200 * 1024);
 const BOUNDARY = '----tipdeskbench7MA4YWxkTrZu0gW';
@@ -45,7 +48,13 @@ interface Level {
   p99: number;
   cpuPerRequest?: number;
   loadAverage?: number;
+  /** Seconds the backlog took to drain after the level, and the service's CPU for it per post. */
+  drainSeconds?: number;
+  drainCpuPerRequest?: number;
 }
+
+/** After a level: the drain time, or NaN with --workers none (no worker runs while measuring). */
+const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(url));
 
 let addressSeq = 0;
 async function fire(port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> {
@@ -86,7 +95,7 @@ let answered = 0;
 let tips = 0;
 let photos = 0;
 let unprocessed = 0;
-const load = { before: os.loadavg(), after: [] as number[] };
+const load = startLoad();
 try {
   await sql(db.url, 'CREATE TABLE bench_webform_ceiling (id bigserial PRIMARY KEY, body text, photo bytea, received_at timestamptz DEFAULT now())');
   const env = {
@@ -105,35 +114,33 @@ try {
 
   // Warm both (JIT, pools); the warm-up's tips count too.
   answered += (await fire(svc.port, '/api/public/tips', 10, WARMUP, 'tipdesk')).created;
+  await drain(db.url);
   await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
   for (const [i, c] of LEVELS.entries()) {
     const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
     const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/api/public/tips', c, amount, 'tipdesk');
-    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
+    const cpuBurst = cpuMs(svc.child.pid);
+    ours.cpuPerRequest = Math.round(((cpuBurst - cpu0) / ours.requests) * 100) / 100;
+    ours.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     answered += ours.created;
+    ours.drainSeconds = await drain(db.url);
+    ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
-    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
+    ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${ours.drainSeconds} s (${ours.drainCpuPerRequest} ms cpu/post); bare multipart ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}/${ceiling.loadAverage}`,
     );
   }
-  load.after = os.loadavg();
 
+  // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
+  await drainBacklog(db.url);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
-    );
-    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WEB'`)).rows[0].n);
   photos = Number(
     (
@@ -149,19 +156,22 @@ try {
   await db.drop();
 }
 
+const loadSpan = load.end();
 const lines = [
   `Web form posts (multipart, text + one ${Math.round(PHOTO.length / 1024)} KB PNG; each a new tip) vs a bare multer + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
-  `Load average (1/5/15 min) before ${load.before.map((v) => v.toFixed(2)).join(' / ')}, after the runs ${load.after.map((v) => v.toFixed(2)).join(' / ')}; ${os.cpus().length} cores.`,
+  `Load average (1 min) ${loadSpan.before.toFixed(2)} at the start, ${loadSpan.after.toFixed(2)} at the end; ${os.cpus().length} cores.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | bare req/s | bare p50 ms | bare p99 ms | bare cpu ms/req | ratio | non-2xx/errors | load avg |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/post | bare req/s | bare p50 ms | bare p99 ms | bare cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rows = [];
 for (const c of LEVELS) {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const bare = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
+  // --workers none drains only at the end: no drain figures per level.
+  const drained = !Number.isNaN(ours.drainSeconds ?? NaN);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${bare.cpuPerRequest} | ${Math.round((ours.rps / bare.rps) * 100)}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained ? ours.drainSeconds : '—'} | ${drained ? ours.drainCpuPerRequest : '—'} | ${bare.rps} | ${bare.p50} | ${bare.p99} | ${bare.cpuPerRequest} | ${Math.round((ours.rps / bare.rps) * 100)}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${bare.loadAverage} |`,
   );
   rows.push({
     metric: `latency p50 / p99, concurrency ${c}`,
@@ -172,6 +182,9 @@ for (const c of LEVELS) {
     better: 'lower',
     oursText: `${ours.p50} / ${ours.p99}`,
     baselineText: `${bare.p50} / ${bare.p99}`,
+    load: ours.loadAverage,
+    // Ours and the ceiling ran apart (the drain between them).
+    loadText: `${ours.loadAverage} / ${bare.loadAverage}`,
   });
   rows.push({
     metric: `throughput, concurrency ${c}`,
@@ -180,6 +193,8 @@ for (const c of LEVELS) {
     baseline: bare.rps,
     baselineLabel: 'bare multer + pg INSERT route',
     better: 'higher',
+    load: ours.loadAverage,
+    loadText: `${ours.loadAverage} / ${bare.loadAverage}`,
   });
 }
 const at10 = results.find((r) => r.target === 'tipdesk' && r.concurrency === 10);
@@ -200,7 +215,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
-      loadavg: load,
+      load: loadSpan,
       answered,
       tips,
       photos,

@@ -23,9 +23,10 @@ import path from 'node:path';
 import pg from 'pg';
 import twilio from 'twilio';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
-  drainJobs,
+  drainBacklog,
   fire as fireWith,
   sql,
   startChild,
@@ -89,11 +90,10 @@ interface Level extends BaseLevel {
 const fire = (port: number, urlPath: string, concurrency: number, size: LevelSize, target: Level['target']): Promise<Level> =>
   fireWith(port, urlPath, { concurrency, ...size, target, request: () => signedRequest('/webhooks/twilio/sms') });
 
-const JOBS = ['normalize-submission', 'tip.read'];
 /** After a level: the drain time, or NaN with --workers none (no worker runs while measuring). */
-const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainJobs(url, JOBS));
+const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(url));
 
-const loadBefore = os.loadavg()[0];
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_webhooks');
 const dbUrl = db.url;
 const version = db.version;
@@ -153,7 +153,7 @@ try {
 
   // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
-  await drainJobs(dbUrl, JOBS);
+  await drainBacklog(dbUrl);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
@@ -201,7 +201,7 @@ writeFileSync(
       postgres: version,
       database: db.label,
       pool: POOL,
-      load: { before: loadBefore, after: os.loadavg()[0] },
+      load: load.end(),
       uniqueMessageSids: sentByService,
       submissions,
       tipsCreated: tips,

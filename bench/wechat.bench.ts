@@ -19,9 +19,10 @@ import path from 'node:path';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
 import { benchDatabase } from './bench-db.js';
+import { startLoad } from './load.js';
 import {
   cpuMs,
-  drainJobs,
+  drainBacklog,
   fire as fireAt,
   sql,
   startChild,
@@ -90,10 +91,10 @@ const fire = (port: number, urlPath: string, concurrency: number, size: LevelSiz
     },
   });
 
+const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_wechat');
-const JOBS = ['normalize-submission', 'tip.read'];
 /** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
-const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainJobs(db.url, JOBS));
+const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(db.url));
 const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
 const results: Level[] = [];
@@ -144,7 +145,7 @@ try {
 
   // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
-  await drainJobs(db.url, JOBS);
+  await drainBacklog(db.url);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WECHAT'`)).rows[0].n);
@@ -189,6 +190,7 @@ writeFileSync(
       database: db.label,
       pool: POOL,
       workers: WORKERS,
+      load: load.end(),
       uniqueMsgIds: unique.size,
       submissions,
       tipsCreated: tips,

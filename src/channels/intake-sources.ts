@@ -1,7 +1,7 @@
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Db } from '../db/prisma.js';
 import type { RawSql } from '../db/raw-tx.js';
-import { NORMALIZE_JOB } from '../queue/kinds.js';
+import { NORMALIZE_EMAIL_BATCH_JOB, NORMALIZE_JOB } from '../queue/kinds.js';
 
 // Reconciliation per intake source (a mailbox, a Twilio webhook): how many items it saw and
 // what became of them, when it last worked, what last went wrong. A silent stall shows up
@@ -87,7 +87,9 @@ export async function intakeHealth(db: Db, now: Date, staleAfterMs: number, sile
     db.$queryRaw<{ channel: Channel; waiting: bigint; stalled: bigint }[]>`
       SELECT channel, count(*) AS waiting, count(*) FILTER (WHERE received_at < ${now}::timestamptz - interval '1 minute') AS stalled
       FROM submission WHERE state = 'RECEIVED' GROUP BY channel`,
-    db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM job WHERE kind = ${NORMALIZE_JOB} AND state IN ('QUEUED', 'RUNNING')`,
+    db.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM job WHERE kind = ANY(${[NORMALIZE_JOB, NORMALIZE_EMAIL_BATCH_JOB]}::text[]) AND state IN ('QUEUED', 'RUNNING')`,
   ]);
   const submissions: Record<string, Record<string, number>> = {};
   let quarantined = 0;

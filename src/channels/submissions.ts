@@ -16,6 +16,8 @@ export interface NewSubmission {
   state?: SubmissionState;
   lastError?: string | null;
   rateLimited?: boolean;
+  /** False: no normalize job of its own; the caller queues the work (the mailbox worker's one batch job per stored batch). */
+  normalizeJob?: boolean;
 }
 
 export interface Stored {
@@ -53,7 +55,8 @@ export async function storeSubmissionIn<T extends RawSql>(
   let stored: Stored;
   if (rows[0]) {
     // enqueue only runs $queryRaw, which both kinds of transaction have.
-    if (state === 'RECEIVED') await enqueue(tx as unknown as Tx, NORMALIZE_JOB, { submissionId: rows[0].id }, { maxAttempts: 5 });
+    if (state === 'RECEIVED' && input.normalizeJob !== false)
+      await enqueue(tx as unknown as Tx, NORMALIZE_JOB, { submissionId: rows[0].id }, { maxAttempts: 5 });
     stored = { id: rows[0].id, created: true, state, tipId: null };
   } else {
     const [existing] = await tx.$queryRaw<{ id: string; state: SubmissionState; tipId: string | null }[]>`

@@ -7,14 +7,14 @@ import { sendEmailJob } from '../messaging/send-email.job.js';
 import { languageMaintenanceJob } from '../tips/language.job.js';
 import { readTipJob } from '../tips/read-tip.job.js';
 import type { JobDefinition } from '../queue/job.js';
-import { NORMALIZE_JOB, TIP_READ_JOB, type JobKind } from '../queue/kinds.js';
+import { NORMALIZE_EMAIL_BATCH_JOB, NORMALIZE_JOB, TIP_READ_JOB, type JobKind } from '../queue/kinds.js';
 import { retentionJob } from '../privacy/run-retention.js';
 
 /**
  * Intake's background work: it yields to webhook intake served by the same process (intake first,
  * docs/reliability.md). Sends, media fetches and alerts do not wait: they are I/O, and late replies hurt.
  */
-const YIELDING = new Set<JobKind>([NORMALIZE_JOB, TIP_READ_JOB, 'language-maintenance']);
+const YIELDING = new Set<JobKind>([NORMALIZE_JOB, NORMALIZE_EMAIL_BATCH_JOB, TIP_READ_JOB, 'language-maintenance']);
 
 function yieldingToIntake<K extends JobKind>(d: JobDefinition<K, Deps>): JobDefinition<K, Deps> {
   return {

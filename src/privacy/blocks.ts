@@ -2,7 +2,7 @@ import type { Tx } from '../db/prisma.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { isUniqueViolation } from '../db/prisma.js';
-import { audit } from '../triage/audit.js';
+import { audit } from '../audit/audit.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { contactHash, contactHint, parseContact } from './contact.js';
 import { isBlockedHash } from './sql.js';

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { audit } from '../triage/audit.js';
+import { audit } from '../audit/audit.js';
 import type { AuthUser } from '../users/users.schema.js';
 import { eraseTipsters } from './erase.js';
 import { lockSenders, tipIdsOf, tipsterById } from './sql.js';

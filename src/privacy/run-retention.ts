@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { jobPayloads, RETENTION_JOB } from '../queue/kinds.js';
 import type { JobDefinition } from '../queue/job.js';
-import { audit } from '../triage/audit.js';
+import { audit } from '../audit/audit.js';
 import { eraseTipsters } from './erase.js';
 import { dueForRetention, eraseOrphanSubmissions, eraseTiplessTipsters, expiredTipsters, type EraseCounts } from './sql.js';
 

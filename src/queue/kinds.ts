@@ -7,6 +7,8 @@ import { z } from 'zod';
 // schema. Adding a kind is one line here; a long schema may live in a leaf file imported here.
 export const jobPayloads = {
   'normalize-submission': z.object({ submissionId: z.string().uuid() }),
+  // The emails of one stored IMAP batch, normalized together (src/channels/email/email.batch.ts).
+  'normalize-email-batch': z.object({ submissionIds: z.array(z.string().uuid()).min(1).max(1000) }),
   'send-email': z.object({
     to: z.string().email(),
     subject: z.string(),
@@ -45,6 +47,7 @@ export type JobPayloadInput<K extends JobKind> = z.input<(typeof jobPayloads)[K]
 
 // Names for the kinds existing callers enqueue; a string literal is checked just as well.
 export const NORMALIZE_JOB = 'normalize-submission' satisfies JobKind;
+export const NORMALIZE_EMAIL_BATCH_JOB = 'normalize-email-batch' satisfies JobKind;
 export const SEND_EMAIL_JOB = 'send-email' satisfies JobKind;
 export const SEND_SMS_JOB = 'send-sms' satisfies JobKind;
 export const FETCH_MEDIA_JOB = 'fetch-media' satisfies JobKind;

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { JobDefinition } from '../queue/job.js';
 import { jobPayloads, TIP_READ_JOB } from '../queue/kinds.js';
-import { DESK_CHANNEL } from '../triage/sql.js';
+import { DESK_CHANNEL } from '../audit/sql.js';
 import { loadRules } from './categorize.js';
 import { analyzeTip } from './language/language.js';
 import { indexTokens } from './language/tokens.js';

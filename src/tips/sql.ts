@@ -119,7 +119,7 @@ export async function tipFeatureRow(db: Tx, id: string) {
 // desk events, the read job); inside the normalize transaction each trip held the submission's
 // lock and a pooled connection. One statement each instead (docs/adr/0001-raw-sql.md).
 
-/** The live stream's channel (src/triage/sql.ts DESK_CHANNEL) and the queue's (src/queue/sql.ts JOB_CHANNEL). */
+/** The live stream's channel (src/audit/sql.ts DESK_CHANNEL) and the queue's (src/queue/sql.ts JOB_CHANNEL). */
 export interface NotifyChannels {
   desk: string;
   jobs: string;

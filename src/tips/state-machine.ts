@@ -1,4 +1,4 @@
-import type { TipStatus } from '../triage/triage.schema.js';
+import type { TipStatus } from '../generated/prisma/enums.js';
 
 // The life of a tip, in one table. Every status change in the service asks this table
 // first; an illegal one becomes a 409 that lists what is allowed from where the tip is.

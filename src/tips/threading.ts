@@ -2,7 +2,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Tx } from '../db/prisma.js';
 import { TIP_READ_JOB } from '../queue/kinds.js';
 import { JOB_CHANNEL } from '../queue/sql.js';
-import { DESK_CHANNEL } from '../triage/sql.js';
+import { DESK_CHANNEL } from '../audit/sql.js';
 import { referenceDay } from './reference.js';
 import { insertAck, insertFollowUp, insertTip, queueReading, type AckInsert, type InboundMessageRow } from './sql.js';
 

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { mayAddNote } from './policy.js';
 import { TX, tipNotFound, userRef } from './common.js';
 

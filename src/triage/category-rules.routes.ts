@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
-import { categoryRulesService } from '../tips/category-rules.service.js';
+import { categoryRulesService } from './category-rules.service.js';
 import {
   CategoryRuleCreateSchema,
   CategoryRulePatchSchema,

@@ -1,8 +1,9 @@
 import { periodicService } from '../lifecycle/periodic.js';
 import type { Service } from '../lifecycle/service.js';
 import type { Deps } from '../deps.js';
-import { audit } from './audit.js';
-import { DESK_CHANNEL, pruneDeskEvents } from './sql.js';
+import { audit } from '../audit/audit.js';
+import { DESK_CHANNEL } from '../audit/sql.js';
+import { pruneDeskEvents } from './sql.js';
 import { queueClaimWarningEmail } from '../messaging/notify.js';
 import { CLAIMED_STATUSES } from '../tips/state-machine.js';
 

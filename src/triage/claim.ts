@@ -4,7 +4,7 @@ import type { AuthUser } from '../users/users.schema.js';
 import { CLAIMABLE_STATUSES, CLAIMED_STATUSES } from '../tips/state-machine.js';
 import { tipNotFound, illegal, userRef } from './common.js';
 import { tipDetail } from './detail.js';
-import { DESK_CHANNEL } from './sql.js';
+import { DESK_CHANNEL } from '../audit/sql.js';
 
 /**
  * One conditional UPDATE decides the claim: the row lock in the CTE queues concurrent

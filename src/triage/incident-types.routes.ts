@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
-import { incidentTypesService } from '../tips/incident-types.service.js';
+import { incidentTypesService } from './incident-types.service.js';
 import {
   IncidentCodeParams,
   IncidentTypeCreateSchema,

@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import pg from 'pg';
 import type { Deps } from '../deps.js';
-import { DESK_CHANNEL, deskEventsAfter, lastDeskEventId } from './sql.js';
+import { DESK_CHANNEL } from '../audit/sql.js';
+import { deskEventsAfter, lastDeskEventId } from './sql.js';
 
 // The desk's live stream: server-sent events that tell every open dashboard a tip changed, so
 // nobody polls. Any API process can serve any browser: each process LISTENs on tipdesk_desk

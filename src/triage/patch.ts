@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { type Prisma } from '../db/prisma.js';
 import { allowedTransitions, mayChangeLead, mayEditTriageFields } from './policy.js';
 import { REPORTER_PATCH_TARGETS, canTransition } from '../tips/state-machine.js';

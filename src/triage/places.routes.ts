@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import type { ApiRegistry } from '../http/route-registry.js';
-import { placesService } from '../tips/places.service.js';
+import { placesService } from './places.service.js';
 import { PlaceCreateSchema, PlaceResponseSchema, PlacesResponseSchema } from './places.schema.js';
 import { IdParams } from './triage.schema.js';
 

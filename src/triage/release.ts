@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { mayRelease } from './policy.js';
 import { canTransition } from '../tips/state-machine.js';
 import { TX, tipNotFound, illegal } from './common.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { queueReply } from '../messaging/reply.js';
 import { mayReply, presentMessages } from './policy.js';
 import { TX, tipNotFound, messageSelect, iso } from './common.js';

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { retryJob } from '../queue/admin.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { TX } from './common.js';
 import { mayReply } from './policy.js';
 import { deadSendJobOf } from './sql.js';

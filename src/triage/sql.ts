@@ -23,26 +23,6 @@ export async function lockTips(tx: Tx, ids: string[]): Promise<LockedTip[]> {
     FROM tip WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
 }
 
-/** The NOTIFY channel of desk events; the payload is the newest event id. */
-export const DESK_CHANNEL = 'tipdesk_desk';
-
-/** One round trip: the audit row, and for a tip its desk event and the NOTIFY (sent on commit). */
-export async function insertAudit(
-  tx: Tx,
-  e: { tipId: string | null; actorId: string | null; action: string; before?: object | null; after?: object | null; at: Date },
-) {
-  const json = (v: object | null | undefined) => (v == null ? null : JSON.stringify(v));
-  await tx.$queryRaw`
-    WITH a AS (
-      INSERT INTO audit_event (tip_id, actor_id, action, before, after, created_at)
-      VALUES (${e.tipId}::uuid, ${e.actorId}::uuid, ${e.action}, ${json(e.before)}::jsonb, ${json(e.after)}::jsonb, ${e.at}::timestamptz)),
-    d AS (
-      INSERT INTO desk_event (tip_id, action, created_at)
-      SELECT ${e.tipId}::uuid, ${e.action}, ${e.at}::timestamptz WHERE ${e.tipId}::uuid IS NOT NULL
-      RETURNING id)
-    SELECT pg_notify(${DESK_CHANNEL}, id::text)::text FROM d`;
-}
-
 /** Desk events after an id, oldest first (the live stream's replay and catch-up). */
 export function deskEventsAfter(db: Pick<Tx, '$queryRaw'>, afterId: bigint, limit: number) {
   return db.$queryRaw<{ id: bigint; tipId: string; action: string }[]>`

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from './audit.js';
+import { audit } from '../audit/audit.js';
 import { CLAIMED_STATUSES } from '../tips/state-machine.js';
 import { TX, tipNotFound } from './common.js';
 import { tipDetail } from './detail.js';

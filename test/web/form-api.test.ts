@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeps, createTwilioClient, closeDeps } from '../../src/deps.js';
@@ -139,6 +140,33 @@ describe('POST /api/public/tips', () => {
     expect(again.status).toBe(201);
     expect(again.json).toEqual(first.json);
     expect(await counts()).toEqual(before);
+  });
+
+  it('makes one tip of a post sent twice at once (same Idempotency-Key), its photos stored once', async () => {
+    const key = 'double-0123456789abcdef';
+    const before = await counts();
+    const form = () => tipForm({ body: TEXTS.leak }, [{ name: 'a.png', data: png(16, 16, { noise: true }) }]);
+    const [a, b] = await Promise.all([
+      postApi(h.baseUrl, form(), { address: address(), headers: { 'idempotency-key': key } }),
+      postApi(h.baseUrl, form(), { address: address(), headers: { 'idempotency-key': key } }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.json).toEqual(a.json);
+    expect(await counts()).toEqual({ submissions: before.submissions + 1, tips: before.tips + 1, attachments: before.attachments + 1 });
+  });
+
+  it('stores nine photos (the most a post takes) byte for byte, in upload order', async () => {
+    const photos = Array.from({ length: 9 }, (_, i) => ({ name: `p${i + 1}.png`, data: png(10 + i, 12, { noise: true }) }));
+    const res = await postApi(h.baseUrl, tipForm({ body: TEXTS.leak }, photos), { address: address() });
+    expect(res.status).toBe(201);
+    const tip = await h.deps.prisma.tip.findUniqueOrThrow({ where: { reference: res.json.reference } });
+    const atts = await h.deps.prisma.attachment.findMany({ where: { tipId: tip.id }, include: { blob: true }, orderBy: { createdAt: 'asc' } });
+    expect(atts.map((a) => a.filename)).toEqual(photos.map((p) => p.name));
+    for (const [i, a] of atts.entries()) {
+      expect(Buffer.from(a.blob!.data).equals(photos[i].data)).toBe(true);
+      expect(a.size).toBe(photos[i].data.length);
+      expect(a.sha256).toBe(createHash('sha256').update(photos[i].data).digest('hex'));
+    }
   });
 });
 

@@ -52,7 +52,7 @@ function isValidUtf8(buf: Buffer): boolean {
 const NEEDS_LOOK = /gb2312|gbk|cp936|ms936|windows-936|chinese|euc-cn|iso-ir-58|[\x80-\xff]/i;
 
 /** Whether a GB label or an 8-bit byte appears anywhere, read in 1 MB slices (a 25 MB mail is never one string). */
-function mayNeedRewrite(raw: Buffer): boolean {
+export function mayNeedRewrite(raw: Buffer): boolean {
   const SLICE = 1024 * 1024;
   for (let at = 0; at < raw.length; at += SLICE) {
     // A little overlap, so that a label cut by a slice boundary is still seen.
@@ -61,37 +61,68 @@ function mayNeedRewrite(raw: Buffer): boolean {
   return false;
 }
 
-interface SplitNode {
+/** A MIME node as mailsplit's Splitter emits it (mailparser reads the same objects). */
+export interface SplitNode {
   type: 'node';
   root: boolean;
   charset: string | false;
-  headers: false | { getList(): { key: string; line: string }[]; changed: boolean };
+  headers: false | { getList(): { key: string; line: string }[]; changed: boolean; build(): Buffer };
+  /** mailsplit's MimeNode: reads charset, file name, type… from its header block (private fields, mailsplit 5). */
+  parseHeaders?(): void;
+  _headersLines?: Buffer[];
+  _headerlen?: number;
+}
+
+/**
+ * The node's fields read from its headers (charset, file name…) read again from the rewritten
+ * lines, as a second splitter over the rewritten message would; for a parser that takes the node
+ * as it is (MailParser reads `filename` and `charset` from it, decoded before we saw it).
+ */
+function reparse(node: SplitNode): void {
+  if (!node.headers || !node.parseHeaders || !Array.isArray(node._headersLines)) throw new Error('not a mailsplit 5 node');
+  const block = node.headers.build();
+  node.headers = false;
+  node._headersLines = [block];
+  node._headerlen = block.length;
+  node.parseHeaders();
+}
+
+/**
+ * Rewrites the labels of each node of one message as the splitter hands it on, header lines in
+ * place; `node.charset` (read from Content-Type before we saw it) follows its rewritten label, so
+ * a parser reading the node decodes its body as GB18030 too. One per message (it remembers the
+ * root's charset for raw 8-bit header text of the parts). With `inPlace`, the node's fields are
+ * read again from the rewritten headers (see reparse); without, a Joiner writes the lines out.
+ */
+export function gb18030Relabeler(opts: { inPlace: boolean }): (node: SplitNode) => void {
+  let rootCharset = 'gb18030';
+  return (node) => {
+    if (node.root && node.charset) rootCharset = isGbLabel(node.charset) ? 'gb18030' : node.charset;
+    if (node.headers) {
+      const fallback = node.charset ? (isGbLabel(node.charset) ? 'gb18030' : node.charset) : rootCharset;
+      let changed = false;
+      for (const l of node.headers.getList()) {
+        const next = rewriteHeaderLine(l.line, fallback);
+        if (next !== l.line) {
+          l.line = next;
+          changed = true;
+        }
+      }
+      if (changed) node.headers.changed = true;
+      if (changed && opts.inPlace) reparse(node);
+    }
+  };
 }
 
 /** The message with GB-family charset labels rewritten to GB18030; the bytes of every body stay as they were. */
 export async function withGb18030Labels(raw: Buffer): Promise<Buffer> {
   if (!mayNeedRewrite(raw)) return raw;
 
-  let rootCharset = 'gb18030';
+  const relabel = gb18030Relabeler({ inPlace: false });
   const rewrite = new Transform({
     objectMode: true,
     transform(obj: SplitNode | { type: string }, _enc, cb) {
-      if (obj.type === 'node') {
-        const node = obj as SplitNode;
-        if (node.root && node.charset) rootCharset = isGbLabel(node.charset) ? 'gb18030' : node.charset;
-        if (node.headers) {
-          const fallback = node.charset ? (isGbLabel(node.charset) ? 'gb18030' : node.charset) : rootCharset;
-          let changed = false;
-          for (const l of node.headers.getList()) {
-            const next = rewriteHeaderLine(l.line, fallback);
-            if (next !== l.line) {
-              l.line = next;
-              changed = true;
-            }
-          }
-          if (changed) node.headers.changed = true;
-        }
-      }
+      if (obj.type === 'node') relabel(obj as SplitNode);
       cb(null, obj);
     },
   });

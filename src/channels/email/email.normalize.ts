@@ -35,7 +35,7 @@ async function threadTip(tx: Tx, mail: ParsedEmail, start: EmailIntakeStart): Pr
 }
 
 /** The sender's contact hash for the blocked-sender check (null: no contact, never blocked). */
-function senderHash(address: string | null): string | null {
+export function senderHash(address: string | null): string | null {
   const c = address ? parseContact(address) : null;
   return c ? contactHash(c) : null;
 }
@@ -43,7 +43,7 @@ function senderHash(address: string | null): string | null {
 /** Days (per database) whose reference sequence this process has seen exist. */
 const readyDays = new Set<string>();
 
-async function referenceSequenceReady(deps: Deps, at: Date): Promise<void> {
+export async function referenceSequenceReady(deps: Deps, at: Date): Promise<void> {
   const day = referenceDay(at, deps.config.TIMEZONE);
   const key = `${deps.databaseUrl}|${day}`;
   if (readyDays.has(key)) return;
@@ -196,7 +196,12 @@ async function writeBlob(tx: Tx, attachmentId: string, chunks: Buffer[], size: n
 }
 
 /** The acknowledgement of a new tip: its OUTBOUND message and, when outbound email is on, its send job. */
-function acknowledgement(deps: Deps, tip: { id: string; reference: string }, mail: ParsedEmail, to: string): NonNullable<EmailTipFinish['ack']> {
+export function acknowledgement(
+  deps: Deps,
+  tip: { id: string; reference: string },
+  mail: ParsedEmail,
+  to: string,
+): NonNullable<EmailTipFinish['ack']> {
   const messageId = randomUUID();
   const emailMessageId = ackMessageId(tip.id, deps.config);
   const subject = ackSubject(mail.subject, tip.reference);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MailParser, type AddressObject, type AttachmentStream, type Headers, type MessageText } from 'mailparser';
 import iconv from 'iconv-lite';
-import { withGb18030Labels } from './email.charset.js';
+import { gb18030Relabeler, mayNeedRewrite, withGb18030Labels, type SplitNode } from './email.charset.js';
 import { stripQuoted } from './email.quotes.js';
 
 // Turns raw RFC 822 bytes into what intake needs: who, what, which thread, which files,
@@ -183,10 +183,43 @@ interface RawParse {
   attachments: ParsedAttachment[];
 }
 
+type ChunkReader = { processChunk?: (data: { type: string }, done: (err?: Error) => void) => void };
+
+/**
+ * Has MailParser relabel each MIME node (email.charset.ts) as its own splitter hands it over:
+ * the labels are fixed in the one parse instead of a split-and-join pass over the whole message
+ * before it. processChunk is where MailParser (3.x) takes each node from mailsplit; false when
+ * that hook is gone (another MailParser), and the caller relabels the bytes beforehand instead.
+ */
+function relabelInParser(parser: MailParser): boolean {
+  const p = parser as unknown as ChunkReader;
+  const read = p.processChunk?.bind(parser);
+  if (!read) return false;
+  const relabel = gb18030Relabeler({ inPlace: true });
+  p.processChunk = (data, done) => {
+    if (data.type === 'node') {
+      try {
+        relabel(data as SplitNode);
+      } catch {
+        // A header the rewrite cannot read is left as it came.
+      }
+    }
+    read(data, done);
+  };
+  return true;
+}
+
 /** MailParser with attachments streamed: bytes over the limit are hashed and counted, not kept. */
-function runMailParser(raw: Buffer, maxAttachmentBytes: number): Promise<RawParse> {
+function runMailParser(raw: Buffer, maxAttachmentBytes: number, relabel = false): Promise<RawParse> {
   return new Promise((resolve, reject) => {
     const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, checksumAlgo: false, maxHtmlLengthToParse: 5_000_000 });
+    if (relabel && !relabelInParser(parser)) {
+      withGb18030Labels(raw).then(
+        (source) => runMailParser(source, maxAttachmentBytes).then(resolve, reject),
+        () => runMailParser(raw, maxAttachmentBytes).then(resolve, reject),
+      );
+      return;
+    }
     let headers: Headers = new Map();
     let text: MessageText = { type: 'text' };
     const attachments: ParsedAttachment[] = [];
@@ -253,16 +286,11 @@ function plainFallback(raw: Buffer): { subject: string | null; from: string | nu
 }
 
 export async function parseEmail(raw: Buffer, opts: ParseOptions): Promise<ParsedEmail> {
-  let source = raw;
-  try {
-    source = await withGb18030Labels(raw);
-  } catch {
-    // A structure mailsplit cannot follow is left to MailParser (and its fallback) as it is.
-  }
   let parsed: RawParse;
   let parseError: string | null = null;
   try {
-    parsed = await runMailParser(source, opts.maxAttachmentBytes);
+    // GB-family labels become GB18030 inside the one parse (email.charset.ts says why).
+    parsed = await runMailParser(raw, opts.maxAttachmentBytes, mayNeedRewrite(raw));
   } catch (e) {
     parseError = `MIME parse failed: ${(e as Error).message}`.slice(0, 500);
     const fb = plainFallback(raw);

@@ -2,6 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { pgTransaction } from '../../db/raw-tx.js';
 import type { Logger } from '../../logger.js';
+import type { Tx } from '../../db/prisma.js';
+import { enqueue } from '../../queue/enqueue.js';
+import { NORMALIZE_EMAIL_BATCH_JOB } from '../../queue/kinds.js';
 import { recordSource } from '../intake-sources.js';
 import { storeSubmissionIn, type NewSubmission } from '../submissions.js';
 import { parseHeaderBlock, quickHeaders } from './email.parse.js';
@@ -10,9 +13,10 @@ import type { EmailMeta } from './email.schema.js';
 import { describeError } from './imap-connection.js';
 import { headerBlock, type Fetched } from './imap-fetch.js';
 import type { MailboxLock } from './imap-lock.js';
+import { BATCH_RAW_BYTES } from './sql.js';
 
-// Storing a downloaded batch: one Submission per message (with its normalize job and the
-// source's counters) in one transaction; a message the database refuses is kept quarantined.
+// Storing a downloaded batch: one Submission per message, one normalize job for the batch's
+// emails (email.batch.ts) and the source's counters, in one transaction; a message the database refuses is kept quarantined.
 
 export type Present = Exclude<Fetched, { kind: 'gone' }>;
 
@@ -76,15 +80,22 @@ export class BatchStore {
     if (!conn || !this.o.lock.isHeld) throw new Error('no longer holding the mailbox lock');
     return pgTransaction(conn, async (tx) => {
       const counts = { seen: 0, stored: 0, duplicates: 0, quarantined: 0 };
+      const batch: string[] = [];
       for (const it of items) {
+        // Mail small enough to load with its batch is normalized with it (one job for the batch);
+        // a larger one keeps a job of its own, which reads its bytes in pieces.
+        const batched = (it.input.raw?.length ?? Infinity) <= BATCH_RAW_BYTES;
+        const input = { ...it.input, normalizeJob: !batched };
         const stored = it.contentHash
-          ? await storeEmailSubmission(tx, { ...it.input, contentHash: it.contentHash })
-          : await storeSubmissionIn(tx, it.input);
+          ? await storeEmailSubmission(tx, { ...input, contentHash: it.contentHash })
+          : await storeSubmissionIn(tx, input);
         counts.seen++;
         if (!stored.created) counts.duplicates++;
         else if (it.input.state === 'QUARANTINED') counts.quarantined++;
         else counts.stored++;
+        if (batched && stored.created && stored.state === 'RECEIVED') batch.push(stored.id);
       }
+      if (batch.length) await enqueue(tx as unknown as Tx, NORMALIZE_EMAIL_BATCH_JOB, { submissionIds: batch }, { maxAttempts: 5 });
       await recordSource(tx, this.o.sourceId, 'EMAIL', { counts });
     });
   }

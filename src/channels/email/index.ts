@@ -1,6 +1,7 @@
 import { imapEnabled } from '../../config.js';
 import type { ChannelAdapter } from '../types.js';
 import { emailIntakeService } from './email-intake.service.js';
+import { normalizeEmailBatchJob } from './email.batch.js';
 import { normalizeEmail } from './email.normalize.js';
 import { emailReply } from './email.reply.js';
 
@@ -14,6 +15,8 @@ export const emailAdapter: ChannelAdapter = {
     `Email intake: ${imapEnabled(config) ? `on (${config.IMAP_USER}@${config.IMAP_HOST}/${config.IMAP_MAILBOX})` : 'off (set IMAP_HOST, IMAP_USER and IMAP_PASSWORD to turn it on)'}`,
   services: (deps) => [emailIntakeService(deps)],
   normalize: { EMAIL: normalizeEmail },
+  // The mailbox worker queues one of these per stored batch instead of a normalize job per email.
+  jobs: [normalizeEmailBatchJob],
   // Replies go by SMTP even when intake is off (a tip typed in from a phone call may carry an email).
   reply: () => emailReply,
   sources: ['email'],

@@ -160,3 +160,143 @@ export async function finishEmailTip(tx: Pick<Tx, '$queryRaw'>, p: EmailTipFinis
     SELECT (SELECT count(*) FROM job)::int AS jobs, (SELECT count(*) FROM done)::int AS done`;
   return (rows[0]?.jobs ?? 0) > 0;
 }
+
+// ---- Normalization a batch at a time (email.batch.ts) --------------------------------------
+// The job speaks pg on a pooled connection: one statement for a whole batch instead of some
+// sixteen Prisma round trips per message (docs/adr/0001-raw-sql.md: measured, bench/email-profile.ts).
+
+/** Raw bytes up to this size are loaded with the batch; a larger mail goes to the one-message job (which reads it in pieces). */
+export const BATCH_RAW_BYTES = 2 * 1024 * 1024;
+
+export interface BatchSubmission {
+  id: string;
+  state: string;
+  /** Null when none was kept or it is over BATCH_RAW_BYTES. */
+  raw: Buffer | null;
+  meta: unknown;
+  receivedAt: Date;
+}
+
+/** The batch's submissions with their raw bytes, in the order asked for (missing rows left out). */
+export async function loadEmailBatch(db: pg.Pool | pg.ClientBase, ids: string[]): Promise<BatchSubmission[]> {
+  const { rows } = await db.query<{ id: string; state: string; raw: Buffer | null; meta: unknown; received_at: Date }>({
+    name: 'email_batch_load',
+    text: `SELECT s.id::text, s.state::text AS state, CASE WHEN octet_length(s.raw) <= $2::int THEN s.raw END AS raw, s.meta, s.received_at
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n) JOIN submission s ON s.id = x.id ORDER BY x.n`,
+    values: [ids, BATCH_RAW_BYTES],
+  });
+  return rows.map((r) => ({ id: r.id, state: r.state, raw: r.raw, meta: r.meta, receivedAt: r.received_at }));
+}
+
+export interface BatchRow {
+  i: number;
+  id: string;
+  auto: string | null;
+  hash: string | null;
+  email: string | null;
+  name: string | null;
+  ids: string[];
+  ref: string | null;
+  mid: string | null;
+  subject: string | null;
+  body: string;
+  full: string | null;
+  lang: string;
+  day: string;
+  note: string | null;
+  natt: number;
+}
+
+export interface BatchAttachment {
+  i: number;
+  id: string;
+  n: number;
+  filename: string;
+  type: string;
+  size: number;
+  sha: string;
+  inline: boolean;
+  cid: string | null;
+  dangerous: boolean;
+  kind: string;
+  /** 1-based index of its bytes in the blobs array; null when too large to keep. */
+  blob: number | null;
+  error: string | null;
+}
+
+export interface BatchOutcome {
+  i: number;
+  outcome: 'tip' | 'thread' | 'skipped' | 'blocked' | 'done' | 'failed';
+  tip_id: string | null;
+  reference: string | null;
+  error: string | null;
+}
+
+/**
+ * JSON that jsonb takes: a text cut at a length limit can end in half a surrogate pair, which
+ * jsonb refuses (and a NUL, which no text column holds) — one such string would fail the batch.
+ */
+const jsonbText = (_key: string, v: unknown) =>
+  typeof v === 'string' ? (v as unknown as { toWellFormed(): string }).toWellFormed().replace(/\u0000/g, '') : v;
+
+/** Every message of a batch in one statement (the stored function email_intake_batch, migration 20261202140000). */
+export async function emailIntakeBatch(
+  client: pg.ClientBase,
+  p: { rows: BatchRow[]; attachments: BatchAttachment[]; blobs: Buffer[]; now: Date; blockedReason: string; readJob: string; deskChannel: string },
+): Promise<BatchOutcome[]> {
+  const { rows } = await client.query<BatchOutcome>({
+    name: 'email_intake_batch',
+    text: 'SELECT i, outcome, tip_id::text, reference, error FROM email_intake_batch($1::jsonb, $2::jsonb, $3::bytea[], $4, $5, $6, $7)',
+    values: [JSON.stringify(p.rows, jsonbText), JSON.stringify(p.attachments, jsonbText), p.blobs, p.now, p.blockedReason, p.readJob, p.deskChannel],
+  });
+  return rows;
+}
+
+/** The acknowledgements of a batch's new tips (OUTBOUND messages, and their send jobs once each), in one statement. Returns how many jobs went in. */
+export async function insertEmailAcks(client: pg.ClientBase, acks: { tipId: string; ack: NonNullable<EmailTipFinish['ack']> }[]): Promise<number> {
+  const rows = acks.map(({ tipId, ack: a }) => ({
+    tip: tipId,
+    id: a.messageId,
+    subject: a.subject,
+    text: a.text,
+    mid: a.emailMessageId,
+    to: a.to,
+    state: a.deliveryState,
+    error: a.deliveryError,
+    kind: a.job?.kind ?? null,
+    payload: a.job?.payload ?? null,
+    attempts: a.job?.maxAttempts ?? null,
+    priority: a.job?.priority ?? null,
+    key: a.job?.uniqueKey ?? null,
+  }));
+  const { rows: out } = await client.query<{ jobs: number }>({
+    name: 'email_batch_acks',
+    text: `WITH a AS (
+             SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tip uuid, id uuid, subject text, text text, mid text, "to" text, state text, error text,
+                                                             kind text, payload jsonb, attempts int, priority int, key text)),
+           msg AS (
+             INSERT INTO message (id, tip_id, direction, channel, subject, body, email_message_id, to_address, kind, delivery_state, delivery_error)
+             SELECT a.id, a.tip, 'OUTBOUND', 'EMAIL', a.subject, a.text, a.mid, a."to", 'acknowledgement', a.state::"DeliveryState", a.error FROM a
+             RETURNING id),
+           job AS (
+             INSERT INTO job (kind, payload, max_attempts, priority, unique_key)
+             SELECT a.kind, a.payload, a.attempts, a.priority, a.key FROM a JOIN msg ON msg.id = a.id WHERE a.kind IS NOT NULL
+             ON CONFLICT (unique_key) DO NOTHING
+             RETURNING id)
+           SELECT (SELECT count(*) FROM job)::int AS jobs`,
+    values: [JSON.stringify(rows, jsonbText)],
+  });
+  return out[0]?.jobs ?? 0;
+}
+
+/** The batch's unfinished submissions handed to the one-message normalize job (one job each). */
+export async function handOffToSingleJobs(db: pg.Pool | pg.ClientBase, ids: string[], job: { kind: string; maxAttempts: number }): Promise<number> {
+  const { rowCount } = await db.query({
+    name: 'email_batch_hand_off',
+    text: `INSERT INTO job (kind, payload, max_attempts)
+           SELECT $2::text, jsonb_build_object('submissionId', s.id::text), $3::int FROM submission s
+           WHERE s.id = ANY($1::uuid[]) AND s.state NOT IN ('PROCESSED', 'SKIPPED')`,
+    values: [ids, job.kind, job.maxAttempts],
+  });
+  return rowCount ?? 0;
+}

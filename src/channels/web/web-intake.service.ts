@@ -52,16 +52,26 @@ function answerOf(row: { reference: string | null; meta: { reference?: string } 
   return { reference, statusKey: followUpKey ?? statusKeyFromIdempotencyKey(idempotencyKey), created: false };
 }
 
-/** The day's decoy reference (numbers from 90000 up, which no tip reaches) for a post that must learn nothing. */
-const decoyReference = (deps: Deps) => `T-${referenceDay(deps.clock.now(), deps.config.TIMEZONE)}-9${String(randomInt(10_000)).padStart(4, '0')}`;
+/** A decoy reference of the day (numbers from 90000 up, which no tip reaches) for a post that must learn nothing. */
+const decoyOf = (day: string) => `T-${day}-9${String(randomInt(10_000)).padStart(4, '0')}`;
+const decoyReference = (deps: Deps) => decoyOf(referenceDay(deps.clock.now(), deps.config.TIMEZONE));
 
-/** The post's one statement (src/channels/web/sql.ts); the workers are woken once it committed. */
-async function accept(deps: Deps, p: Omit<AcceptWebParams, 'now' | 'day' | 'jobKind' | 'jobMaxAttempts'>): Promise<AcceptWebRow> {
+/**
+ * The post's one statement (src/channels/web/sql.ts); the workers are woken once it committed.
+ * decoy: whether a blocked sender's answer may be needed (a new tip); it is made from the same day.
+ */
+async function accept(
+  deps: Deps,
+  p: Omit<AcceptWebParams, 'now' | 'day' | 'jobKind' | 'jobMaxAttempts' | 'decoy'> & { decoy: boolean },
+): Promise<AcceptWebRow> {
   const now = deps.clock.now();
+  // Intl's formatToParts is not free: the day is formatted once per post.
+  const day = referenceDay(now, deps.config.TIMEZONE);
   const row = await acceptWebStatement(deps.pool, {
     ...p,
+    decoy: p.decoy ? decoyOf(day) : '',
     now,
-    day: referenceDay(now, deps.config.TIMEZONE),
+    day,
     jobKind: NORMALIZE_JOB,
     jobMaxAttempts: 5,
   });
@@ -82,7 +92,7 @@ export async function acceptTip(deps: Deps, o: { params: WebParams; photos: Phot
     sender: o.params.phone ?? o.params.email,
     sizeBytes: sizeOf(o.params, o.photos),
     blockHashes: blockHashesOf(o.params.phone, o.params.email),
-    decoy: decoyReference(deps),
+    decoy: true,
     tipId: null,
     body: o.params.body,
     location: o.params.location,
@@ -107,7 +117,7 @@ export async function acceptFollowUp(
     sender: null,
     sizeBytes: sizeOf(o.params, o.photos),
     blockHashes: [],
-    decoy: '',
+    decoy: false,
     tipId: view.tipId,
     body: o.params.body,
     location: null,

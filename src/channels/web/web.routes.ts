@@ -92,7 +92,7 @@ export function webRoutes(deps: Deps): Router {
     const address = createHash('sha256')
       .update(req.ip ?? '')
       .digest('base64url');
-    if (await overHourlyLimit(deps.prisma, `web:${address}`, config.WEB_FORM_RATE_LIMIT_PER_HOUR, deps.clock.now())) {
+    if (await overHourlyLimit(deps.pool, `web:${address}`, config.WEB_FORM_RATE_LIMIT_PER_HOUR, deps.clock.now())) {
       res.setHeader('Retry-After', '3600');
       throw new AppError('RATE_LIMITED', '提交太频繁，请一小时后再试 / Too many posts from this address; please try again in an hour', {
         zh: '提交太频繁，请一小时后再试',

@@ -2,9 +2,9 @@ import type { Deps } from '../deps.js';
 import { isUniqueViolation, type Tx } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from '../triage/audit.js';
-import type { IncidentTypeCreate, IncidentTypePatch } from '../triage/incident-types.schema.js';
-import { seedLanguageData } from './language-service.js';
+import { audit } from '../audit/audit.js';
+import type { IncidentTypeCreate, IncidentTypePatch } from './incident-types.schema.js';
+import { seedLanguageData } from '../tips/language-service.js';
 
 // The incident taxonomy as editable data (table incident_type, seeded from
 // language/incidents.data.ts like the category rules). Editors and admins add types, change

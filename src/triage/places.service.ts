@@ -2,9 +2,9 @@ import type { Deps } from '../deps.js';
 import { isUniqueViolation } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { audit } from '../triage/audit.js';
-import type { PlaceCreate } from '../triage/places.schema.js';
-import { seedLanguageData } from './language-service.js';
+import { audit } from '../audit/audit.js';
+import type { PlaceCreate } from './places.schema.js';
+import { seedLanguageData } from '../tips/language-service.js';
 
 // The newsroom's places list: editors and admins extend it from the dashboard; place reading
 // (the LanguageKit) is rebuilt at once in this process, and within a minute in the others.

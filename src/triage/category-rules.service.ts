@@ -3,9 +3,9 @@ import type { Deps } from '../deps.js';
 import { isUniqueViolation } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import type { AuthUser } from '../users/users.schema.js';
-import { loadRules, suggestCategory } from './categorize.js';
-import { audit } from '../triage/audit.js';
-import { fromDbCategory, toDbCategory, type CategoryRuleCreateSchema, type CategoryRulePatchSchema } from '../triage/triage.schema.js';
+import { loadRules, suggestCategory } from '../tips/categorize.js';
+import { audit } from '../audit/audit.js';
+import { fromDbCategory, toDbCategory, type CategoryRuleCreateSchema, type CategoryRulePatchSchema } from './triage.schema.js';
 
 // The suggestion model is the category_rule table; admins edit it here and every change
 // is in the audit trail (tip-less events). New tips use the rules at once.
