@@ -84,16 +84,19 @@ export interface Level {
 /** A request autocannon sends: a fresh one each time (new ids, new signature). */
 export type BenchRequest = () => { path?: string; body: string; headers: Record<string, string> };
 
-/** `amount` POSTs to `urlPath` at `concurrency`, each built by `request`; throughput and latency. */
+/** How long a level runs: a number of requests, or (steadier ratios) a number of seconds. */
+export type LevelSize = { amount: number } | { seconds: number };
+
+/** POSTs to `urlPath` at `concurrency` for one level's size, each built by `request`; throughput and latency. */
 export async function fire(
   port: number,
   urlPath: string,
-  o: { concurrency: number; amount: number; target: Level['target']; request: BenchRequest },
+  o: { concurrency: number; target: Level['target']; request: BenchRequest } & LevelSize,
 ): Promise<Level> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: o.concurrency,
-    amount: o.amount,
+    ...('seconds' in o ? { duration: o.seconds } : { amount: o.amount }),
     requests: [{ method: 'POST', path: urlPath, setupRequest: (req) => ({ ...req, ...o.request() }) }],
   });
   const done = result.requests.total;
@@ -129,21 +132,31 @@ export const workersLabel = (mode: WorkersMode) =>
   })[mode];
 
 /**
- * The options every webhook bench takes: --concurrency (levels), --requests (per level), --warmup and
- * --workers; each bench gives its own request counts.
+ * The options every webhook bench takes: --concurrency (levels), --requests (per level), --seconds
+ * (per level; when set it wins over --requests), --warmup and --workers; each bench gives its own
+ * defaults. A level of a few seconds (600 requests at 300 req/s) moves its ratio in steps of
+ * several points from one run to the next (a GC pause, a checkpoint, a scheduler tick); ten
+ * seconds per level is steady to a few percent.
  */
-export function webhookBenchArgs(defaults: { requests: string; warmup: string }) {
+export function webhookBenchArgs(defaults: { requests: string; warmup: string; seconds?: string }) {
   const { values } = parseArgs({
     options: {
       concurrency: { type: 'string', default: '1,10,50' },
-      requests: { type: 'string', default: defaults.requests },
+      requests: { type: 'string' },
+      seconds: { type: 'string' },
       warmup: { type: 'string', default: defaults.warmup },
       workers: { type: 'string', default: 'same' },
     },
   });
+  const levels = values.concurrency.split(',').map(Number);
+  const amounts = (values.requests ?? defaults.requests).split(',').map(Number);
+  // An explicit --requests means counts; otherwise the bench's default seconds, if it has one.
+  const seconds = Number(values.seconds ?? (values.requests ? 0 : (defaults.seconds ?? 0)));
   return {
-    levels: values.concurrency.split(',').map(Number),
-    amounts: values.requests.split(',').map(Number),
+    levels,
+    amounts,
+    /** Each level's size, by its index in `levels`. */
+    sizeOf: (i: number): LevelSize => (seconds > 0 ? { seconds } : { amount: amounts[i] ?? amounts.at(-1)! }),
     warmup: Number(values.warmup),
     workers: workersMode(values.workers),
   };
@@ -164,19 +177,23 @@ export async function startService(
 }
 
 /**
- * Waits until no normalize or read job is pending and every tip is read; the seconds it took. A bench
- * drains after each of its levels so the backlog's jobs do not run during the next measurement (the
- * ceiling's level, which would otherwise share the cores with them).
+ * Waits until no normalize or read job (nor any of `kinds`) is pending and every tip is read; the
+ * seconds it took. A bench drains after each of its levels so the backlog's jobs do not run during
+ * the next measurement (the ceiling's level and the next level, which would otherwise share the
+ * cores with them).
  */
-export async function drainBacklog(url: string, timeoutMs = 600_000): Promise<number> {
+export async function drainBacklog(url: string, o: { kinds?: string[]; timeoutMs?: number } = {}): Promise<number> {
+  const kinds = ['normalize-submission', 'tip.read', ...(o.kinds ?? [])];
+  const timeoutMs = o.timeoutMs ?? 600_000;
   const t0 = performance.now();
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     for (;;) {
       const { rows } = await c.query<{ pending: string }>(
-        `SELECT (SELECT count(*) FROM job WHERE kind IN ('normalize-submission', 'tip.read') AND state IN ('QUEUED', 'RUNNING'))
+        `SELECT (SELECT count(*) FROM job WHERE kind = ANY($1::text[]) AND state IN ('QUEUED', 'RUNNING'))
               + (SELECT count(*) FROM tip WHERE read_at IS NULL) AS pending`,
+        [kinds],
       );
       if (Number(rows[0].pending) === 0) break;
       if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms (${rows[0].pending} jobs and unread tips)`);

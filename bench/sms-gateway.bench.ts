@@ -11,7 +11,7 @@
 // drains and tips and acknowledgements must both equal the unique events sent.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
-// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --requests 600,3000,6000  --warmup 500  --workers same|split|none
+// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 600,3000,6000)  --warmup 500  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
   cpuMs,
+  drainBacklog,
   fire as fireWith,
   sql,
   startChild,
@@ -32,13 +33,14 @@ import {
   stopChild,
   workersLabel,
   type Level,
+  type LevelSize,
   webhookBenchArgs,
 } from './children.js';
 
-const fire = (port: number, urlPath: string, c: number, amount: number, target: Level['target']) =>
-  fireWith(port, urlPath, { concurrency: c, amount, target, request: signedRequest });
+const fire = (port: number, urlPath: string, c: number, size: LevelSize, target: Level['target']) =>
+  fireWith(port, urlPath, { concurrency: c, ...size, target, request: signedRequest });
 
-const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', warmup: '500' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', seconds: '10', warmup: '500' });
 const POOL = 10;
 const PUBLIC = 'https://tips.example-paper.cn';
 const KEY = randomBytes(16).toString('hex');
@@ -74,6 +76,11 @@ const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_sms_gateway');
 const dbUrl = db.url;
 const fake = await startFakeGateway();
+/** The acknowledgements' sends drain too (the reconciliation counts them). */
+const EXTRA = { kinds: ['sms-gateway-send'] };
+/** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
+const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(dbUrl, EXTRA));
+const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
 const results: Level[] = [];
 let tips = 0;
@@ -103,39 +110,33 @@ try {
   children.push(ceil.child);
 
   const before = sent;
-  await fire(svc.port, '/webhooks/sms-gateway', 10, WARMUP, 'tipdesk');
+  await fire(svc.port, '/webhooks/sms-gateway', 10, { amount: WARMUP }, 'tipdesk');
   sentByService += sent - before;
-  await fire(ceil.port, '/ceiling-json', 10, WARMUP, 'ceiling');
+  await drain();
+  await fire(ceil.port, '/ceiling-json', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
-    const ours = await fire(svc.port, '/webhooks/sms-gateway', c, amount, 'tipdesk');
+    const ours = await fire(svc.port, '/webhooks/sms-gateway', c, sizeOf(i), 'tipdesk');
     ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
     sentByService += sent - s0;
+    drained.set(c, await drain());
     const cpu1 = cpuMs(ceil.child.pid);
-    const ceiling = await fire(ceil.port, '/ceiling-json', c, amount, 'ceiling');
+    const ceiling = await fire(ceil.port, '/ceiling-json', c, sizeOf(i), 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${drained.get(c)} s; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
     );
   }
 
-  // Let the workers normalize and send everything, then reconcile.
+  // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
+  await drainBacklog(dbUrl, EXTRA);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM job WHERE kind IN ('normalize-submission', 'sms-gateway-send') AND state IN ('QUEUED', 'RUNNING')`,
-    );
-    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);
   acks = new Set(fake.posts.filter((p) => p.accepted).map((p) => p.body.id)).size;
   const unprocessed = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE state <> 'PROCESSED'`)).rows[0].n);
@@ -150,15 +151,15 @@ try {
 const lines = [
   `Signed SMS Gateway sms:received webhooks (each a new sender: a new tip and a queued acknowledgement) vs a bare express + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained.get(c)} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
   return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
 });

@@ -14,7 +14,7 @@
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
-// Options: --concurrency 1,10,50  --requests 600,3000,6000 (per level)  --warmup 500
+// Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 600,3000,6000)  --warmup 500  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
   cpuMs,
+  drainBacklog,
   fire as fireWith,
   sql,
   startChild,
@@ -35,9 +36,10 @@ import {
   webhookBenchArgs,
   workersLabel,
   type Level as BaseLevel,
+  type LevelSize,
 } from './children.js';
 
-const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', warmup: '500' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', seconds: '10', warmup: '500' });
 const POOL = 10;
 
 const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
@@ -85,32 +87,11 @@ interface Level extends BaseLevel {
   drainCpuPerRequest?: number;
 }
 
-const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']): Promise<Level> =>
-  fireWith(port, urlPath, { concurrency, amount, target, request: () => signedRequest('/webhooks/twilio/sms') });
+const fire = (port: number, urlPath: string, concurrency: number, size: LevelSize, target: Level['target']): Promise<Level> =>
+  fireWith(port, urlPath, { concurrency, ...size, target, request: () => signedRequest('/webhooks/twilio/sms') });
 
 /** After a level: the drain time, or NaN with --workers none (no worker runs while measuring). */
-const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainAll(url));
-
-/** Waits until no normalize or read job is pending and every tip is read; returns the seconds it took. */
-async function drainAll(url: string, timeoutMs = 600_000): Promise<number> {
-  const t0 = performance.now();
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    for (;;) {
-      const { rows } = await c.query<{ jobs: string; unread: string }>(
-        `SELECT (SELECT count(*) FROM job WHERE kind IN ('normalize-submission', 'tip.read') AND state IN ('QUEUED', 'RUNNING')) AS jobs,
-                (SELECT count(*) FROM tip WHERE read_at IS NULL) AS unread`,
-      );
-      if (Number(rows[0].jobs) === 0 && Number(rows[0].unread) === 0) break;
-      if (performance.now() - t0 > timeoutMs) throw new Error(`backlog not drained after ${timeoutMs} ms: ${JSON.stringify(rows[0])}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await c.end();
-  }
-  return Math.round((performance.now() - t0) / 100) / 10;
-}
+const drain = (url: string) => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(url));
 
 const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_webhooks');
@@ -145,16 +126,15 @@ try {
 
   // Warm both (JIT, pools, caches); the warm-up's tips count too.
   const before = sent;
-  await fire(svc.port, '/webhooks/twilio/sms', 10, WARMUP, 'tipdesk');
+  await fire(svc.port, '/webhooks/twilio/sms', 10, { amount: WARMUP }, 'tipdesk');
   sentByService += sent - before;
   await drain(dbUrl);
-  await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
+  await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
-    const ours = await fire(svc.port, '/webhooks/twilio/sms', c, amount, 'tipdesk');
+    const ours = await fire(svc.port, '/webhooks/twilio/sms', c, sizeOf(i), 'tipdesk');
     const cpuBurst = cpuMs(svc.child.pid);
     ours.cpuPerRequest = Math.round(((cpuBurst - cpu0) / ours.requests) * 100) / 100;
     ours.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
@@ -162,7 +142,7 @@ try {
     ours.drainSeconds = await drain(dbUrl);
     ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
     const cpu1 = cpuMs(ceil.child.pid);
-    const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
@@ -173,7 +153,7 @@ try {
 
   // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
-  await drainAll(dbUrl);
+  await drainBacklog(dbUrl);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip`)).rows[0].n);

@@ -10,7 +10,7 @@
 // concurrent (WeChat waits 5 s). Afterwards tips created must equal the unique MsgIds sent.
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
-// Options: --concurrency 1,10,50  --requests 500,2000,4000 (per level)  --warmup 300  --workers same|split|none
+// Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 500,2000,4000)  --warmup 300  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
   cpuMs,
+  drainBacklog,
   fire as fireAt,
   sql,
   startChild,
@@ -30,10 +31,11 @@ import {
   stopChild,
   workersLabel,
   type Level,
+  type LevelSize,
   webhookBenchArgs,
 } from './children.js';
 
-const { levels: LEVELS, amounts: AMOUNTS, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '500,2000,4000', warmup: '300' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '500,2000,4000', seconds: '10', warmup: '300' });
 const POOL = 10;
 const GOAL_P99_MS = 500;
 
@@ -78,10 +80,10 @@ function signedPush(target: 'tipdesk' | 'ceiling') {
   return r;
 }
 
-const fire = (port: number, urlPath: string, concurrency: number, amount: number, target: Level['target']) =>
+const fire = (port: number, urlPath: string, concurrency: number, size: LevelSize, target: Level['target']) =>
   fireAt(port, urlPath, {
     concurrency,
-    amount,
+    ...size,
     target,
     request: () => {
       const r = signedPush(target);
@@ -91,6 +93,9 @@ const fire = (port: number, urlPath: string, concurrency: number, amount: number
 
 const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_wechat');
+/** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
+const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(db.url));
+const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
 const results: Level[] = [];
 let tips = 0;
@@ -117,37 +122,32 @@ try {
   const ceil = await startChild('ceiling', 'bench/wechat-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
-  await fire(svc.port, '/webhooks/wechat', 10, WARMUP, 'tipdesk');
+  await fire(svc.port, '/webhooks/wechat', 10, { amount: WARMUP }, 'tipdesk');
+  await drain();
   await sql(db.url, 'TRUNCATE bench_ceiling');
-  await fire(ceil.port, '/ceiling', 10, WARMUP, 'ceiling');
+  await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    const amount = AMOUNTS[i] ?? AMOUNTS.at(-1)!;
     const cpu0 = cpuMs(svc.child.pid);
-    const ours = await fire(svc.port, '/webhooks/wechat', c, amount, 'tipdesk');
+    const ours = await fire(svc.port, '/webhooks/wechat', c, sizeOf(i), 'tipdesk');
     ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
+    drained.set(c, await drain());
     await sql(db.url, 'TRUNCATE bench_ceiling');
     const cpu1 = cpuMs(ceil.child.pid);
-    const ceiling = await fire(ceil.port, '/ceiling', c, amount, 'ceiling');
+    const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms, drained in ${drained.get(c)} s; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
     );
   }
 
+  // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
+  await drainBacklog(db.url);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM job WHERE kind = 'normalize-submission' AND state IN ('QUEUED', 'RUNNING')`,
-    );
-    if (Number(rows[0].n) === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WECHAT'`)).rows[0].n);
   submissions = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE channel = 'WECHAT'`)).rows[0].n);
   await c.end();
@@ -159,15 +159,15 @@ try {
 const lines = [
   `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const rowsOut = LEVELS.map((c) => {
   const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
   const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
   const ratio = Math.round((ours.rps / ceil.rps) * 100);
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained.get(c)} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
   );
   return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
 });

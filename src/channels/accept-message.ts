@@ -12,10 +12,12 @@ export type { AckSpec } from './sql.js';
 
 // The fast path of every messaging webhook (Twilio SMS, the SMS gateway, WeChat): everything
 // the answer needs in ONE statement and one durable commit — the submission (idempotent on
-// channel + external id), the block check, its normalize job, the tipster, the routing decision,
-// for a new tip the tip row with its reference code, and an acknowledgement the channel sends by
-// API — then the workers are woken after the commit. The rest (messages, categories, attachments, audit)
-// is the normalize job's, which reads meta.route and the submission's tip_id as before.
+// channel + external id; written once, with the decision), the block check, its normalize job, the
+// routing decision and, for a new tip, the day's next reference code kept on the submission
+// (submission.reference) — then the workers are woken after the commit. No tip row: the normalize
+// job makes the tip with that reference (a tip row has some seventeen indexes), and queues an
+// acknowledgement the channel sends by API (decided here, kept in meta.ack) with the tip's message.
+// A second message from the same contact joins the first's tip even before it is made.
 // docs/reliability.md ("Intake fast path") describes it.
 
 export interface ContactMessage {
@@ -55,7 +57,9 @@ export interface AcceptedMessage {
   /** Whether the message was a STOP/START/HELP keyword (no tip, no job). */
   control: boolean;
   route: Route | null;
+  /** The reference code of the tip it opens or joins (the tip itself may not be made yet). */
   reference: string | null;
+  /** The tip it joins when that tip exists; null for a new tip (the normalize job makes it) or a pending one. */
   tipId: string | null;
   rateLimited: boolean;
   optedOut: boolean;
@@ -63,7 +67,7 @@ export interface AcceptedMessage {
   skipped: string | null;
   /** submission.meta as stored (a redelivery reads the first delivery's flags from it). */
   meta: Record<string, unknown> | null;
-  /** This delivery queued the acknowledgement. */
+  /** This delivery queued the acknowledgement (a keyword's answer at once; a tip's with the tip, by the normalize job). */
   acked: boolean;
 }
 
@@ -115,7 +119,8 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
   }
   // Committed: now the workers may look (a NOTIFY inside would have serialized the commits).
   if (row.created && row.state === 'RECEIVED') deps.jobWakeups.poke(NORMALIZE_JOB);
-  if (row.acked && m.ack) deps.jobWakeups.poke(m.ack.job);
+  // A keyword's answer is queued by the statement itself; a tip's comes with the normalize job.
+  if (row.acked && m.ack && control) deps.jobWakeups.poke(m.ack.job);
   return {
     submissionId: row.submission_id,
     created: row.created,

@@ -1,9 +1,14 @@
 import type { Deps } from '../deps.js';
+import type { Submission } from '../generated/prisma/client.js';
 import { PermanentJobError, isPermanent } from '../errors.js';
-import type { JobDefinition } from '../queue/job.js';
+import type { JobContext, JobDefinition } from '../queue/job.js';
+import type { DecisionMeta } from '../tips/routing.js';
 import { loadRaw, quarantine } from './submissions.js';
 import { adapterFor } from './index.js';
 import { jobPayloads, NORMALIZE_JOB } from '../queue/kinds.js';
+
+/** A submission row as the client reads it by default (raw bytes left out: loadRaw reads them). */
+type Row = Omit<Submission, 'raw'>;
 
 /** Turns a stored submission into a tip or a thread message. Safe to run twice: a processed submission is left alone. */
 export const normalizeSubmissionJob: JobDefinition<typeof NORMALIZE_JOB, Deps> = {
@@ -14,18 +19,38 @@ export const normalizeSubmissionJob: JobDefinition<typeof NORMALIZE_JOB, Deps> =
     const row = await deps.prisma.submission.findUnique({ where: { id: submissionId } });
     if (!row) throw new PermanentJobError(`submission ${submissionId} does not exist`);
     if (row.state === 'PROCESSED' || row.state === 'SKIPPED') return;
-    const sub = { ...row, raw: (await loadRaw(deps.prisma, submissionId)) as Uint8Array<ArrayBuffer> | null };
-    const normalize = adapterFor(sub.channel)?.normalize[sub.channel];
     try {
-      if (!normalize) throw new PermanentJobError(`no normalizer for channel ${sub.channel}`);
-      await normalize(deps, sub, ctx);
+      await openerFirst(deps, row, ctx);
+      await normalize(deps, row, ctx);
     } catch (err) {
       // The last failure quarantines the submission: kept raw, shown to editors, retryable.
       if (isPermanent(err) || ctx.attempt >= ctx.maxAttempts) {
         await quarantine(deps.prisma, submissionId, (err as Error).message ?? String(err));
-        deps.logger.warn({ submission: submissionId, channel: sub.channel, reason: (err as Error).message }, 'submission quarantined');
+        deps.logger.warn({ submission: submissionId, channel: row.channel, reason: (err as Error).message }, 'submission quarantined');
       }
       throw err;
     }
   },
 };
+
+async function normalize(deps: Deps, row: Row, ctx: JobContext) {
+  const sub = { ...row, raw: (await loadRaw(deps.prisma, row.id)) as Uint8Array<ArrayBuffer> | null };
+  const normalizer = adapterFor(sub.channel)?.normalize[sub.channel];
+  if (!normalizer) throw new PermanentJobError(`no normalizer for channel ${sub.channel}`);
+  await normalizer(deps, sub, ctx);
+}
+
+/**
+ * A follow-up to a tip its contact opened moments before: the webhook answered with that tip's
+ * reference before any job made the tip (meta.pendingReference). The jobs run in any order, so
+ * the opening submission is normalized here first when its own job has not yet (both runs lock
+ * its row: one makes the tip, the other finds it processed). Its failure fails this job too, which
+ * is retried; the opener's own job quarantines the opener, and then this follow-up routes again.
+ */
+async function openerFirst(deps: Deps, row: Row, ctx: JobContext) {
+  const reference = (row.meta as DecisionMeta | null)?.pendingReference;
+  if (!reference || row.tipId) return;
+  const opener = await deps.prisma.submission.findUnique({ where: { reference } });
+  if (!opener || opener.id === row.id || opener.state !== 'RECEIVED') return;
+  await normalize(deps, opener, ctx);
+}

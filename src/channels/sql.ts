@@ -3,7 +3,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 
 // Raw SQL of the channel-independent intake paths: the one-statement accept of a contact's
 // message (the stored function: prisma/migrations/20261202080000_intake_fast_path, extended by
-// 20261202113000_intake_fast_path_channels).
+// 20261202113000_intake_fast_path_channels; without the tip row since 20261202140507_intake_webhook_tipless).
 
 export interface AcceptMessageParams {
   channel: Channel;
@@ -33,12 +33,15 @@ export interface AcceptMessageParams {
   ack: AckSpec | null;
 }
 
-/** An acknowledgement the webhook's answer cannot carry: an OUTBOUND message and its send job. */
+/**
+ * An acknowledgement the webhook's answer cannot carry: an OUTBOUND message and its send job, queued
+ * by the normalize job with the tip (the statement keeps the texts' choice in submission.meta.ack).
+ */
 export interface AckSpec {
   job: string;
   maxAttempts: number;
   channel: Channel;
-  /** The recipient's address on the channel. */
+  /** The recipient's address on the channel (the submission's sender: the normalize job addresses it to that). */
   to: string;
   /** The texts for a new tip and for a follow-up; `{ref}` is replaced by the reference code. */
   new: string;

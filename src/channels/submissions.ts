@@ -90,12 +90,12 @@ export async function loadRaw(db: Tx, id: string): Promise<Buffer | null> {
 }
 
 /** Locks a submission row for its normalization; null when another run already finished it. */
-export async function claimSubmission(tx: Tx, id: string): Promise<{ tipId: string | null } | null> {
-  const rows = await tx.$queryRaw<{ state: string; tipId: string | null }[]>`
-    SELECT state::text, tip_id::text AS "tipId" FROM submission WHERE id = ${id}::uuid FOR UPDATE`;
+export async function claimSubmission(tx: Tx, id: string): Promise<{ tipId: string | null; reference: string | null } | null> {
+  const rows = await tx.$queryRaw<{ state: string; tipId: string | null; reference: string | null }[]>`
+    SELECT state::text, tip_id::text AS "tipId", reference FROM submission WHERE id = ${id}::uuid FOR UPDATE`;
   const row = rows[0];
   if (!row || row.state === 'PROCESSED' || row.state === 'SKIPPED') return null;
-  return { tipId: row.tipId };
+  return { tipId: row.tipId, reference: row.reference };
 }
 
 export async function markProcessed(tx: Tx, id: string, tipId: string | null, state: SubmissionState = 'PROCESSED', note?: string) {

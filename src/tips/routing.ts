@@ -1,9 +1,11 @@
 import type { Deps } from '../deps.js';
 import { Prisma, type Tx } from '../db/prisma.js';
-import type { Channel } from '../generated/prisma/enums.js';
+import { Channel } from '../generated/prisma/enums.js';
 import type { SmsKeyword } from './keywords.js';
 import { nextReference, REFERENCE_RE } from './reference.js';
-import { addInboundMessage, createTipFromSubmission, detectLanguage, resolveMerged, searchTextOf, type NewTipInput } from './threading.js';
+import { z } from 'zod';
+import { PermanentJobError } from '../errors.js';
+import { addInboundMessage, createTipFromSubmission, detectLanguage, queueAck, resolveMerged, searchTextOf, type NewTipInput } from './threading.js';
 
 // Where a message from a known contact goes, for every messaging channel (SMS through Twilio
 // or the hotline's own phone, WeChat): NEW/新 opens a tip; a leading reference code addresses
@@ -24,21 +26,87 @@ const CONTACT_LOCK = 4104;
 export type Route = 'new' | 'followup' | 'reference';
 
 /**
- * Where a routed message lands: route 'new' fills in the tip reserved for it at intake; a follow-up
- * (or a reply by reference) joins its tip, followed through merges to the survivor.
+ * The webhook's routing decision as the normalize job reads it (intake_accept_message stored it):
+ * route 'new' with the reference code the webhook gave out (the tip is made now), or the tip a
+ * follow-up joins. tipId is also set for route 'new' on a tip row made earlier (by routeByContact,
+ * or by a webhook before the tip moved to this job).
+ */
+export interface Decision {
+  route: Route;
+  tipId: string | null;
+  reference: string | null;
+}
+
+/** What submission.meta holds of the decision. */
+export interface DecisionMeta {
+  route?: Route;
+  /** A follow-up to a tip whose opening message was not normalized yet: that tip's code. */
+  pendingReference?: string;
+}
+
+/**
+ * The stored decision, or null when there is none to follow: stored without one (e.g. retried
+ * from quarantine), or the pending tip it joins was never made (its opener quarantined). Then the
+ * caller decides again with routeByContact. The normalize job has normalized a pending tip's opener
+ * first (src/channels/normalize.job.ts), so its tip exists when it can.
+ */
+export async function decidedTarget(
+  tx: Tx,
+  claimed: { tipId: string | null; reference: string | null },
+  meta: DecisionMeta,
+): Promise<Decision | null> {
+  const route = meta.route;
+  if (!route) return null;
+  if (claimed.tipId) return { route, tipId: claimed.tipId, reference: null };
+  if (route === 'new') return claimed.reference ? { route, tipId: null, reference: claimed.reference } : null;
+  if (!meta.pendingReference) return null;
+  const t = await tx.tip.findUnique({ where: { reference: meta.pendingReference }, select: { id: true } });
+  return t ? { route, tipId: t.id, reference: null } : null;
+}
+
+/** An acknowledgement the webhook decided on (submission.meta.ack), sent by API once the tip exists. */
+const PendingAckSchema = z.object({
+  job: z.string(),
+  maxAttempts: z.number().int(),
+  channel: z.enum(Channel),
+  uniquePrefix: z.string(),
+  body: z.string(),
+});
+export type PendingAck = z.infer<typeof PendingAckSchema> & { to: string };
+
+/** The acknowledgement stored with a submission, addressed to its sender; null when none is due. */
+export function pendingAckOf(sub: { meta: unknown; sender: string | null }): PendingAck | null {
+  const raw = (sub.meta as { ack?: unknown } | null)?.ack;
+  if (raw === undefined || !sub.sender) return null;
+  const parsed = PendingAckSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new PermanentJobError(`submission acknowledgement is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return { ...parsed.data, to: sub.sender };
+}
+
+/**
+ * Where a routed message lands: route 'new' opens its tip (with the reference the webhook gave
+ * out, or filling in a tip row made earlier); a follow-up (or a reply by reference) joins its tip,
+ * followed through merges to the survivor. The webhook's acknowledgement, if one is due, is queued
+ * on that tip in the same transaction.
  */
 export async function landRouted(
   tx: Tx,
-  route: Route,
-  tipId: string,
-  input: Omit<NewTipInput, 'reservedTipId'>,
+  d: Decision,
+  input: Omit<NewTipInput, 'reservedTipId' | 'reference'>,
+  ack: PendingAck | null = null,
 ): Promise<{ tipId: string; messageId: string }> {
-  if (route === 'new') {
-    const { tip, message } = await createTipFromSubmission(tx, { ...input, reservedTipId: tipId });
-    return { tipId: tip.id, messageId: message.id };
+  let landed: { tipId: string; messageId: string };
+  if (d.route === 'new') {
+    const { tip, message } = await createTipFromSubmission(tx, { ...input, reservedTipId: d.tipId, reference: d.reference });
+    landed = { tipId: tip.id, messageId: message.id };
+  } else {
+    if (!d.tipId) throw new Error(`a ${d.route} has no tip to join`);
+    const target = await resolveMerged(tx, d.tipId);
+    landed = { tipId: target, messageId: (await addInboundMessage(tx, target, input)).message.id };
   }
-  const target = await resolveMerged(tx, tipId);
-  return { tipId: target, messageId: (await addInboundMessage(tx, target, input)).message.id };
+  if (ack) await queueAck(tx, { tipId: landed.tipId, ...ack });
+  return landed;
 }
 
 const LEADING_REFERENCE_RE = new RegExp(`^${REFERENCE_RE.source.replace('\\b', '')}`, 'i');

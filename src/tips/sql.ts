@@ -140,6 +140,8 @@ export interface InboundMessageRow {
 export interface TipInsert {
   /** A tip row the webhook made (it answered with its reference): filled in, keeping reference and creation time. */
   reservedTipId: string | null;
+  /** The reference a webhook gave out for this tip (submission.reference); null: the day's next. */
+  reference: string | null;
   /** YYMMDD of the reference a new tip gets (tip_reference_next). */
   day: string;
   language: string;
@@ -181,7 +183,7 @@ export async function insertTip(tx: Tx, p: TipInsert): Promise<InsertedTip> {
       SELECT r.ref, ${m.channel}::"Channel", ${m.subject}, ${m.body}, ${p.language}, ${p.tipsterId}::uuid, ${p.location},
              left(concat_ws(E'\n', r.ref, NULLIF(${m.subject}, ''), NULLIF(${p.location}, ''), NULLIF(${m.body}, '')), 20000),
              ${m.receivedAt}::timestamptz, ${m.receivedAt}::timestamptz
-      FROM (SELECT tip_reference_next(${p.day}) AS ref WHERE ${p.reservedTipId}::uuid IS NULL) r
+      FROM (SELECT COALESCE(${p.reference}, tip_reference_next(${p.day})) AS ref WHERE ${p.reservedTipId}::uuid IS NULL) r
       RETURNING id, reference, subject, body, location),
     t AS (SELECT * FROM reserved UNION ALL SELECT * FROM fresh),
     link AS (
@@ -200,6 +202,34 @@ export async function insertTip(tx: Tx, p: TipInsert): Promise<InsertedTip> {
   const r = rows[0];
   if (!r) throw new Error(`reserved tip ${p.reservedTipId} does not exist`);
   return { id: r.id, reference: r.reference, subject: r.subject, body: r.body, location: r.location, messageId: r.message_id };
+}
+
+/** An acknowledgement sent by API (decided by the webhook, submission.meta.ack): its OUTBOUND message on the tip. */
+export interface AckInsert {
+  tipId: string;
+  channel: Channel;
+  to: string;
+  body: string;
+  /** Its send job: kind, attempts, unique key (this prefix and the message id). */
+  job: string;
+  maxAttempts: number;
+  uniquePrefix: string;
+  jobsChannel: string;
+}
+
+/** The acknowledgement's message and its send job in one statement (the workers are told at commit). */
+export async function insertAck(tx: Tx, a: AckInsert): Promise<void> {
+  await tx.$queryRaw`
+    WITH m AS (
+      INSERT INTO message (tip_id, direction, channel, body, to_address, delivery_state, kind)
+      VALUES (${a.tipId}::uuid, 'OUTBOUND', ${a.channel}::"Channel", ${a.body}, ${a.to}, 'QUEUED', 'ack')
+      RETURNING id),
+    j AS (
+      INSERT INTO job (kind, payload, max_attempts, unique_key)
+      SELECT ${a.job}, jsonb_build_object('messageId', m.id::text), ${a.maxAttempts}::int, ${a.uniquePrefix} || m.id::text FROM m
+      ON CONFLICT (unique_key) DO NOTHING
+      RETURNING id)
+    SELECT count(pg_notify(${a.jobsChannel}, ${a.job}))::int AS n FROM j`;
 }
 
 function messageInsert(m: InboundMessageRow, tipId: Prisma.Sql) {

@@ -4,7 +4,7 @@ import { TIP_READ_JOB } from '../queue/kinds.js';
 import { JOB_CHANNEL } from '../queue/sql.js';
 import { DESK_CHANNEL } from '../audit/sql.js';
 import { referenceDay } from './reference.js';
-import { insertFollowUp, insertTip, queueReading, type InboundMessageRow } from './sql.js';
+import { insertAck, insertFollowUp, insertTip, queueReading, type AckInsert, type InboundMessageRow } from './sql.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
 // open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction,
@@ -53,6 +53,8 @@ export interface NewTipInput {
   externalId?: string | null;
   /** A tip row made earlier (e.g. by a webhook that had to answer with its reference): filled in, keeping its reference. */
   reservedTipId?: string | null;
+  /** The reference a webhook gave out for this tip (submission.reference): the new tip gets it. */
+  reference?: string | null;
   /** A location the channel supplied (a WeChat location label, a form's location field): wins over the text. */
   location?: string | null;
 }
@@ -75,6 +77,7 @@ export const searchTextOf = (t: { reference: string; subject?: string | null; bo
 export async function createTipFromSubmission(tx: Tx, input: NewTipInput) {
   const tip = await insertTip(tx, {
     reservedTipId: input.reservedTipId ?? null,
+    reference: input.reference ?? null,
     day: referenceDay(input.receivedAt, input.timeZone),
     language: input.language ?? detectLanguage(`${input.subject ?? ''}\n${input.body}`),
     tipsterId: input.tipsterId ?? null,
@@ -120,6 +123,11 @@ export async function addInboundMessage(
     notify: NOTIFY,
   });
   return { tip, message: { id: tip.messageId } };
+}
+
+/** A webhook's acknowledgement (sent by API) on the tip it was about; its send job is woken at commit. */
+export function queueAck(tx: Tx, a: Omit<AckInsert, 'jobsChannel'>) {
+  return insertAck(tx, { ...a, jobsChannel: NOTIFY.jobs });
 }
 
 /** The tip's text changed after it was read (a voicemail's transcript): read it again. */

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import type { SmsKeyword } from '../../tips/keywords.js';
-import type { Route } from '../../tips/routing.js';
+import type { DecisionMeta } from '../../tips/routing.js';
 import { acceptContactMessage } from '../accept-message.js';
 import { gatewayAck } from './gateway-outbound.service.js';
 import { answerable, normalizePhone } from './gateway.replies.js';
@@ -13,9 +13,8 @@ import { phoneTime } from './phone-time.js';
 // send job all commit together. The app cannot carry a reply in the webhook's answer, so the
 // acknowledgement goes out through the gateway's REST API from a job.
 
-export interface GatewayMeta {
+export interface GatewayMeta extends DecisionMeta {
   keyword: SmsKeyword | null;
-  route?: Route;
   deviceId?: string;
   /** When the phone received it (its local time read in TIMEZONE), ISO; null when it did not say. */
   phoneReceivedAt: string | null;

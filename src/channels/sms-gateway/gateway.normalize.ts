@@ -1,6 +1,6 @@
 import { PermanentJobError } from '../../errors.js';
 import { parseKeyword } from '../../tips/keywords.js';
-import { landRouted, routeByContact } from '../../tips/routing.js';
+import { decidedTarget, landRouted, pendingAckOf, routeByContact } from '../../tips/routing.js';
 import { findOrCreateTipster } from '../../tips/threading.js';
 import { claimSubmission, markProcessed } from '../submissions.js';
 import type { Normalizer } from '../types.js';
@@ -13,7 +13,7 @@ import { EnvelopeSchema, ReceivedPayloadSchema } from './gateway.schema.js';
 const PHONE_TIME_BEFORE_MS = 3 * 86_400_000;
 const PHONE_TIME_AFTER_MS = 5 * 60_000;
 
-/** A stored sms:received → the first message of its (reserved) tip, or a follow-up in a thread. */
+/** A stored sms:received → the first message of its tip (with the webhook's reference), or a follow-up in a thread. */
 export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
   const env = EnvelopeSchema.safeParse(sub.params ?? {});
   const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
@@ -33,25 +33,27 @@ export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
       const claimed = await claimSubmission(tx, sub.id);
       if (!claimed) return;
       const kw = parseKeyword(p.message);
-      let tipId = claimed.tipId;
-      let route = meta.route;
+      let d = await decidedTarget(tx, claimed, meta);
       let tipsterId: string;
-      if (!tipId || !route) {
+      if (!d) {
         // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
-        ({ tipId, route, tipsterId } = await routeByContact(tx, deps, {
+        const t = await routeByContact(tx, deps, {
           channel: 'SMS_GATEWAY',
           contact: { kind: 'phone', value: phone },
           body: p.message,
           keyword: kw.keyword,
           rest: kw.rest,
           ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
-        }));
+        });
+        d = { route: t.route, tipId: t.tipId, reference: null };
+        tipsterId = t.tipsterId;
       } else {
         tipsterId = (await findOrCreateTipster(tx, { phone }))!.id;
       }
-      const body = (route === 'new' && kw.keyword === 'new' ? kw.rest : p.message).trim();
+      const body = (d.route === 'new' && kw.keyword === 'new' ? kw.rest : p.message).trim();
       const common = { channel: 'SMS_GATEWAY' as const, body, tipsterId, submissionId: sub.id, receivedAt, externalId: sub.externalId };
-      const { tipId: target } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
+      // The acknowledgement the webhook decided on goes out with the tip's message (it needs the tip).
+      const { tipId: target } = await landRouted(tx, d, { ...common, timeZone: deps.config.TIMEZONE }, pendingAckOf(sub));
       await markProcessed(tx, sub.id, target);
     },
     { timeout: 15_000 },

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
-import type { Route } from '../../tips/routing.js';
+import type { DecisionMeta, Route } from '../../tips/routing.js';
 import { acceptContactMessage } from '../accept-message.js';
 import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
 import { TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
@@ -13,9 +13,8 @@ import type { SmsReply } from './sms-replies.js';
 
 export type SmsRoute = Route;
 
-export interface SmsMeta {
+export interface SmsMeta extends DecisionMeta {
   keyword: SmsKeyword | null;
-  route?: SmsRoute;
   idempotencyToken?: string;
 }
 

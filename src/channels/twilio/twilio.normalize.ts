@@ -6,7 +6,7 @@ import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { claimSubmission, markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
-import { landRouted, routeByContact } from '../../tips/routing.js';
+import { decidedTarget, landRouted, routeByContact } from '../../tips/routing.js';
 import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
 import {
   addTranscript,
@@ -20,7 +20,7 @@ import {
 
 export const MMS_PLACEHOLDER = '（彩信，无文字）\n(Picture message, no text)';
 
-/** Turns a stored SMS/MMS into the first message of its (reserved) tip or a follow-up in a thread. */
+/** Turns a stored SMS/MMS into the first message of its tip (with the reference the webhook answered) or a follow-up in a thread. */
 export const normalizeSms: Normalizer = async (deps, sub) => {
   const parsed = SmsParamsSchema.safeParse(sub.params ?? {});
   if (!parsed.success) throw new PermanentJobError(`SMS parameters are invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
@@ -31,10 +31,9 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
       const claimed = await claimSubmission(tx, sub.id);
       if (!claimed) return;
       const kw = parseKeyword(p.Body);
-      let tipId = claimed.tipId;
-      let route = meta.route;
+      let d = await decidedTarget(tx, claimed, meta);
       let tipsterId: string;
-      if (!tipId || !route) {
+      if (!d) {
         // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
         const t = await routeByContact(tx, deps, {
           channel: 'SMS',
@@ -44,11 +43,12 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
           rest: kw.rest,
           ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
         });
-        ({ tipId, route, tipsterId } = t);
+        d = { route: t.route, tipId: t.tipId, reference: null };
+        tipsterId = t.tipsterId;
       } else {
         tipsterId = (await findOrCreateTipster(tx, { phone: p.From }))!.id;
       }
-      const text = route === 'new' && kw.keyword === 'new' ? kw.rest : p.Body;
+      const text = d.route === 'new' && kw.keyword === 'new' ? kw.rest : p.Body;
       const body = text.trim() || (p.NumMedia > 0 ? MMS_PLACEHOLDER : '');
       const common = {
         channel: 'SMS' as const,
@@ -58,7 +58,7 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
         receivedAt: sub.receivedAt,
         externalId: p.MessageSid,
       };
-      const { tipId: target, messageId } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
+      const { tipId: target, messageId } = await landRouted(tx, d, { ...common, timeZone: deps.config.TIMEZONE });
       const raw = (sub.params ?? {}) as Record<string, unknown>;
       for (let i = 0; i < p.NumMedia; i++) {
         const contentType = String(raw[`MediaContentType${i}`] ?? 'application/octet-stream');

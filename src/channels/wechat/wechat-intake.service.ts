@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { BLOCKED_REASON } from '../../privacy/blocks.js';
 import { parseKeyword } from '../../tips/keywords.js';
-import type { Route } from '../../tips/routing.js';
+import type { DecisionMeta, Route } from '../../tips/routing.js';
 import { acceptContactMessage } from '../accept-message.js';
 import { externalIdOf, routingText, TIP_TYPES, type WechatPush } from './wechat.schema.js';
 import { wechatLateAck } from './wechat-outbound.service.js';
@@ -14,10 +14,9 @@ import type { WechatReply } from './wechat.replies.js';
 
 export type PushMode = 'plain' | 'compatible' | 'safe';
 
-export interface WechatMeta {
+export interface WechatMeta extends DecisionMeta {
   mode: PushMode;
   keyword: 'new' | null;
-  route?: Route;
   /** The answer would have been late: it went out as a customer-service message instead. */
   late?: boolean;
 }

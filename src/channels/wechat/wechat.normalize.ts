@@ -3,9 +3,9 @@ import { PermanentJobError } from '../../errors.js';
 import { FETCH_WECHAT_MEDIA_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
 import { parseKeyword } from '../../tips/keywords.js';
-import { landRouted, routeByContact } from '../../tips/routing.js';
+import { decidedTarget, landRouted, pendingAckOf, routeByContact } from '../../tips/routing.js';
 import { findOrCreateTipster } from '../../tips/threading.js';
-import { markProcessed } from '../submissions.js';
+import { claimSubmission, markProcessed } from '../submissions.js';
 import { isDangerousType } from '../twilio/media.js';
 import type { Normalizer } from '../types.js';
 import { MEDIA_KEY } from './fetch-wechat-media.job.js';
@@ -34,7 +34,7 @@ function mediaOf(p: WechatPush): { filename: string; contentType: string; kind: 
 /** A voice message with WeChat's recognition is shown as a transcript beside its audio. */
 const messageKind = (p: WechatPush) => (p.MsgType === 'voice' ? (p.Recognition?.trim() ? 'transcript' : 'voicemail') : 'message');
 
-/** Turns a stored WeChat message into the first message of its (reserved) tip or a follow-up on its thread. */
+/** Turns a stored WeChat message into the first message of its tip (with the webhook's reference) or a follow-up on its thread. */
 export const normalizeWechat: Normalizer = async (deps, sub) => {
   const parsed = WechatPushSchema.safeParse(sub.params ?? {});
   if (!parsed.success) throw new PermanentJobError(`WeChat push is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
@@ -42,16 +42,14 @@ export const normalizeWechat: Normalizer = async (deps, sub) => {
   const meta = (sub.meta ?? {}) as Partial<WechatMeta>;
   await deps.prisma.$transaction(
     async (tx) => {
-      const rows = await tx.$queryRaw<{ state: string; tipId: string | null }[]>`
-        SELECT state::text, tip_id::text AS "tipId" FROM submission WHERE id = ${sub.id}::uuid FOR UPDATE`;
-      if (!rows[0] || rows[0].state === 'PROCESSED' || rows[0].state === 'SKIPPED') return;
+      const claimed = await claimSubmission(tx, sub.id);
+      if (!claimed) return;
       const text = routingText(p);
       const kw = parseKeyword(text);
       const keyword = kw.keyword === 'new' ? 'new' : null;
-      let tipId = rows[0].tipId;
-      let route = meta.route;
+      let d = await decidedTarget(tx, claimed, meta);
       let tipsterId: string;
-      if (!tipId || !route) {
+      if (!d) {
         // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
         const t = await routeByContact(tx, deps, {
           channel: 'WECHAT',
@@ -61,11 +59,12 @@ export const normalizeWechat: Normalizer = async (deps, sub) => {
           rest: kw.rest,
           ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
         });
-        ({ tipId, route, tipsterId } = t);
+        d = { route: t.route, tipId: t.tipId, reference: null };
+        tipsterId = t.tipsterId;
       } else {
         tipsterId = (await findOrCreateTipster(tx, { wechatOpenId: p.FromUserName }))!.id;
       }
-      const body = route === 'new' && keyword === 'new' && p.MsgType === 'text' ? kw.rest || messageText(p) : messageText(p);
+      const body = d.route === 'new' && keyword === 'new' && p.MsgType === 'text' ? kw.rest || messageText(p) : messageText(p);
       const common = {
         channel: 'WECHAT' as const,
         body,
@@ -75,7 +74,8 @@ export const normalizeWechat: Normalizer = async (deps, sub) => {
         externalId: sub.externalId,
         messageKind: messageKind(p),
       };
-      const { tipId: target, messageId } = await landRouted(tx, route, tipId, { ...common, timeZone: deps.config.TIMEZONE });
+      // A late answer's customer-service message (decided by the webhook) goes out with the tip's message.
+      const { tipId: target, messageId } = await landRouted(tx, d, { ...common, timeZone: deps.config.TIMEZONE }, pendingAckOf(sub));
       await placeOf(tx, target, p);
       const media = mediaOf(p);
       if (media && (p.MediaId || p.PicUrl)) await pendingMedia(tx, { tipId: target, messageId, submissionId: sub.id, ...media, p });
