@@ -79,6 +79,8 @@ export async function completeAndClaimJobs(
   p: { completed: Finished[]; workerId: string; kinds: string[]; maxes: number[]; limit: number; leaseSeconds: number },
 ): Promise<ClaimedRow[]> {
   const [drop, keep] = splitFinished(p.completed);
+  // The claimed rows are updated through `id = ANY(ARRAY(…))`, an index lookup per row: joined to
+  // the CTE instead, the planner hashed the whole job table for every claim (about half its time).
   const result = await pool.query<ClaimedRow>(
     `WITH dropped AS (
       DELETE FROM job WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'),
@@ -95,7 +97,7 @@ export async function completeAndClaimJobs(
       locked_until = now() + make_interval(secs => $5::float8), started_at = now(),
       max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
         ELSE (SELECT k.m FROM unnest($3::text[], $6::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
-    FROM next WHERE j.id = next.id
+    WHERE j.id = ANY(ARRAY(SELECT id FROM next))
     RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts, j.unique_key IS NOT NULL AS keyed`,
     [drop, p.workerId, p.kinds, p.limit, p.leaseSeconds, p.maxes, keep],
   );
