@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 
-// Finished jobs waiting to be recorded as COMPLETED. Recording them one statement per job cost as
+// Finished jobs waiting to be recorded (deleted, or marked COMPLETED if they have a unique key). Recording them one statement per job cost as
 // much as claiming them; here whatever finished by the next tick goes out in one statement, one
 // statement in flight at a time (what finishes meanwhile goes in the next), and a claim about to
 // be sent takes them along instead (Worker.claim). Until a completion is recorded the job is still
@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 export interface FinishedJob {
   id: string;
   kind: string;
+  keyed: boolean;
 }
 
 /** How long a failed write waits before it is tried again (a claim may take the jobs sooner). */
@@ -23,8 +24,8 @@ export class Completions {
   private closed = false;
 
   constructor(
-    /** Records the jobs as COMPLETED, in one statement. */
-    private readonly write: (ids: string[]) => Promise<void>,
+    /** Records the jobs' completion, in one statement. */
+    private readonly write: (jobs: FinishedJob[]) => Promise<void>,
     /** Called once the jobs' completion is recorded. */
     private readonly recorded: (jobs: FinishedJob[]) => void,
     private readonly logger: Pick<Logger, 'warn'>,
@@ -66,7 +67,7 @@ export class Completions {
     const jobs = this.take();
     if (!jobs.length) return;
     try {
-      await this.write(jobs.map((j) => j.id));
+      await this.write(jobs);
     } catch (err) {
       this.pending.unshift(...jobs);
       throw err;
@@ -98,7 +99,7 @@ export class Completions {
     const jobs = this.take();
     if (!jobs.length) return;
     try {
-      await this.write(jobs.map((j) => j.id));
+      await this.write(jobs);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, jobs: jobs.length }, 'could not record finished jobs; will retry');
       this.giveBack(jobs);

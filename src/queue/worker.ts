@@ -63,7 +63,7 @@ export class Worker<D> {
   private poked = false;
   private loopDone?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
-  /** Finished jobs not yet recorded: the next claim takes them along, else their own statement on the next tick. */
+  /** Finished jobs not yet recorded (deleted, or COMPLETED if keyed): the next claim takes them along, else their own statement on the next tick. */
   private readonly completed: Completions;
   /** Claimed jobs waiting for a free slot (from `heldFrom` on), with when they were claimed (clock ms). */
   private held: { job: ClaimedRow; at: number }[] = [];
@@ -91,7 +91,7 @@ export class Worker<D> {
     this.clock = opts.clock ?? systemClock;
     this.prefetch = new Prefetch(this.o.concurrency, this.clock, opts.prefetch);
     this.completed = new Completions(
-      (ids) => completeJobs(this.pool!, ids, this.id),
+      (jobs) => completeJobs(this.pool!, jobs, this.id),
       (jobs) => {
         for (const j of jobs) this.o.onJobEvent?.('completed', j.kind);
       },
@@ -293,7 +293,7 @@ export class Worker<D> {
     setTimeout(() => this.wake(), ms + 100).unref();
   }
 
-  /** Records finished jobs as COMPLETED and claims up to `limit` due jobs, in one statement. */
+  /** Records finished jobs and claims up to `limit` due jobs, in one statement. */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     this.prefetch.measure();
     const kinds = [...this.defs.keys()];
@@ -302,7 +302,7 @@ export class Worker<D> {
     let rows: ClaimedRow[];
     try {
       rows = await completeAndClaimJobs(this.pool!, {
-        completedIds: done.map((d) => d.id),
+        completed: done,
         workerId: this.id,
         kinds,
         maxes,
@@ -342,7 +342,7 @@ export class Worker<D> {
       await def.handler(this.o.deps, parsed.data, { id: job.id, kind: job.kind, attempt: job.attempts, maxAttempts: job.max_attempts, signal });
       // Recorded on the next tick with the others finished by then, or by a claim sent sooner (or by
       // stop()). A crash before that runs the job again after its lease: handlers are idempotent.
-      if (!signal.aborted) this.completed.add({ id: job.id, kind: job.kind });
+      if (!signal.aborted) this.completed.add({ id: job.id, kind: job.kind, keyed: job.keyed });
     } catch (err) {
       // stop() already handed this job back; its failure on the abort is not an attempt.
       if (signal.aborted) return;

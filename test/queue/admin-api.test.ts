@@ -33,7 +33,10 @@ describe('dead jobs in the admin API', () => {
   it('lists dead jobs with their last error and retries one until it completes', async () => {
     const admin = await userWithToken(h.deps, h.baseUrl, 'ADMIN');
     const editor = await userWithToken(h.deps, h.baseUrl, 'EDITOR');
-    const id = (await h.deps.prisma.$transaction((tx) => insertJob(tx, 'notify-tipster', { tipId: 't1' }, { maxAttempts: 2 })))!;
+    // Keyed, so its row stays COMPLETED once the retry ran (a job without a key is deleted then).
+    const id = (await h.deps.prisma.$transaction((tx) =>
+      insertJob(tx, 'notify-tipster', { tipId: 't1' }, { maxAttempts: 2, uniqueKey: 'notify:t1' }),
+    ))!;
     await waitForJobState(h.deps.prisma, id, 'DEAD');
 
     const list = await fetch(`${h.baseUrl}/api/jobs?state=DEAD`, { headers: admin.auth });

@@ -6,11 +6,12 @@ import { insertJob } from '../../src/queue/sql.js';
 import type { Worker } from '../../src/queue/worker.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
-import { jobRow, startRescuer, startWorker, testJob, waitForJobState } from './support.js';
+import { jobRow, startRescuer, startWorker, testJob, waitForJobGone } from './support.js';
 
-// Finished jobs are recorded as COMPLETED in batches, after the handler returned. These tests hold a
-// worker's completions back with a trigger that refuses them (the database never hears of them, as
-// if the statement had not been sent yet), then stop the worker gracefully or kill it.
+// Finished jobs are recorded in batches, after the handler returned: deleted, or marked COMPLETED if
+// they have a unique key. These tests hold a worker's completions back with a trigger that refuses
+// both (the database never hears of them, as if the statement had not been sent yet), then stop the
+// worker gracefully or kill it.
 
 let h: Harness;
 let child: ChildProcess | undefined;
@@ -22,12 +23,14 @@ beforeAll(async () => {
   await h.deps.prisma.$executeRawUnsafe(`
     CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW.state = 'COMPLETED' AND EXISTS (SELECT 1 FROM completion_block WHERE worker = OLD.locked_by) THEN
+      IF (TG_OP = 'DELETE' OR NEW.state = 'COMPLETED') AND EXISTS (SELECT 1 FROM completion_block WHERE worker = OLD.locked_by) THEN
         RAISE EXCEPTION 'completion held back by the test';
       END IF;
-      RETURN NEW;
+      RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END $$`);
-  await h.deps.prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_completion BEFORE UPDATE ON job FOR EACH ROW EXECUTE FUNCTION refuse_completion()`);
+  await h.deps.prisma.$executeRawUnsafe(
+    `CREATE TRIGGER refuse_completion BEFORE UPDATE OR DELETE ON job FOR EACH ROW EXECUTE FUNCTION refuse_completion()`,
+  );
 });
 afterEach(async () => {
   child?.kill('SIGKILL');
@@ -48,8 +51,9 @@ describe('batched completions', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // One claim takes both: while the completion is refused, so is every claim that carries it.
+    // The quick one has a unique key, so its row stays COMPLETED; the slow one's is deleted.
     const [quick, slow] = await h.deps.prisma.$transaction(async (tx) => [
-      (await insertJob(tx, 'quick', {}, { maxAttempts: 5 }))!,
+      (await insertJob(tx, 'quick', {}, { maxAttempts: 5, uniqueKey: 'stop-flush:quick' }))!,
       (await insertJob(tx, 'slow', {}, { maxAttempts: 5 }))!,
     ]);
     const w = await startWorker({
@@ -76,7 +80,8 @@ describe('batched completions', () => {
     release();
     await stopping;
 
-    for (const id of [quick, slow]) expect(await jobRow(h.deps.prisma, id)).toMatchObject({ state: 'COMPLETED', attempts: 1, locked_by: null });
+    expect(await jobRow(h.deps.prisma, quick)).toMatchObject({ state: 'COMPLETED', attempts: 1, locked_by: null });
+    expect(await jobRow(h.deps.prisma, slow)).toBeUndefined();
     expect(runs.sort()).toEqual([quick, slow].sort());
   });
 
@@ -101,8 +106,7 @@ describe('batched completions', () => {
 
     const runs: { id: string; attempt: number }[] = [];
     workers.push(await startRescuer(h, [testJob('finish', async (_d, _p, ctx) => void runs.push({ id: ctx.id, attempt: ctx.attempt }))]));
-    const done = await waitForJobState(h.deps.prisma, id, 'COMPLETED', 30_000);
-    expect(done.attempts).toBe(2);
+    await waitForJobGone(h.deps.prisma, id, 30_000);
     expect(runs).toEqual([{ id, attempt: 2 }]);
   });
 });

@@ -42,10 +42,15 @@ export interface JobSnapshot {
   last_error: string | null;
 }
 
-export async function jobRow(db: Db, id: string): Promise<JobSnapshot> {
+export async function jobRow(db: Db, id: string): Promise<JobSnapshot | undefined> {
   const rows = await db.$queryRaw<JobSnapshot[]>`
     SELECT id::text, state::text, attempts, run_at, started_at, finished_at, locked_by, last_error FROM job WHERE id = ${id}::uuid`;
-  return rows[0]!;
+  return rows[0];
+}
+
+/** Waits until the job's completion is recorded: a job without a unique key is deleted then (a keyed one stays COMPLETED). */
+export async function waitForJobGone(db: Db, id: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(async () => !(await jobRow(db, id)), timeoutMs, `job ${id} to be completed and deleted`);
 }
 
 /** Waits until the job reaches the given state and returns its row. */

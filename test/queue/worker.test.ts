@@ -7,7 +7,7 @@ import { queueDepth } from '../../src/queue/admin.js';
 import { Worker } from '../../src/queue/worker.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';
-import { jobRow, startWorker, testJob, waitForJobState } from './support.js';
+import { jobRow, startWorker, testJob, waitForJobGone, waitForJobState } from './support.js';
 
 let h: Harness;
 const workers: Worker<unknown>[] = [];
@@ -52,6 +52,21 @@ describe('enqueue', () => {
     expect(second).toBeNull();
     expect(await h.deps.prisma.job.count({ where: { uniqueKey: 'ack:T-260321-0042' } })).toBe(1);
   });
+
+  it('keeps a keyed job COMPLETED after it ran, so its key is still taken; a job without a key is deleted', async () => {
+    const ran: string[] = [];
+    await own({ definitions: [testJob('once-kind', async (_d, _p, ctx) => void ran.push(ctx.id))] });
+    const keyed = (await enqueueOne('once-kind', {}, { uniqueKey: 'ack:T-260321-0043' }))!;
+    const plain = (await enqueueOne('once-kind'))!;
+    const done = await waitForJobState(h.deps.prisma, keyed, 'COMPLETED');
+    expect(done).toMatchObject({ attempts: 1, locked_by: null });
+    expect(done.finished_at).not.toBeNull();
+    await waitForJobGone(h.deps.prisma, plain);
+    // The acknowledgement of that tip was sent: enqueueing it again is still a no-op.
+    expect(await enqueueOne('once-kind', {}, { uniqueKey: 'ack:T-260321-0043' })).toBeNull();
+    expect(ran.sort()).toEqual([keyed, plain].sort());
+    expect(await h.deps.prisma.job.count({ where: { kind: 'once-kind' } })).toBe(1);
+  });
 });
 
 describe('workers', () => {
@@ -80,24 +95,22 @@ describe('workers', () => {
       });
     }
     // Enqueued in batches while the workers run, each batch announced like enqueue() does.
+    const ids: string[] = [];
     for (let b = 0; b < 4; b++) {
       await h.deps.prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`
-          INSERT INTO job (kind, payload) SELECT 'drain', jsonb_build_object('n', n) FROM generate_series(${b * 500}::int, ${b * 500 + 499}::int) AS n`;
+        const rows = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO job (kind, payload) SELECT 'drain', jsonb_build_object('n', n) FROM generate_series(${b * 500}::int, ${b * 500 + 499}::int) AS n
+          RETURNING id::text`;
+        ids.push(...rows.map((r) => r.id));
         await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'drain')`;
       });
     }
-    await waitFor(
-      async () => (await h.deps.prisma.job.count({ where: { kind: 'drain', state: 'COMPLETED' } })) === total,
-      60_000,
-      'all jobs completed',
-    );
+    // Without a unique key, a job's row is deleted once its completion is recorded.
+    await waitFor(async () => (await h.deps.prisma.job.count({ where: { kind: 'drain' } })) === 0, 60_000, 'all jobs completed');
 
-    const ids = await h.deps.prisma.job.findMany({ where: { kind: 'drain' }, select: { id: true, state: true, attempts: true } });
     expect(ids).toHaveLength(total);
-    expect(ids.every((j) => j.state === 'COMPLETED' && j.attempts === 1)).toBe(true);
     expect([...runs.values()].filter((n) => n !== 1)).toEqual([]);
-    expect(new Set(ids.map((j) => j.id))).toEqual(new Set(runs.keys()));
+    expect(new Set(ids)).toEqual(new Set(runs.keys()));
     expect([...seen.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
     expect([...seen.values()].every((v) => v.length === 1)).toBe(true);
     // Every worker took part (the claim is shared, not won by one process).
@@ -121,7 +134,7 @@ describe('workers', () => {
     const afterFirst = await waitFor(
       async () => {
         const r = await jobRow(h.deps.prisma, id);
-        return r.attempts === 1 && r.state === 'QUEUED' ? r : null;
+        return r?.attempts === 1 && r.state === 'QUEUED' ? r : null;
       },
       15_000,
       'first failure recorded',
@@ -190,7 +203,7 @@ describe('workers', () => {
     await new Promise((r) => setTimeout(r, 500));
     const second = (await enqueueOne('wake'))!;
     await waitFor(async () => done.includes(second), 10_000, 'job run after NOTIFY');
-    await waitForJobState(h.deps.prisma, second, 'COMPLETED');
+    await waitForJobGone(h.deps.prisma, second);
   });
 
   it('on stop hands back a job that does not finish in the grace period, and records one that does', async () => {
@@ -224,7 +237,8 @@ describe('workers', () => {
 
     const s = await jobRow(h.deps.prisma, stuck);
     expect(s).toMatchObject({ state: 'QUEUED', attempts: 0, locked_by: null, last_error: null });
-    expect((await jobRow(h.deps.prisma, finishing)).state).toBe('COMPLETED');
+    // Its completion was recorded before stop() returned: the row is gone (it has no unique key).
+    expect(await jobRow(h.deps.prisma, finishing)).toBeUndefined();
     expect(h.logs.text).toContain('released unfinished jobs on shutdown');
   });
 
