@@ -70,25 +70,41 @@ const maxWeight = (rs: Rule[]) => rs.reduce((m, r) => Math.max(m, r.weight), 0);
 
 export const normalize = (s: string) => s.normalize('NFKC').toLowerCase();
 
-const latinCache = new Map<string, RegExp>();
 const isLatin = (p: string) => /^[\x20-\x7e]+$/.test(p);
 
-/** Every [start, end) where the phrase occurs in the (normalized) text. */
-function findAll(hay: string, phrase: string): [number, number][] {
+/** A phrase as matched: normalized, and for a Latin phrase its whole-word pattern. */
+interface Matcher {
+  p: string;
+  re: RegExp | null;
+}
+
+// By phrase, built once: the rules are rows read afresh for every reading, but their phrases
+// repeat, and normalizing some 500 phrases for every tip read was a good part of the suggestion's CPU.
+const matchers = new Map<string, Matcher>();
+
+function matcherOf(phrase: string): Matcher {
+  let m = matchers.get(phrase);
+  if (m) return m;
   const p = normalize(phrase).trim();
-  if (!p) return [];
-  const out: [number, number][] = [];
-  if (!isLatin(p)) {
-    for (let i = hay.indexOf(p); i !== -1; i = hay.indexOf(p, i + 1)) out.push([i, i + p.length]);
-    return out;
-  }
-  let re = latinCache.get(p);
-  if (!re) {
+  let re: RegExp | null = null;
+  if (p && isLatin(p)) {
     const body = p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
     // Whole words, allowing the usual English endings (leak/leaks/leaking/leaked, party/parties).
     const stem = /[a-z]y$/.test(p) && !/[aeiou]y$/.test(p) ? `${body.slice(0, -1)}(?:y|ies|ied)` : `${body}(?:s|es|ed|d|ing)?`;
     re = new RegExp(`(?<![a-z0-9])${stem}(?![a-z0-9])`, 'g');
-    latinCache.set(p, re);
+  }
+  matchers.set(phrase, (m = { p, re }));
+  return m;
+}
+
+/** Every [start, end) where the phrase occurs in the (normalized) text. */
+function findAll(hay: string, phrase: string): [number, number][] {
+  const { p, re } = matcherOf(phrase);
+  if (!p) return [];
+  const out: [number, number][] = [];
+  if (!re) {
+    for (let i = hay.indexOf(p); i !== -1; i = hay.indexOf(p, i + 1)) out.push([i, i + p.length]);
+    return out;
   }
   re.lastIndex = 0;
   for (let m = re.exec(hay); m; m = re.exec(hay)) out.push([m.index, m.index + m[0].length]);

@@ -3,7 +3,7 @@ import type { JobDefinition } from '../queue/job.js';
 import { jobPayloads, TIP_READ_JOB } from '../queue/kinds.js';
 import { DESK_CHANNEL } from '../audit/sql.js';
 import { loadRules } from './categorize.js';
-import { analyzeTip } from './language/language.js';
+import { analyzeText } from './language/language.js';
 import { indexTokens } from './language/tokens.js';
 import { tipTexts, writeReading, writeSearchTokens, type TipText } from './sql.js';
 import { likelyDuplicateOf, locationColumns, storedIncidentTypes, suggestForText } from './understand.js';
@@ -26,8 +26,8 @@ export async function readTips(deps: Deps, ids: string[]): Promise<number> {
   let written = 0;
   for (const t of due) {
     const text = `${t.subject ?? ''}\n${t.body}`;
-    const analysis = analyzeTip(kit, text, { suppliedLocation: t.location, receivedAt: t.created_at });
-    const suggestion = await suggestForText(deps.prisma, lang, kit, text, rules);
+    const analysis = analyzeText(kit, text, { suppliedLocation: t.location, receivedAt: t.created_at });
+    const suggestion = await suggestForText(deps.prisma, lang, text, analysis.classifierFeatures, rules);
     // A merged tip is no one's duplicate and flags none.
     const duplicate = t.status === 'MERGED' ? null : await likelyDuplicateOf(deps.prisma, t.id, analysis);
     const ok = await writeReading(

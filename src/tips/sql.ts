@@ -71,12 +71,12 @@ export async function findCandidates(db: Tx, q: CandidateQuery): Promise<Candida
 /** Rarity of the given words over the desk's tips (word_df, kept by the language job). */
 export async function loadDocFreq(db: Tx, words: string[]): Promise<DocFreq> {
   const uniq = [...new Set(words)];
-  const [rows, state] = await Promise.all([
-    uniq.length ? db.$queryRaw<{ word: string; df: number }[]>`SELECT word, df FROM word_df WHERE word = ANY(${uniq}::text[])` : [],
-    db.wordDfState.findUnique({ where: { id: 1 }, select: { tipCount: true } }),
-  ]);
-  const m = new Map(rows.map((r) => [r.word, r.df]));
-  return { docCount: state?.tipCount ?? 0, df: (w) => m.get(w) ?? 0 };
+  // One statement (it was two, each on its own pooled connection): every tip read runs it.
+  const [row] = await db.$queryRaw<{ tip_count: number | null; words: string[] | null; dfs: number[] | null }[]>`
+    SELECT (SELECT tip_count FROM word_df_state WHERE id = 1) AS tip_count, array_agg(word) AS words, array_agg(df) AS dfs
+    FROM word_df WHERE word = ANY(${uniq}::text[])`;
+  const m = new Map((row?.words ?? []).map((w, i) => [w, row!.dfs![i]]));
+  return { docCount: row?.tip_count ?? 0, df: (w) => m.get(w) ?? 0 };
 }
 
 /**

@@ -3,10 +3,9 @@ import type { Category } from '../generated/prisma/enums.js';
 import { suggestCategory, type Rule } from './categorize.js';
 import { blendSuggestion } from './language/classifier.js';
 import type { IncidentHit } from './language/incidents.js';
-import type { LanguageKit, TipAnalysis } from './language/language.js';
+import type { TipAnalysis } from './language/language.js';
 import { placeKey, type Location } from './language/places.js';
 import { rankRelated, type TipFeatures } from './language/related.js';
-import { classifierFeatures } from './language/tokens.js';
 import type { LanguageService } from './language-service.js';
 import { findCandidates, loadDocFreq, type CandidateRow } from './sql.js';
 
@@ -75,13 +74,23 @@ export interface BlendedForTip {
   modelVersion: number | null;
 }
 
-/** The phrase rules and the stored classifier, blended (the rules lead while the model has seen few tips). */
-export async function suggestForText(db: Tx, lang: LanguageService, kit: LanguageKit, text: string, rules: Rule[]): Promise<BlendedForTip | null> {
+/**
+ * The phrase rules and the stored classifier, blended (the rules lead while the model has seen few
+ * tips). `features` gives the text's classifierFeatures: analyzeText's, from the segmentation the
+ * reading already made.
+ */
+export async function suggestForText(
+  db: Tx,
+  lang: LanguageService,
+  text: string,
+  features: () => string[],
+  rules: Rule[],
+): Promise<BlendedForTip | null> {
   const byRules = suggestCategory(text, rules);
   const stored = await lang.model(db);
   // Before the first training the phrase rules speak alone, with their own confidence.
   if (!stored) return byRules && { category: byRules.category, confidence: byRules.confidence, terms: byRules.terms, modelVersion: null };
-  const blended = blendSuggestion(stored.model, classifierFeatures(kit.segmenter, text), byRules);
+  const blended = blendSuggestion(stored.model, features(), byRules);
   if (!blended) return null;
   return {
     category: blended.category,

@@ -28,6 +28,15 @@ const occurrences = (hay: string, needle: string) => {
   return out;
 };
 
+// Each type's phrases normalized once (a kit keeps its types for the life of the process), not
+// once per tip read: with 20 types and some 200 phrases that was most of detectIncidents' time.
+const normalizedPhrases = new WeakMap<IncidentType, string[]>();
+function phrasesOf(t: IncidentType): string[] {
+  let ps = normalizedPhrases.get(t);
+  if (!ps) normalizedPhrases.set(t, (ps = t.phrases.map(normalizeNumbers)));
+  return ps;
+}
+
 /** Incident types found in the text, strongest first; only those scoring at least 1. */
 export function detectIncidents(text: string, types: IncidentType[]): IncidentHit[] {
   const norm = normalizeNumbers(text);
@@ -35,8 +44,9 @@ export function detectIncidents(text: string, types: IncidentType[]): IncidentHi
   for (const t of types) {
     let score = 0;
     const words: string[] = [];
-    for (const p of t.phrases) {
-      if (norm.includes(normalizeNumbers(p))) {
+    const normalized = phrasesOf(t);
+    for (const [i, p] of t.phrases.entries()) {
+      if (norm.includes(normalized[i])) {
         score += 2;
         words.push(p);
       }

@@ -7,7 +7,8 @@ import { detectIncidents, type IncidentHit, type IncidentType } from './incident
 import { buildPlaceIndex, extractPlace, newsroomPlaceSchema, type Location, type NewsroomPlace, type PlaceIndex } from './places.js';
 import type { TipFeatures } from './related.js';
 import { createSegmenter, lazySegmenter, type Segmenter, type UserWord } from './segmenter.js';
-import { contentWords, indexTokens } from './tokens.js';
+import { normalizeNumbers } from './numbers.js';
+import { classifierFeaturesOf, contentWordsOf, indexTokensOf } from './tokens.js';
 
 // Everything the language pieces need, built once per process and passed in (Deps).
 
@@ -88,11 +89,29 @@ export interface TipAnalysis extends TipFeatures {
 
 /** One pass over a tip: its words, location, incident types and search tokens. */
 export function analyzeTip(kit: LanguageKit, text: string, opts: { suppliedLocation?: string | null; receivedAt: Date }): TipAnalysis {
+  const { classifierFeatures: _, ...analysis } = analyzeText(kit, text, opts);
+  return analysis;
+}
+
+/**
+ * analyzeTip and the classifier's features (classifierFeatures) from one normalization and one
+ * segmentation of the text: the words, the search tokens and the features all start from the
+ * same segmented words, and jieba is most of a reading's language CPU (tip.read).
+ */
+export function analyzeText(
+  kit: LanguageKit,
+  text: string,
+  opts: { suppliedLocation?: string | null; receivedAt: Date },
+): TipAnalysis & { classifierFeatures: () => string[] } {
+  const norm = normalizeNumbers(text);
+  const words = contentWordsOf(kit.segmenter, norm);
   return {
-    words: contentWords(kit.segmenter, text),
+    words,
     location: extractPlace(text, kit.places, opts.suppliedLocation),
     incidents: detectIncidents(text, kit.incidents),
-    searchTokens: indexTokens(kit.segmenter, text),
+    searchTokens: indexTokensOf(words, norm),
     receivedAt: opts.receivedAt,
+    // Only needed once a classifier is stored.
+    classifierFeatures: () => classifierFeaturesOf(words, norm),
   };
 }

@@ -17,7 +17,11 @@ const ADDRESS = /\d+(?:号楼|单元|层|室)/g;
 
 /** Segmented content words of a tip, numbers normalized, address parts kept whole. */
 export function contentWords(seg: Segmenter, text: string): string[] {
-  const norm = normalizeNumbers(text);
+  return contentWordsOf(seg, normalizeNumbers(text));
+}
+
+/** contentWords of text already normalized (normalizeNumbers). */
+export function contentWordsOf(seg: Segmenter, norm: string): string[] {
   const out: string[] = [];
   // Address parts are cut out first: jieba splits 3号楼 into 3 / 号楼.
   let last = 0;
@@ -39,20 +43,22 @@ const CJK_RUN = /[\p{Script=Han}]+/gu;
 
 /** Overlapping character pairs of each run of Chinese characters (漏水了 → 漏水, 水了). */
 export function charBigrams(text: string): string[] {
+  return bigramsOfNormalized(normalizeNumbers(text));
+}
+
+function bigramsOfNormalized(norm: string): string[] {
   const out: string[] = [];
-  for (const m of normalizeNumbers(text).matchAll(CJK_RUN)) {
+  for (const m of norm.matchAll(CJK_RUN)) {
     const r = [...m[0]];
     for (let i = 0; i + 1 < r.length; i++) out.push(r[i] + r[i + 1]);
   }
   return out;
 }
 
-function charUnigrams(text: string): string[] {
-  return [...normalizeNumbers(text).matchAll(CJK_RUN)].flatMap((m) => [...m[0]]);
-}
+const unigramsOfNormalized = (norm: string): string[] => [...norm.matchAll(CJK_RUN)].flatMap((m) => [...m[0]]);
 
-function latinWords(text: string): string[] {
-  return normalizeNumbers(text).match(/[a-z][a-z0-9'-]*|\d+(?:号楼|单元|层|室)?/g) ?? [];
+function latinWords(norm: string): string[] {
+  return norm.match(/[a-z][a-z0-9'-]*|\d+(?:号楼|单元|层|室)?/g) ?? [];
 }
 
 /**
@@ -61,7 +67,17 @@ function latinWords(text: string): string[] {
  * 2-character query is one exact index lookup, and a longer one an AND of pairs.
  */
 export function indexTokens(seg: Segmenter, text: string): string[] {
-  return uniq([...contentWords(seg, text), ...charBigrams(text), ...charUnigrams(text), ...latinWords(text)]);
+  const norm = normalizeNumbers(text);
+  return indexTokensOf(contentWordsOf(seg, norm), norm);
+}
+
+/**
+ * indexTokens for text already normalized (normalizeNumbers) and segmented (contentWords):
+ * a tip's reading segments its text once for its words, its search tokens and its classifier
+ * features (analyzeText), not once for each.
+ */
+export function indexTokensOf(words: string[], norm: string): string[] {
+  return uniq([...words, ...bigramsOfNormalized(norm), ...unigramsOfNormalized(norm), ...latinWords(norm)]);
 }
 
 /**
@@ -71,7 +87,8 @@ export function indexTokens(seg: Segmenter, text: string): string[] {
  */
 export function queryTokens(query: string): string[] {
   const norm = normalizeNumbers(query).trim();
-  const out: string[] = [...latinWords(norm)];
+  // As before latinWords took raw text: normalized once more, so queries tokenize exactly as they did.
+  const out: string[] = [...latinWords(normalizeNumbers(norm))];
   for (const m of norm.matchAll(CJK_RUN)) {
     const r = [...m[0]];
     if (r.length === 1) out.push(r[0]);
@@ -86,7 +103,13 @@ export function queryTokens(query: string): string[] {
  * on the dev split they lifted leave-one-out accuracy on paraphrased tips from 80% to 82%.
  */
 export function classifierFeatures(seg: Segmenter, text: string): string[] {
-  return [...contentWords(seg, text).map((w) => `w:${w}`), ...charBigrams(text).map((b) => `b:${b}`), ...charUnigrams(text).map((c) => `u:${c}`)];
+  const norm = normalizeNumbers(text);
+  return classifierFeaturesOf(contentWordsOf(seg, norm), norm);
+}
+
+/** classifierFeatures for text already normalized and segmented (see indexTokensOf). */
+export function classifierFeaturesOf(words: string[], norm: string): string[] {
+  return [...words.map((w) => `w:${w}`), ...bigramsOfNormalized(norm).map((b) => `b:${b}`), ...unigramsOfNormalized(norm).map((c) => `u:${c}`)];
 }
 
 const uniq = (xs: string[]) => [...new Set(xs)];
