@@ -41,16 +41,16 @@ const templates = new WeakMap<Config, Map<SmsReply['kind'], string[]>>();
  * escaping, is put in. Anything not shaped like a code goes through the SDK.
  */
 export function smsTwiml(config: Config, r: SmsReply): string {
-  const reference = 'reference' in r ? r.reference : null;
+  const reference = r.kind === 'new' || r.kind === 'followup' ? r.reference : null;
   if (reference !== null && !PLAIN_REFERENCE.test(reference)) return messagingTwiml(smsReplyText(config, r));
   let byKind = templates.get(config);
   if (!byKind) templates.set(config, (byKind = new Map()));
   let parts = byKind.get(r.kind);
   if (!parts) {
     parts =
-      reference === null
-        ? [messagingTwiml(smsReplyText(config, r))]
-        : messagingTwiml(smsReplyText(config, { ...r, reference: PLACEHOLDER })).split(PLACEHOLDER);
+      r.kind === 'new' || r.kind === 'followup'
+        ? messagingTwiml(smsReplyText(config, { kind: r.kind, reference: PLACEHOLDER })).split(PLACEHOLDER)
+        : [messagingTwiml(smsReplyText(config, r))];
     byKind.set(r.kind, parts);
   }
   return reference === null ? parts[0] : parts.join(reference);
