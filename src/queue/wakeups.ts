@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { notifyKinds } from './sql.js';
@@ -12,6 +13,12 @@ import { notifyKinds } from './sql.js';
  * connection of our own that commits without waiting for the flush (a lost notification costs
  * nothing: workers also poll). One notification at a time, so under a storm the notifications
  * cost one round trip per batch, not one per request.
+ *
+ * Notifications are also at least `minIntervalMs` apart. With only the `delayMs` window a
+ * webhook at a time (concurrency 1: one every few ms) still sent a NOTIFY per request, a second
+ * round trip and a few timers that the CPU profile showed beside the webhook's own statement.
+ * A worker told 20 ms later loses nothing: in the webhooks' own process intake-first holds
+ * intake jobs until webhooks have been quiet for 25 ms (QUIET_MS) anyway, and every worker polls.
  */
 export class JobWakeups {
   private pending = new Set<string>();
@@ -19,11 +26,14 @@ export class JobWakeups {
   private sending?: Promise<void>;
   private pool?: pg.Pool;
   private closed = false;
+  /** When the last notification went out (performance.now(); -Infinity before the first). */
+  private lastSentAt = -Infinity;
 
   constructor(
     private readonly databaseUrl: string,
     private readonly logger: Pick<Logger, 'warn'>,
     private readonly delayMs = 2,
+    private readonly minIntervalMs = 20,
   ) {}
 
   /** Announces committed jobs of `kind` (soon, together with others). */
@@ -34,13 +44,14 @@ export class JobWakeups {
   }
 
   private schedule(): void {
+    const wait = Math.max(this.delayMs, this.lastSentAt + this.minIntervalMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.sending = this.send().finally(() => {
         this.sending = undefined;
         if (this.pending.size && !this.closed) this.schedule();
       });
-    }, this.delayMs);
+    }, wait);
     this.timer.unref();
   }
 
@@ -48,6 +59,7 @@ export class JobWakeups {
     const kinds = [...this.pending];
     this.pending.clear();
     if (!kinds.length) return;
+    this.lastSentAt = performance.now();
     this.pool ??= this.createPool();
     try {
       await notifyKinds(this.pool, kinds);

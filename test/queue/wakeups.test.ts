@@ -32,6 +32,22 @@ describe('JobWakeups', () => {
     expect(heard.sort()).toEqual(['normalize-submission', 'send-email']);
   });
 
+  it('sends at most one notification per 20 ms to a steady trickle of pokes (one webhook at a time)', async () => {
+    heard.length = 0;
+    const w = new JobWakeups(db.url, createLogger('silent'));
+    const t0 = performance.now();
+    for (let i = 0; i < 40; i++) {
+      w.poke('normalize-submission');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const elapsed = performance.now() - t0;
+    await w.close();
+    await listener.query('SELECT 1');
+    expect(heard.length).toBeGreaterThanOrEqual(1);
+    // Without the interval each poke 2 ms apart would have gone out on its own.
+    expect(heard.length).toBeLessThanOrEqual(Math.ceil(elapsed / 20) + 1);
+  });
+
   it('sends what is pending on close and nothing after', async () => {
     heard.length = 0;
     const w = new JobWakeups(db.url, createLogger('silent'), 60_000);

@@ -28,3 +28,30 @@ export function messagingTwiml(text: string | null): string {
   if (text) r.message(text);
   return r.toString();
 }
+
+const PLACEHOLDER = 'T-000000-0000';
+const PLAIN_REFERENCE = /^T-\d{6}-\d{4,}$/;
+/** Per configuration: each reply kind's TwiML, split where the reference code goes. */
+const templates = new WeakMap<Config, Map<SmsReply['kind'], string[]>>();
+
+/**
+ * The webhook's TwiML answer. Building it with the SDK's XML builder costs ~90 µs per request
+ * (a quarter of a bare INSERT route's whole request), yet only the reference code changes: each
+ * kind's TwiML is built once by the SDK (same bytes, same escaping) and the code, which needs no
+ * escaping, is put in. Anything not shaped like a code goes through the SDK.
+ */
+export function smsTwiml(config: Config, r: SmsReply): string {
+  const reference = r.kind === 'new' || r.kind === 'followup' ? r.reference : null;
+  if (reference !== null && !PLAIN_REFERENCE.test(reference)) return messagingTwiml(smsReplyText(config, r));
+  let byKind = templates.get(config);
+  if (!byKind) templates.set(config, (byKind = new Map()));
+  let parts = byKind.get(r.kind);
+  if (!parts) {
+    parts =
+      r.kind === 'new' || r.kind === 'followup'
+        ? messagingTwiml(smsReplyText(config, { kind: r.kind, reference: PLACEHOLDER })).split(PLACEHOLDER)
+        : [messagingTwiml(smsReplyText(config, r))];
+    byKind.set(r.kind, parts);
+  }
+  return reference === null ? parts[0] : parts.join(reference);
+}

@@ -6,7 +6,7 @@ import { AppError, zodToAppError } from '../../errors.js';
 import type { Channel } from '../../generated/prisma/enums.js';
 import { IntakeCounters } from './intake-counters.js';
 import { acceptSms, storeWebhookSubmission } from './sms-intake.service.js';
-import { messagingTwiml, smsReplyText } from './sms-replies.js';
+import { smsTwiml } from './sms-replies.js';
 import { checkSignature } from './twilio-signature.js';
 import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import {
@@ -81,7 +81,7 @@ export function twilioRoutes(deps: Deps): Router {
     counters.success(SMS.id, SMS.channel, result.outcome);
     deps.metrics.webhooks.inc({ route: '/sms', outcome: result.outcome });
     logger.info({ submission: result.submissionId, outcome: result.outcome, reply: result.reply.kind, media: p.NumMedia }, 'SMS webhook');
-    twiml(res, messagingTwiml(smsReplyText(config, result.reply)));
+    twiml(res, smsTwiml(config, result.reply));
   });
 
   /** Stores one voice callback as a submission (idempotent on its key) and counts it. */
