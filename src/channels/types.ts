@@ -66,6 +66,11 @@ export interface ChannelAdapter {
   routes?(deps: Deps): Router;
   /** Where routes are mounted; default /webhooks/<id>. '/' for public pages (mounted before the authenticated /api). */
   mount?: string;
+  /**
+   * The paths whose requests are intake (reported to intake first). Default: the mount. An adapter mounted
+   * at '/' must name its own, or every dashboard and /api request behind it would hold back background jobs.
+   */
+  intakePaths?: string[];
   /** Receive (pull): pollers a worker process runs while the adapter is enabled. */
   services?(deps: Deps): Service[];
   /** Submission → tip or thread message, per database channel. */

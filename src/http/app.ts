@@ -61,7 +61,12 @@ export function createApp(deps: Deps) {
   // Each channel's webhooks parse and verify their own bodies (signatures cover the exact bytes or params).
   // Each webhook request is reported to intakeFirst: intake's background jobs in this process wait while they are served.
   const intake = intakeFirstMiddleware(deps);
-  for (const a of channelAdapters) if (a.routes) app.use(a.mount ?? `/webhooks/${a.id}`, intake, a.routes(deps));
+  for (const a of channelAdapters) {
+    if (!a.routes) continue;
+    const mount = a.mount ?? `/webhooks/${a.id}`;
+    app.use(a.intakePaths ?? mount, intake);
+    app.use(mount, a.routes(deps));
+  }
 
   const users = usersService(deps);
   const api = express.Router();

@@ -21,6 +21,11 @@ describe('health and errors', () => {
     expect(text).toContain('tipdesk_queue_jobs{state="QUEUED"}');
   });
 
+  it('counts only intake requests for intake first: the dashboard and /api do not hold back background jobs', async () => {
+    for (const path of ['/', '/api/auth/me', '/healthz']) await (await fetch(`${h.baseUrl}${path}`)).arrayBuffer();
+    expect(h.deps.intakeFirst.quiet).toBe(true);
+  });
+
   it('sets security headers', async () => {
     const res = await fetch(`${h.baseUrl}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');

@@ -21,6 +21,7 @@ export const webAdapter: ChannelAdapter = {
   describe: describeWeb,
   routes: webRoutes,
   mount: '/',
+  intakePaths: ['/tip', '/api/public'],
   normalize: { WEB: normalizeWeb },
   sources: [SOURCE],
 };
