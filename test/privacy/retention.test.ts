@@ -33,8 +33,13 @@ async function dismiss(tipId: string) {
   expect(res.status).toBe(200);
 }
 
-const tipOfSms = async (sid: string) =>
-  (await rig.h.deps.prisma.submission.findUniqueOrThrow({ where: { channel_externalId: { channel: 'SMS', externalId: sid } } })).tipId!;
+// The webhook stores the submission; its normalize job makes the tip, so wait for the link.
+const tipOfSms = (sid: string) =>
+  waitFor(
+    async () => (await rig.h.deps.prisma.submission.findUniqueOrThrow({ where: { channel_externalId: { channel: 'SMS', externalId: sid } } })).tipId,
+    10_000,
+    'the text’s tip',
+  );
 
 describe('retention', () => {
   const a = phone();
