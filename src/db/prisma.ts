@@ -12,6 +12,9 @@ export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
   // process. With a listener the next query on it fails instead and the pool replaces it.
   // (Found by the soak: a PostgreSQL restart crashed the API.)
   pool.on('connect', (client) => client.on('error', () => {}));
+  // An idle connection the server ends is also reported on the pool, which drops it; with no
+  // listener that report would end the process too (seen when a test dropped its database).
+  pool.on('error', () => {});
   return pool;
 }
 
