@@ -75,6 +75,11 @@ describe('workers', () => {
     const seen = new Map<number, string[]>();
     const byWorker = new Map<string, number>();
     const total = 2000;
+    // Each worker's first job waits until every worker has one: the claim must be shared, not won by
+    // one process. Waiting (not counting afterwards) keeps this true on a busy machine, where a worker
+    // that starts late could otherwise find the queue already drained.
+    let allIn!: () => void;
+    const everyWorkerStarted = new Promise<void>((resolve) => (allIn = resolve));
     for (let i = 0; i < 4; i++) {
       const prisma = createPrisma(h.db.url, 5);
       clients.push(prisma);
@@ -88,6 +93,8 @@ describe('workers', () => {
             const n = payload.n as number;
             seen.set(n, [...(seen.get(n) ?? []), ctx.id]);
             byWorker.set(w.id, (byWorker.get(w.id) ?? 0) + 1);
+            if (byWorker.size === 4) allIn();
+            await everyWorkerStarted;
             // Yield so that jobs of different workers interleave.
             if (n % 7 === 0) await new Promise((r) => setTimeout(r, 1));
           }),
@@ -105,6 +112,7 @@ describe('workers', () => {
         await tx.$executeRaw`SELECT pg_notify(${JOB_CHANNEL}, 'drain')`;
       });
     }
+    await waitFor(async () => byWorker.size === 4, 30_000, 'every worker took a job');
     // Without a unique key, a job's row is deleted once its completion is recorded.
     await waitFor(async () => (await h.deps.prisma.job.count({ where: { kind: 'drain' } })) === 0, 60_000, 'all jobs completed');
 
