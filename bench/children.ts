@@ -66,6 +66,18 @@ export function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** The monotonic clock in µs: the clock of a V8 CPU profile's sample times (BENCH_CPU_PROF). */
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * With BENCH_CPU_PROF, prints when a measured level ran (monotonic µs, the profiles' clock), so a
+ * profile can be cut to the level alone (without start-up, warm-up and the drain).
+ */
+export function markLevel(target: Level['target'], concurrency: number, startUs: number, requests: number): void {
+  if (process.env.BENCH_CPU_PROF || process.env.BENCH_LEVEL_TIMES)
+    console.error(`level ${target} c=${concurrency} from ${startUs} to ${monotonicUs()} µs, ${requests} requests`);
+}
+
 export interface Level {
   target: 'tipdesk' | 'ceiling';
   concurrency: number;

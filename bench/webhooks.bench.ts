@@ -28,6 +28,8 @@ import {
   cpuMs,
   drainBacklog,
   fire as fireWith,
+  markLevel,
+  monotonicUs,
   sql,
   startChild,
   startDrain,
@@ -134,15 +136,19 @@ try {
   for (const [i, c] of LEVELS.entries()) {
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
+    const m0 = monotonicUs();
     const ours = await fire(svc.port, '/webhooks/twilio/sms', c, sizeOf(i), 'tipdesk');
     const cpuBurst = cpuMs(svc.child.pid);
+    markLevel('tipdesk', c, m0, ours.requests);
     ours.cpuPerRequest = Math.round(((cpuBurst - cpu0) / ours.requests) * 100) / 100;
     ours.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     sentByService += sent - s0;
     ours.drainSeconds = await drain(dbUrl);
     ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
     const cpu1 = cpuMs(ceil.child.pid);
+    const m1 = monotonicUs();
     const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
+    markLevel('ceiling', c, m1, ceiling.requests);
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
     ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
     results.push(ours, ceiling);

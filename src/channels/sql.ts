@@ -71,14 +71,19 @@ export interface AcceptMessageRow {
   acked: boolean;
 }
 
-/** One round trip, one transaction (the statement's own, committed durably before it returns). */
+/**
+ * One round trip, one transaction (the statement's own, committed durably before it returns).
+ * The row comes back as one JSON text column: node-postgres builds a field list, a parser per
+ * column and a row object from the RowDescription of every execution, and for eleven columns that
+ * cost more of the webhook's CPU than one JSON.parse (the CPU profile in docs/benchmarks.md).
+ */
 export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: AcceptMessageParams): Promise<AcceptMessageRow> {
-  const result = await db.query<AcceptMessageRow>({
+  const result = await db.query<{ r: string }>({
     // Named: parsed and planned once per connection.
-    name: 'intake_accept_message',
-    text: `SELECT submission_id::text, created, route, reference, tip_id::text, rate_limited, opted_out, state, reason, meta, acked
+    name: 'intake_accept_message_json',
+    text: `SELECT row_to_json(a)::text AS r
       FROM intake_accept_message($1::"Channel", $2, $3::jsonb, $4::jsonb, $5::int, $6, $7, $8, $9::boolean, $10, $11, $12,
-        $13::int, $14::int, $15::timestamptz, $16::timestamptz, $17, $18, $19::int, $20::text[], $21, $22::jsonb)`,
+        $13::int, $14::int, $15::timestamptz, $16::timestamptz, $17, $18, $19::int, $20::text[], $21, $22::jsonb) a`,
     values: [
       p.channel,
       p.externalId,
@@ -106,5 +111,6 @@ export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: Acc
   });
   const row = result.rows[0];
   if (!row) throw new Error(`submission ${p.channel}/${p.externalId} vanished during the store`);
-  return row;
+  // row_to_json writes the uuids as strings and meta as the object it is.
+  return JSON.parse(row.r) as AcceptMessageRow;
 }
