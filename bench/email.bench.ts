@@ -12,8 +12,13 @@
 //  3. Memory: the worker runs in a child process; its RSS is sampled every 20 ms while it ingests
 //     one 25 MB message (and, in a second run, while it also normalizes it).
 //
+// --profile FILE: a CPU profile (.cpuprofile, for Chrome DevTools) of the bench's process during
+// the end-to-end phase only (the mailbox worker and the job workers); profiling slows it down, so
+// take the figures from a run without it.
+//
 // Database: see bench/bench-db.ts. Acknowledgements go to an in-process SMTP capture server.
 import { spawn } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,6 +50,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '200' },
     rate: { type: 'string', default: '4' },
     'big-mb': { type: 'string', default: '25' },
+    profile: { type: 'string' },
   },
 });
 const N = Number(args.messages);
@@ -258,7 +264,14 @@ try {
   const raws2 = Array.from({ length: N }, (_, i) => variedMail(N + i, earlier));
   await appendAll(dovecot, raws2);
   const doneBefore = (await counts(deps)).done;
-  const readsBefore = await deps.prisma.job.count({ where: { kind: 'tip.read', state: 'COMPLETED' } });
+  // Readings are counted on the tips (read_at): a finished tip.read job's row is deleted.
+  const readsBefore = await deps.prisma.tip.count({ where: { readAt: { not: null } } });
+  const profiler = args.profile ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const tE = performance.now();
   const cpuE = process.cpuUsage();
   await imap.start();
@@ -269,11 +282,17 @@ try {
     await sleep(50);
   }
   const pipelinedSeconds = (performance.now() - tE) / 1000;
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(args.profile!, JSON.stringify(profile));
+    profiler.disconnect();
+    log(`CPU profile of the end-to-end phase written to ${args.profile}`);
+  }
   // CPU of this process (the mailbox worker and the job workers) per message, and how many tips
   // were read meanwhile (reading is the tip.read jobs' CPU, sharing the process).
   const cpuUsed = process.cpuUsage(cpuE);
   const cpuPerMessageMs = (cpuUsed.user + cpuUsed.system) / 1000 / N;
-  const readDuring = (await deps.prisma.job.count({ where: { kind: 'tip.read', state: 'COMPLETED' } })) - readsBefore;
+  const readDuring = (await deps.prisma.tip.count({ where: { readAt: { not: null } } })) - readsBefore;
   log(
     `end to end (store and normalize together): ${N} messages in ${pipelinedSeconds.toFixed(1)} s, ${cpuPerMessageMs.toFixed(2)} ms CPU per message in the worker process, ${readDuring} tips read meanwhile`,
   );

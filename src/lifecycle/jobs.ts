@@ -26,6 +26,15 @@ function yieldingToIntake<K extends JobKind>(d: JobDefinition<K, Deps>): JobDefi
   };
 }
 
+/**
+ * Slots a kind may take at once in one worker process (WorkerJob.maxRunning). A reading is CPU on
+ * the process's one JavaScript thread (12–15 ms each): with every slot free to it, a backlog of
+ * readings took all of them and most of the thread while a storm's mail waited to become tips
+ * (priority orders the claims, not the slots). One slot keeps the backlog moving and leaves the
+ * rest to intake, whose jobs are mostly waiting on the database.
+ */
+const MAX_RUNNING: Partial<Record<JobKind, number>> = { [TIP_READ_JOB]: 1 };
+
 /** Every job kind a worker process runs: the pipeline's own and each channel adapter's. */
 export const allJobs: JobDefinition<JobKind, Deps>[] = [
   normalizeSubmissionJob,
@@ -36,4 +45,6 @@ export const allJobs: JobDefinition<JobKind, Deps>[] = [
   languageMaintenanceJob,
   readTipJob,
   ...channelAdapters.flatMap((a) => a.jobs ?? []),
-].map((d) => (YIELDING.has(d.id) ? yieldingToIntake(d) : d));
+]
+  .map((d) => (YIELDING.has(d.id) ? yieldingToIntake(d) : d))
+  .map((d) => (MAX_RUNNING[d.id] === undefined ? d : { ...d, maxRunning: MAX_RUNNING[d.id] }));

@@ -29,6 +29,11 @@ export interface WorkerJob<P = unknown, D = unknown> {
   id: string;
   payload: z.ZodType<P>;
   maxAttempts?: number;
+  /**
+   * At most this many jobs of the kind run at once in one worker; the kind's other claimed jobs
+   * wait held (within their lease) while other kinds take the free slots. Unset: no cap.
+   */
+  maxRunning?: number;
   handler(deps: D, payload: P, ctx: JobContext): Promise<void>;
 }
 
@@ -37,5 +42,7 @@ export interface JobDefinition<K extends JobKind, D = unknown> {
   id: K;
   payload: (typeof jobPayloads)[K];
   maxAttempts?: number;
+  /** See WorkerJob.maxRunning. */
+  maxRunning?: number;
   handler(deps: D, payload: JobPayload<K>, ctx: JobContext): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface ClaimedRow {
   payload: unknown;
   attempts: number;
   max_attempts: number;
+  /** Higher runs first: the worker starts the jobs it holds in this order. */
+  priority: number;
   /** It has a unique key: its row is kept as COMPLETED (for JOB_RETENTION_HOURS), not deleted. */
   keyed: boolean;
 }
@@ -81,6 +83,8 @@ export async function completeAndClaimJobs(
   const [drop, keep] = splitFinished(p.completed);
   // The claimed rows are updated through `id = ANY(ARRAY(…))`, an index lookup per row: joined to
   // the CTE instead, the planner hashed the whole job table for every claim (about half its time).
+  // That lookup returns the rows in id order, not the claim's: they are sorted again on the way out,
+  // so the worker starts the claimed jobs in priority order.
   const result = await pool.query<ClaimedRow>(
     `WITH dropped AS (
       DELETE FROM job WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND state = 'RUNNING'),
@@ -92,13 +96,15 @@ export async function completeAndClaimJobs(
       WHERE state = 'QUEUED' AND run_at <= now() AND kind = ANY($3::text[])
       ORDER BY priority DESC, run_at
       LIMIT $4::int
-      FOR UPDATE SKIP LOCKED)
-    UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
-      locked_until = now() + make_interval(secs => $5::float8), started_at = now(),
-      max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
-        ELSE (SELECT k.m FROM unnest($3::text[], $6::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
-    WHERE j.id = ANY(ARRAY(SELECT id FROM next))
-    RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts, j.unique_key IS NOT NULL AS keyed`,
+      FOR UPDATE SKIP LOCKED),
+    claimed AS (
+      UPDATE job j SET state = 'RUNNING', attempts = j.attempts + 1, locked_by = $2,
+        locked_until = now() + make_interval(secs => $5::float8), started_at = now(),
+        max_attempts = CASE WHEN j.max_attempts > 0 THEN j.max_attempts
+          ELSE (SELECT k.m FROM unnest($3::text[], $6::int[]) AS k(kind, m) WHERE k.kind = j.kind) END
+      WHERE j.id = ANY(ARRAY(SELECT id FROM next))
+      RETURNING j.id::text AS id, j.kind, j.payload, j.attempts, j.max_attempts, j.priority, j.run_at, j.unique_key IS NOT NULL AS keyed)
+    SELECT id, kind, payload, attempts, max_attempts, priority, keyed FROM claimed ORDER BY priority DESC, run_at`,
     [drop, p.workerId, p.kinds, p.limit, p.leaseSeconds, p.maxes, keep],
   );
   return result.rows;

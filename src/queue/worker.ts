@@ -51,10 +51,19 @@ export interface WorkerOptions<D> {
   clock?: Clock;
 }
 
+/** A claimed job waiting for a slot, with when it was claimed (clock ms). */
+interface Held {
+  job: ClaimedRow;
+  at: number;
+}
+
 export class Worker<D> {
   readonly id: string;
   private readonly defs: Map<string, WorkerJob<any, D>>;
   private readonly running = new Map<string, { abort: AbortController; promise: Promise<void> }>();
+  /** Running jobs per kind, for the kinds with a cap (WorkerJob.maxRunning). */
+  private readonly runningByKind = new Map<string, number>();
+  private readonly caps = new Map<string, number>();
   private listener?: pg.Client;
   /** The queue's own connections for claims and outcomes (see start()). */
   private pool?: pg.Pool;
@@ -65,9 +74,15 @@ export class Worker<D> {
   private timers: NodeJS.Timeout[] = [];
   /** Finished jobs not yet recorded (deleted, or COMPLETED if keyed): the next claim takes them along, else their own statement on the next tick. */
   private readonly completed: Completions;
-  /** Claimed jobs waiting for a free slot (from `heldFrom` on), with when they were claimed (clock ms). */
-  private held: { job: ClaimedRow; at: number }[] = [];
+  /** Claimed jobs waiting for a free slot (from `heldFrom` on), highest priority first. */
+  private held: Held[] = [];
   private heldFrom = 0;
+  /**
+   * Held jobs of a kind at its cap, by kind, in the order they were held: they wait here so that
+   * the jobs behind them (other kinds) take the free slots, and no more of their kind is claimed
+   * meanwhile. Only kinds with jobs parked are keys.
+   */
+  private readonly parked = new Map<string, Held[]>();
   private readonly prefetch: Prefetch;
   private readonly clock: Clock;
   private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId' | 'prefetch' | 'clock'>> &
@@ -76,6 +91,7 @@ export class Worker<D> {
   constructor(opts: WorkerOptions<D>) {
     this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.defs = new Map(opts.definitions.map((d) => [d.id, d]));
+    for (const d of opts.definitions) if (d.maxRunning !== undefined) this.caps.set(d.id, Math.max(1, d.maxRunning));
     this.o = {
       concurrency: 4,
       leaseSeconds: 60,
@@ -126,7 +142,13 @@ export class Worker<D> {
     );
     maintenance.unref();
     this.timers.push(maintenance);
-    const renewal = setInterval(() => this.renewRunning(), (this.o.leaseSeconds * 1000) / 3);
+    const renewal = setInterval(
+      () => {
+        this.renewRunning();
+        this.handBackStale();
+      },
+      (this.o.leaseSeconds * 1000) / 3,
+    );
     renewal.unref();
     this.timers.push(renewal);
     void this.maintain().catch(() => {});
@@ -143,7 +165,9 @@ export class Worker<D> {
     this.timers.forEach(clearInterval);
     this.wake();
     await this.loopDone;
-    await this.handBack(this.held.splice(this.heldFrom).map((h) => h.job.id));
+    const parked = [...this.parked.values()].flat();
+    this.parked.clear();
+    await this.handBack([...this.held.splice(this.heldFrom), ...parked].map((h) => h.job.id));
     this.held = [];
     this.heldFrom = 0;
     const inflight = [...this.running.values()].map((r) => r.promise);
@@ -210,12 +234,7 @@ export class Worker<D> {
         try {
           const jobs = await this.claim(want);
           claimed = jobs.length;
-          const at = this.clock.now().getTime();
-          if (this.heldFrom) {
-            this.held = this.held.slice(this.heldFrom);
-            this.heldFrom = 0;
-          }
-          for (const job of jobs) this.held.push({ job, at });
+          this.hold(jobs);
           this.fill();
           failures = 0;
         } catch (err) {
@@ -237,20 +256,103 @@ export class Worker<D> {
     return Math.floor(this.prefetch.size / 2);
   }
 
+  /**
+   * Adds claimed jobs (sorted by priority by the claim) to those held, keeping the highest priority
+   * first: a batch of intake claimed behind a backlog of low-priority jobs starts before them.
+   */
+  private hold(jobs: ClaimedRow[]): void {
+    const at = this.clock.now().getTime();
+    const before = this.held.slice(this.heldFrom);
+    const merged: Held[] = [];
+    let i = 0;
+    for (const job of jobs) {
+      while (i < before.length && before[i]!.job.priority >= job.priority) merged.push(before[i++]!);
+      merged.push({ job, at });
+    }
+    while (i < before.length) merged.push(before[i++]!);
+    this.held = merged;
+    this.heldFrom = 0;
+  }
+
+  private atCap(kind: string): boolean {
+    const cap = this.caps.get(kind);
+    return cap !== undefined && (this.runningByKind.get(kind) ?? 0) >= cap;
+  }
+
+  /**
+   * The held job to start next: the first, in priority order, whose kind is under its cap (those of
+   * capped kinds met on the way are parked), unless a parked job whose kind has room again ranks
+   * at least as high (it was held first).
+   */
+  private nextHeld(): Held | undefined {
+    let head: Held | undefined;
+    while (this.heldFrom < this.held.length) {
+      const h = this.held[this.heldFrom]!;
+      if (!this.atCap(h.job.kind)) {
+        head = h;
+        break;
+      }
+      this.heldFrom++;
+      const list = this.parked.get(h.job.kind);
+      if (list) list.push(h);
+      else this.parked.set(h.job.kind, [h]);
+    }
+    let best: Held[] | undefined;
+    for (const [kind, list] of this.parked) {
+      if (this.atCap(kind)) continue;
+      const p = list[0]!;
+      if (!best || p.job.priority > best[0]!.job.priority || (p.job.priority === best[0]!.job.priority && p.at < best[0]!.at)) best = list;
+    }
+    if (best && (!head || best[0]!.job.priority >= head.job.priority)) {
+      const h = best.shift()!;
+      if (!best.length) this.parked.delete(h.job.kind);
+      return h;
+    }
+    if (head) this.heldFrom++;
+    return head;
+  }
+
   /** Starts held jobs in the free slots (no round trip); one held too long (its lease running out) is handed back. */
   private fill(): void {
-    if (this.heldFrom >= this.held.length || this.stopping) return;
+    if (this.stopping) return;
     const stale: string[] = [];
     const maxAge = (this.o.leaseSeconds * 1000) / 3;
     const now = this.clock.now().getTime();
-    while (this.heldFrom < this.held.length && this.running.size < this.o.concurrency) {
-      const { job, at } = this.held[this.heldFrom++]!;
-      if (now - at > maxAge) stale.push(job.id);
-      else this.run(job);
+    while (this.running.size < this.o.concurrency) {
+      const next = this.nextHeld();
+      if (!next) break;
+      if (now - next.at > maxAge) stale.push(next.job.id);
+      else this.run(next.job);
     }
     if (this.heldFrom === this.held.length) {
       this.held = [];
       this.heldFrom = 0;
+    }
+    if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
+  }
+
+  /**
+   * Held and parked jobs claimed more than a third of the lease ago go back to the queue. fill()
+   * does this for the jobs it comes to; this covers those it does not reach while every slot stays
+   * busy or their kind stays at its cap, so none is held past its lease (another worker would run it too).
+   */
+  private handBackStale(): void {
+    if (this.stopping) return;
+    const maxAge = (this.o.leaseSeconds * 1000) / 3;
+    const now = this.clock.now().getTime();
+    const stale: string[] = [];
+    const fresh = (list: Held[]) =>
+      list.filter((h) => {
+        if (now - h.at <= maxAge) return true;
+        stale.push(h.job.id);
+        return false;
+      });
+    this.held = fresh(this.held.slice(this.heldFrom));
+    this.heldFrom = 0;
+    for (const [kind, list] of this.parked) {
+      const kept = fresh(list);
+      if (kept.length) this.parked.set(kind, kept);
+      else this.parked.delete(kind);
     }
     if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
   }
@@ -293,11 +395,16 @@ export class Worker<D> {
     setTimeout(() => this.wake(), ms + 100).unref();
   }
 
-  /** Records finished jobs and claims up to `limit` due jobs, in one statement. */
+  /**
+   * Records finished jobs and claims up to `limit` due jobs, in one statement. Kinds with jobs
+   * parked (at their cap, with more waiting) are left out: more of them could not start either.
+   */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     this.prefetch.measure();
-    const kinds = [...this.defs.keys()];
-    const maxes = [...this.defs.values()].map((d) => d.maxAttempts ?? this.o.maxAttempts);
+    const defs = [...this.defs.values()].filter((d) => !this.parked.has(d.id));
+    if (!defs.length) return [];
+    const kinds = defs.map((d) => d.id);
+    const maxes = defs.map((d) => d.maxAttempts ?? this.o.maxAttempts);
     const done = this.completed.take();
     let rows: ClaimedRow[];
     try {
@@ -319,10 +426,13 @@ export class Worker<D> {
 
   private run(job: ClaimedRow): void {
     const abort = new AbortController();
+    const capped = this.caps.has(job.kind);
+    if (capped) this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
     const promise = this.execute(job, abort.signal)
       .catch((err) => this.o.logger.error({ err: (err as Error).message, job: job.id }, 'could not record job outcome'))
       .finally(() => {
         this.running.delete(job.id);
+        if (capped) this.runningByKind.set(job.kind, this.runningByKind.get(job.kind)! - 1);
         this.prefetch.finishedOne();
         // The freed slot takes the next held job at once; the loop is woken only when a claim may be due.
         this.fill();

@@ -274,3 +274,86 @@ describe('workers', () => {
     expect((await queueDepth(h.deps.prisma)).DEAD).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('priorities and per-kind caps', () => {
+  it('starts the jobs it claimed in priority order, whatever order the claim returned them in', async () => {
+    const order: number[] = [];
+    for (let i = 0; i < 6; i++) await enqueueOne('prio-kind', { p: -1 }, { priority: -1 });
+    for (let i = 0; i < 6; i++) await enqueueOne('prio-kind', { p: 0 });
+    // Concurrency 1: the twelve are claimed in one round trip and started one at a time.
+    await own({ concurrency: 1, prefetch: 20, definitions: [testJob('prio-kind', async (_d, p) => void order.push(p.p as number))] });
+    await waitFor(async () => order.length === 12);
+    expect(order).toEqual([0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1]);
+  });
+
+  it("keeps a capped kind to its slots; the kind's backlog does not hold up other kinds", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let running = 0;
+    let most = 0;
+    const read: string[] = [];
+    const intake: string[] = [];
+    const reading = testJob('capped-read', async (_d, _p, ctx) => {
+      most = Math.max(most, ++running);
+      await gate;
+      running--;
+      read.push(ctx.id);
+    });
+    for (let i = 0; i < 8; i++) await enqueueOne('capped-read');
+    await own({
+      concurrency: 3,
+      definitions: [{ ...reading, maxRunning: 1 }, testJob('capped-intake', async (_d, _p, ctx) => void intake.push(ctx.id))],
+    });
+    await waitFor(async () => running === 1);
+    // Queued after the readings were claimed (and parked behind the one running): they still run at once.
+    const later = [(await enqueueOne('capped-intake'))!, (await enqueueOne('capped-intake'))!];
+    await waitFor(async () => intake.length === 2, 10_000, 'the other kind to run while the capped kind waits');
+    expect(intake.sort()).toEqual(later.sort());
+    expect(read).toEqual([]);
+    release();
+    await waitFor(async () => read.length === 8);
+    expect(most).toBe(1);
+    expect(new Set(read).size).toBe(8);
+  });
+
+  it('hands a job waiting on its kind’s cap back to the queue before its lease runs out', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: string[] = [];
+    const first = (await enqueueOne('capped-lease', { n: 1 }))!;
+    await own({
+      concurrency: 2,
+      leaseSeconds: 3,
+      definitions: [
+        {
+          ...testJob('capped-lease', async (_d, p, ctx) => {
+            if (p.n === 1) await gate;
+            runs.push(ctx.id);
+          }),
+          maxRunning: 1,
+        },
+      ],
+    });
+    await waitFor(async () => (await jobRow(h.deps.prisma, first))?.state === 'RUNNING');
+    const second = (await enqueueOne('capped-lease', { n: 2 }))!;
+    const claimed = await waitFor(async () => {
+      const r = await jobRow(h.deps.prisma, second);
+      return r?.state === 'RUNNING' ? r : null;
+    });
+    // Held, not started (the first job has the kind's one slot): within a third of the 3 s lease,
+    // plus the sweep's interval, it goes back (and is claimed again), never past its lease.
+    await waitFor(
+      async () => {
+        const r = await jobRow(h.deps.prisma, second);
+        return r && (r.state === 'QUEUED' || r.started_at!.getTime() !== claimed.started_at!.getTime());
+      },
+      10_000,
+      'the held job to be handed back',
+    );
+    expect(runs).toEqual([]);
+    release();
+    await waitForJobGone(h.deps.prisma, second);
+    await waitForJobGone(h.deps.prisma, first);
+    expect(runs.sort()).toEqual([first, second].sort());
+  });
+});

@@ -48,14 +48,20 @@ export function emailContentHash(raw: Buffer): string {
   return createHash('sha256').update(headers.join('\n')).update('\n\n').update(text, 'latin1').digest('hex');
 }
 
+/** The submission as stored under its Message-ID: the content hash in its meta. */
+export function withContentHash(input: NewSubmission & { contentHash: string }): NewSubmission {
+  const { contentHash, ...rest } = input;
+  return { ...rest, meta: { ...(rest.meta as object | undefined), contentHash } };
+}
+
 /**
  * Stores a fetched mail under its Message-ID; when that id is taken by a mail with other
  * content, under `<id>#<hash>` instead (a new message). The content hash goes into meta so
  * later comparisons need not read the stored bytes.
  */
 export async function storeEmailSubmission<T extends RawSql>(tx: T, input: NewSubmission & { contentHash: string }): Promise<Stored> {
-  const { contentHash, ...rest } = input;
-  const submission: NewSubmission = { ...rest, meta: { ...(rest.meta as object | undefined), contentHash } };
+  const { contentHash } = input;
+  const submission = withContentHash(input);
   const first = await storeSubmissionIn(tx, submission);
   if (first.created) return first;
   const [row] = await tx.$queryRaw<{ hash: string | null; raw: Uint8Array | null }[]>`

@@ -6,14 +6,14 @@ import type { Tx } from '../../db/prisma.js';
 import { enqueue } from '../../queue/enqueue.js';
 import { NORMALIZE_EMAIL_BATCH_JOB } from '../../queue/kinds.js';
 import { recordSource } from '../intake-sources.js';
-import { storeSubmissionIn, type NewSubmission } from '../submissions.js';
+import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
 import { parseHeaderBlock, quickHeaders } from './email.parse.js';
-import { emailContentHash, storeEmailSubmission } from './email.identity.js';
+import { emailContentHash, storeEmailSubmission, withContentHash } from './email.identity.js';
 import type { EmailMeta } from './email.schema.js';
 import { describeError } from './imap-connection.js';
 import { headerBlock, type Fetched } from './imap-fetch.js';
 import type { MailboxLock } from './imap-lock.js';
-import { BATCH_RAW_BYTES } from './sql.js';
+import { BATCH_RAW_BYTES, insertEmailSubmissions } from './sql.js';
 
 // Storing a downloaded batch: one Submission per message, one normalize job for the batch's
 // emails (email.batch.ts) and the source's counters, in one transaction; a message the database refuses is kept quarantined.
@@ -81,14 +81,44 @@ export class BatchStore {
     return pgTransaction(conn, async (tx) => {
       const counts = { seen: 0, stored: 0, duplicates: 0, quarantined: 0 };
       const batch: string[] = [];
-      for (const it of items) {
+      const rows = items.map((it) => {
         // Mail small enough to load with its batch is normalized with it (one job for the batch);
         // a larger one keeps a job of its own, which reads its bytes in pieces.
         const batched = (it.input.raw?.length ?? Infinity) <= BATCH_RAW_BYTES;
         const input = { ...it.input, normalizeJob: !batched };
-        const stored = it.contentHash
-          ? await storeEmailSubmission(tx, { ...input, contentHash: it.contentHash })
-          : await storeSubmissionIn(tx, input);
+        return { it, batched, input: it.contentHash ? withContentHash({ ...input, contentHash: it.contentHash }) : input };
+      });
+      // The batch's new mail (and records without bytes, which queue nothing) in one statement;
+      // the first of each external id only, so that a second mail with the same id in the batch is
+      // compared with it below, as one at a time did.
+      const once = new Set<string>();
+      const together = rows.filter(
+        (r) => (r.batched || r.input.state === 'QUARANTINED') && !once.has(r.input.externalId) && once.add(r.input.externalId),
+      );
+      const inserted = await insertEmailSubmissions(
+        conn,
+        together.map(({ input: s }) => ({
+          channel: s.channel,
+          externalId: s.externalId,
+          raw: s.raw ?? null,
+          meta: s.meta,
+          sender: s.sender ?? null,
+          sizeBytes: s.sizeBytes ?? s.raw?.length ?? 0,
+          state: s.state ?? 'RECEIVED',
+          lastError: s.lastError ?? null,
+        })),
+      );
+      const mine = new Set(together);
+      for (const r of rows) {
+        const { it, batched, input } = r;
+        const id = mine.has(r) ? inserted.get(input.externalId) : undefined;
+        // Not inserted above (already stored, a larger mail, a second with the same id): one at a time.
+        const stored: Stored =
+          id !== undefined
+            ? { id, created: true, state: input.state ?? 'RECEIVED', tipId: null }
+            : it.contentHash
+              ? await storeEmailSubmission(tx, { ...it.input, normalizeJob: !batched, contentHash: it.contentHash })
+              : await storeSubmissionIn(tx, input);
         counts.seen++;
         if (!stored.created) counts.duplicates++;
         else if (it.input.state === 'QUARANTINED') counts.quarantined++;

@@ -161,6 +161,54 @@ export async function finishEmailTip(tx: Pick<Tx, '$queryRaw'>, p: EmailTipFinis
   return (rows[0]?.jobs ?? 0) > 0;
 }
 
+// ---- Storing a downloaded batch (imap-store.ts) ------------------------------------------------
+
+export interface NewEmailSubmission {
+  channel: string;
+  externalId: string;
+  raw: Buffer | null;
+  meta: unknown;
+  sender: string | null;
+  sizeBytes: number;
+  state: string;
+  lastError: string | null;
+}
+
+/** Columns per row of insertEmailSubmissions (PostgreSQL takes at most 65,535 parameters a statement). */
+const SUBMISSION_PARAMS = 8;
+
+/**
+ * New submissions of a downloaded batch in one statement; returns the id of each row inserted, by
+ * external id (one already stored is left alone and absent: the caller looks at it row by row).
+ * It was one INSERT per mail: a round trip, a socket write and the driver's work each, most of the
+ * mailbox worker's time with the database. Each raw mail is its own parameter, sent as binary
+ * (an array of bytea would go as hex text, twice the bytes). External ids must be distinct.
+ */
+export async function insertEmailSubmissions(client: pg.ClientBase, rows: NewEmailSubmission[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const most = Math.floor(65_535 / SUBMISSION_PARAMS);
+  for (let i = 0; i < rows.length; i += most) for (const [k, v] of await insertSome(client, rows.slice(i, i + most))) ids.set(k, v);
+  return ids;
+}
+
+async function insertSome(client: pg.ClientBase, rows: NewEmailSubmission[]): Promise<Map<string, string>> {
+  if (!rows.length) return new Map();
+  const values: unknown[] = [];
+  const tuples = rows.map((r, k) => {
+    values.push(r.channel, r.externalId, r.raw, r.meta === undefined ? null : JSON.stringify(r.meta), r.sender, r.sizeBytes, r.state, r.lastError);
+    const n = k * SUBMISSION_PARAMS;
+    return `($${n + 1}::"Channel", $${n + 2}, $${n + 3}::bytea, $${n + 4}::jsonb, $${n + 5}, $${n + 6}::int, $${n + 7}::"SubmissionState", $${n + 8})`;
+  });
+  const { rows: out } = await client.query<{ id: string; external_id: string }>(
+    `INSERT INTO submission (channel, external_id, raw, meta, sender, size_bytes, state, last_error)
+     VALUES ${tuples.join(', ')}
+     ON CONFLICT (channel, external_id) DO NOTHING
+     RETURNING id::text, external_id`,
+    values,
+  );
+  return new Map(out.map((r) => [r.external_id, r.id]));
+}
+
 // ---- Normalization a batch at a time (email.batch.ts) --------------------------------------
 // The job speaks pg on a pooled connection: one statement for a whole batch instead of some
 // sixteen Prisma round trips per message (docs/adr/0001-raw-sql.md: measured, bench/email-profile.ts).
