@@ -5,18 +5,10 @@
 // (NODE_OPTIONS=--cpu-prof) to see by function. --batch N: the mailbox worker's way, one
 // normalize-email-batch job per N stored emails (0: the one-message job per email).
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { loadConfig } from '../src/config.js';
-import { closeDeps, createDeps } from '../src/deps.js';
-import { parseEmail, quickHeaders } from '../src/channels/email/email.parse.js';
+import { parseEmail } from '../src/channels/email/email.parse.js';
 import { normalizeSubmissionJob } from '../src/channels/normalize.job.js';
 import { normalizeEmailBatchJob } from '../src/channels/email/email.batch.js';
-import { storeSubmissionIn } from '../src/channels/submissions.js';
-import { pgTransaction } from '../src/db/raw-tx.js';
-import { createLogger } from '../src/logger.js';
-import { seedRules } from '../src/tips/categorize.js';
-import { benchDatabase } from './bench-db.js';
-import { variedMail } from './email-mail.js';
+import { countStatements, statementReport, storedMail } from './stored-mail.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,59 +21,18 @@ const { values: args } = parseArgs({
 const N = Number(args.messages);
 const C = Number(args.concurrency);
 const B = Number(args.batch);
-const db = await benchDatabase('tipdesk_profile_email');
+const { deps, config, raws, ids, close } = await storedMail({ prefix: 'tipdesk_profile_email', messages: N, perTransaction: 100 });
 try {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: db.url,
-    SMTP_URL: 'smtp://127.0.0.1:1',
-    MAIL_FROM: 'x <a@b.cn>',
-  });
-  const deps = createDeps(config, db.url, { logger: createLogger('warn') });
-  await seedRules(deps.prisma);
-  const earlier: string[] = [];
-  const raws = Array.from({ length: N }, (_, i) => variedMail(i, earlier));
-
-  let t = performance.now();
+  const t0 = performance.now();
   for (const raw of raws) await parseEmail(raw, { maxAttachmentBytes: config.ATTACHMENT_MAX_BYTES });
-  const parseMs = (performance.now() - t) / N;
-
-  const conn = new pg.Client({ connectionString: db.url });
-  await conn.connect();
-  const ids: string[] = [];
-  for (let i = 0; i < raws.length; i += 100) {
-    await pgTransaction(conn, async (tx) => {
-      for (const [k, raw] of raws.slice(i, i + 100).entries()) {
-        const h = quickHeaders(raw.subarray(0, raw.indexOf('\r\n\r\n')));
-        const s = await storeSubmissionIn(tx, {
-          channel: 'EMAIL',
-          externalId: h.messageId ?? `c:${i + k}`,
-          raw,
-          sender: h.from,
-          meta: { source: 'prof' },
-        });
-        ids.push(s.id);
-      }
-    });
-  }
-  await conn.end();
+  const parseMs = (performance.now() - t0) / N;
   // Warm the language kit (segmenter, places) so the first message does not carry it.
   await deps.language.kit(deps.prisma as never).catch(() => undefined);
 
   // --statements: what the job sends to PostgreSQL per message, by statement (first 70 characters).
-  const sent = new Map<string, number>();
-  if (args.statements) {
-    const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-      const q = a[0] as string | { text?: string };
-      const text = (typeof q === 'string' ? q : (q?.text ?? '?')).replace(/\s+/g, ' ').trim().slice(0, 70);
-      sent.set(text, (sent.get(text) ?? 0) + 1);
-      return query.apply(this, a);
-    } as typeof pg.Client.prototype.query;
-  }
+  const counter = args.statements ? countStatements() : null;
   const ctx = { id: 'prof', kind: 'normalize', attempt: 1, maxAttempts: 5, signal: new AbortController().signal };
-  t = performance.now();
+  const t = performance.now();
   const cpu0 = process.cpuUsage();
   let next = 0;
   await Promise.all(
@@ -100,10 +51,10 @@ try {
     `${N} messages${B > 0 ? ` in batches of ${B}` : ''}: parseEmail alone ${parseMs.toFixed(2)} ms/msg; normalize job (concurrency ${C}) ${(wall / N).toFixed(2)} ms/msg wall, ` +
       `${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms/msg CPU in this process, ${(N / (wall / 1000)).toFixed(1)} msgs/s`,
   );
-  if (args.statements) {
-    const total = [...sent.values()].reduce((a, b) => a + b, 0);
-    console.log(`statements per message: ${(total / N).toFixed(1)} (the job's and the queue-free handler's; no claim/complete)`);
-    for (const [text, n] of [...sent].sort((a, b) => b[1] - a[1])) console.log(`${(n / N).toFixed(2).padStart(6)}  ${text}`);
+  if (counter) {
+    counter.stop();
+    // The job's and the queue-free handler's statements; no claim/complete.
+    console.log(statementReport(counter.sent, N, 'message'));
   }
   // What the run made, to compare the two ways: submissions by state, rows by table, jobs by kind.
   const made = await deps.pool.query<{ what: string; n: number }>(`
@@ -114,7 +65,6 @@ try {
     UNION ALL SELECT 'tipster', count(*)::int FROM tipster UNION ALL SELECT 'tip_tipster', count(*)::int FROM tip_tipster
     UNION ALL SELECT 'job ' || kind, count(*)::int FROM job WHERE kind <> 'normalize-submission' GROUP BY kind ORDER BY 1`);
   console.log(made.rows.map((r) => `${r.what}: ${r.n}`).join('; '));
-  await closeDeps(deps);
 } finally {
-  await db.drop();
+  await close();
 }

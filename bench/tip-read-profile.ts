@@ -1,53 +1,26 @@
-// npx tsx bench/tip-read-profile.ts [--messages 400]
+// npx tsx bench/tip-read-profile.ts [--messages 400] [--statements] [--profile FILE]
 // Where a tip reading's (tip.read) CPU goes, without IMAP or the queue: the bench's varied mail is
 // stored into a scratch database and normalized by the batch job (as bench/email.bench.ts does),
 // then every queued reading is run by the real job handler, one at a time. Prints the CPU and
 // wall time per reading, and a digest of what the readings wrote (tokens, words, place, types,
 // suggestion, duplicate by position), so a change meant to save CPU can show it read the same.
 // --profile FILE: a CPU profile (.cpuprofile, for Chrome DevTools) of the readings alone.
+// --statements: the statements the readings send, per reading (it costs a little CPU itself).
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { normalizeEmailBatchJob } from '../src/channels/email/email.batch.js';
-import { quickHeaders } from '../src/channels/email/email.parse.js';
-import { storeSubmissionIn } from '../src/channels/submissions.js';
-import { loadConfig } from '../src/config.js';
-import { pgTransaction } from '../src/db/raw-tx.js';
-import { closeDeps, createDeps } from '../src/deps.js';
-import { createLogger } from '../src/logger.js';
-import { seedRules } from '../src/tips/categorize.js';
 import { readTipJob } from '../src/tips/read-tip.job.js';
-import { benchDatabase } from './bench-db.js';
-import { variedMail } from './email-mail.js';
+import { countStatements, statementReport, storedMail } from './stored-mail.js';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '400' }, profile: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { messages: { type: 'string', default: '400' }, profile: { type: 'string' }, statements: { type: 'boolean', default: false } },
+});
 const N = Number(args.messages);
-const db = await benchDatabase('tipdesk_profile_read');
+// All stored in one transaction: every tip is created at the same instant, whatever the machine's speed.
+const { deps, ids, close } = await storedMail({ prefix: 'tipdesk_profile_read', messages: N, perTransaction: N });
 try {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: db.url,
-    SMTP_URL: 'smtp://127.0.0.1:1',
-    MAIL_FROM: 'x <a@b.cn>',
-  });
-  const deps = createDeps(config, db.url, { logger: createLogger('warn') });
-  await seedRules(deps.prisma);
-  const earlier: string[] = [];
-  const raws = Array.from({ length: N }, (_, i) => variedMail(i, earlier));
-  const conn = new pg.Client({ connectionString: db.url });
-  await conn.connect();
-  const ids: string[] = [];
-  await pgTransaction(conn, async (tx) => {
-    for (const [i, raw] of raws.entries()) {
-      const h = quickHeaders(raw.subarray(0, raw.indexOf('\r\n\r\n')));
-      const s = await storeSubmissionIn(tx, { channel: 'EMAIL', externalId: h.messageId ?? `c:${i}`, raw, sender: h.from, meta: { source: 'prof' } });
-      ids.push(s.id);
-    }
-  });
-  await conn.end();
   const ctx = { id: 'prof', kind: 'normalize', attempt: 1, maxAttempts: 5, signal: new AbortController().signal };
   for (let i = 0; i < ids.length; i += 50) await normalizeEmailBatchJob.handler(deps, { submissionIds: ids.slice(i, i + 50) }, ctx);
 
@@ -64,6 +37,8 @@ try {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
+  // --statements: what the readings send to PostgreSQL, by statement (first 70 characters).
+  const counter = args.statements ? countStatements() : null;
   const t = performance.now();
   const cpu0 = process.cpuUsage();
   for (const j of jobs.rows) await readTipJob.handler(deps, { tipId: j.payload.tipId, what: j.payload.what ?? 'all' }, { ...ctx, kind: 'tip.read' });
@@ -74,10 +49,12 @@ try {
     writeFileSync(args.profile, JSON.stringify(profile));
     session.disconnect();
   }
+  counter?.stop();
   const n = jobs.rows.length;
   console.log(
     `${N} messages → ${n} readings: ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms CPU per reading in this process, ${(wall / n).toFixed(2)} ms wall`,
   );
+  if (counter) console.log(statementReport(counter.sent, n, 'reading'));
 
   // What was read, independent of ids and dates: tips by their text (each bench mail's differs). A
   // duplicate by its score: of equally scored candidates the first in id order wins, and ids are random.
@@ -89,7 +66,6 @@ try {
     FROM tip t ORDER BY t.subject, t.body`);
   const digest = createHash('sha256').update(JSON.stringify(rows.rows)).digest('hex').slice(0, 16);
   console.log(`${rows.rowCount} tips, ${rows.rows.filter((r) => r.duplicate).length} flagged as duplicates; readings digest ${digest}`);
-  await closeDeps(deps);
 } finally {
-  await db.drop();
+  await close();
 }

@@ -112,9 +112,11 @@ function findAll(hay: string, phrase: string): [number, number][] {
 }
 
 export async function loadRules(db: Tx): Promise<Rule[]> {
-  const rows = await db.categoryRule.findMany({ where: { active: true }, select: { category: true, phrase: true, weight: true } });
-  return rows.length ? rows : defaultCategoryRules;
+  return rulesOrDefaults(await db.categoryRule.findMany({ where: { active: true }, select: { category: true, phrase: true, weight: true } }));
 }
+
+/** The active rules, or the shipped ones when there are none (a fresh database, every rule deactivated). */
+export const rulesOrDefaults = (active: Rule[]): Rule[] => (active.length ? active : defaultCategoryRules);
 
 /** Seeds the editable rule table from the defaults the first time. */
 export async function seedRules(db: Tx): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Tx } from '../db/prisma.js';
+import { rulesOrDefaults, type Rule } from './categorize.js';
 import { nbModelSchema, type NbModel } from './language/classifier.js';
 import { incidentTypeSchema, type IncidentType } from './language/incidents.js';
 import { createLanguageKit, loadLanguageData, type LanguageData, type LanguageKit } from './language/language.js';
@@ -23,6 +24,11 @@ export interface LanguageService {
   kit(db: Tx): Promise<LanguageKit>;
   /** The newest stored classifier, or null before the first training. */
   model(db: Tx): Promise<StoredModel | null>;
+  /**
+   * The active phrase rules: those read last while `fingerprint` (of the rules as they are now,
+   * read with the tip: readingTexts) is theirs, else `load`'s.
+   */
+  rules(fingerprint: string | null, load: () => Promise<{ fingerprint: string | null; rules: Rule[] }>): Promise<Rule[]>;
   /** Call after changing newsroom_place or incident_type rows. */
   placesChanged(): void;
   /** Call after storing a new category_model row. */
@@ -74,6 +80,8 @@ export function createLanguageService(opts: { city: string; clock: Clock }): Lan
   let shipped: LanguageData | undefined;
   let kit: { value: Promise<LanguageKit>; stamp: string; checkedAt: number } | undefined;
   let model: { value: StoredModel | null; checkedAt: number } | undefined;
+  // Read again whenever they change, wherever that happened: rules are rows admins edit.
+  let rules: { fingerprint: string | null; rules: Rule[] } | undefined;
   let placesDirty = false;
   let modelDirty = false;
   const now = () => opts.clock.now().getTime();
@@ -117,6 +125,13 @@ export function createLanguageService(opts: { city: string; clock: Clock }): Lan
       const parsed = row ? nbModelSchema.safeParse(row.model) : null;
       model = { value: row && parsed?.success ? { version: row.version, model: parsed.data } : null, checkedAt: t };
       return model.value;
+    },
+
+    async rules(fingerprint, load) {
+      if (rules && rules.fingerprint === fingerprint) return rules.rules;
+      const loaded = await load();
+      rules = { fingerprint: loaded.fingerprint, rules: rulesOrDefaults(loaded.rules) };
+      return rules.rules;
     },
 
     placesChanged() {

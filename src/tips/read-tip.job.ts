@@ -2,10 +2,9 @@ import type { Deps } from '../deps.js';
 import type { JobDefinition } from '../queue/job.js';
 import { jobPayloads, TIP_READ_JOB } from '../queue/kinds.js';
 import { DESK_CHANNEL } from '../audit/sql.js';
-import { loadRules } from './categorize.js';
 import { analyzeText } from './language/language.js';
 import { indexTokens } from './language/tokens.js';
-import { tipTexts, writeReading, writeSearchTokens, type TipText } from './sql.js';
+import { activeRules, readingTexts, writeReading, writeSearchTokens, type TipText } from './sql.js';
 import { likelyDuplicateOf, locationColumns, storedIncidentTypes, suggestForText } from './understand.js';
 
 // Reading a tip: its structured place, search tokens, content words, incident types, the blended
@@ -17,21 +16,22 @@ import { likelyDuplicateOf, locationColumns, storedIncidentTypes, suggestForText
 
 /** Reads the tips (those whose reading is due) and writes what was read; returns how many were written. */
 export async function readTips(deps: Deps, ids: string[]): Promise<number> {
-  const due = (await tipTexts(deps.prisma, ids)).filter((t) => t.read_at === null);
+  const { tips, rulesFingerprint } = await readingTexts(deps.pool, ids);
+  const due = tips.filter((t) => !t.read);
   if (!due.length) return 0;
   const lang = deps.language;
   const kit = await lang.kit(deps.prisma);
-  // The rules are read once per run: an admin's new phrase counts from the next tip read.
-  const rules = await loadRules(deps.prisma);
+  // An admin's new phrase counts from the next tip read: the rules' fingerprint came with the text.
+  const rules = await lang.rules(rulesFingerprint, () => activeRules(deps.pool));
   let written = 0;
   for (const t of due) {
     const text = `${t.subject ?? ''}\n${t.body}`;
     const analysis = analyzeText(kit, text, { suppliedLocation: t.location, receivedAt: t.created_at });
     const suggestion = await suggestForText(deps.prisma, lang, text, analysis.classifierFeatures, rules);
     // A merged tip is no one's duplicate and flags none.
-    const duplicate = t.status === 'MERGED' ? null : await likelyDuplicateOf(deps.prisma, t.id, analysis);
+    const duplicate = t.status === 'MERGED' ? null : await likelyDuplicateOf(deps.pool, t.id, analysis);
     const ok = await writeReading(
-      deps.prisma,
+      deps.pool,
       t,
       {
         searchTokens: tokensOf(t, analysis.searchTokens, (s) => indexTokens(kit.segmenter, s)),
@@ -52,19 +52,18 @@ export async function readTips(deps: Deps, ids: string[]): Promise<number> {
 /** The tip's tokens and those of its follow-up messages (a search finds the whole story). */
 function tokensOf(t: TipText, own: string[], index: (s: string) => string[]): string[] {
   const all = new Set(own);
-  // The first inbound message is the tip's own text.
-  for (const body of t.inbound.slice(1)) for (const w of index(body)) all.add(w);
+  for (const body of t.follow_ups) for (const w of index(body)) all.add(w);
   return [...all];
 }
 
 /** After a follow-up: the tip's tokens again, with the new message's (the rest of the reading stands). */
 async function refreshTokens(deps: Deps, tipId: string): Promise<void> {
-  const [t] = await tipTexts(deps.prisma, [tipId]);
+  const [t] = (await readingTexts(deps.pool, [tipId])).tips;
   // Unread: the reading to come covers the follow-ups too.
-  if (!t || t.read_at === null) return;
+  if (!t || !t.read) return;
   const kit = await deps.language.kit(deps.prisma);
   const index = (s: string) => indexTokens(kit.segmenter, s);
-  await writeSearchTokens(deps.prisma, t, tokensOf(t, index(`${t.subject ?? ''}\n${t.body}`), index));
+  await writeSearchTokens(deps.pool, t, tokensOf(t, index(`${t.subject ?? ''}\n${t.body}`), index));
 }
 
 export const readTipJob: JobDefinition<typeof TIP_READ_JOB, Deps> = {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Tx } from '../db/prisma.js';
 import type { Category } from '../generated/prisma/enums.js';
 import { suggestCategory, type Rule } from './categorize.js';
@@ -5,9 +6,9 @@ import { blendSuggestion } from './language/classifier.js';
 import type { IncidentHit } from './language/incidents.js';
 import type { TipAnalysis } from './language/language.js';
 import { placeKey, type Location } from './language/places.js';
-import { rankRelated, type TipFeatures } from './language/related.js';
+import { mostRelated, type TipFeatures } from './language/related.js';
 import type { LanguageService } from './language-service.js';
-import { findCandidates, loadDocFreq, type CandidateRow } from './sql.js';
+import { readingCandidates, type CandidateRow } from './sql.js';
 
 // What the tip.read job (read-tip.job.ts) reads from a tip: its search tokens, incident types, structured location, place
 // key, the blended section suggestion, and whether it is likely a duplicate of an open tip.
@@ -106,20 +107,18 @@ export interface LikelyDuplicate {
   score: number;
 }
 
-/** The open tip this one most likely repeats, if any. */
-export async function likelyDuplicateOf(db: Tx, tipId: string | null, a: TipAnalysis): Promise<LikelyDuplicate | null> {
-  const rows = await findCandidates(db, {
+/** The open tip this one most likely repeats, if any (the related-tips view scores alike: src/triage/related.ts). */
+export async function likelyDuplicateOf(pool: pg.Pool, tipId: string, a: TipAnalysis): Promise<LikelyDuplicate | null> {
+  const { candidates, df } = await readingCandidates(pool, {
     excludeId: tipId,
     siteKey: siteKeyOf(a.location),
     incidentTypes: storedIncidentTypes(a.incidents),
     at: a.receivedAt,
     siteWindowDays: SITE_WINDOW_DAYS,
     incidentWindowDays: INCIDENT_WINDOW_DAYS,
-    openOnly: true,
+    words: a.words,
   });
-  if (!rows.length) return null;
-  const cands = rows.map(featuresOfRow);
-  const df = await loadDocFreq(db, [...a.words, ...cands.flatMap((c) => c.words)]);
-  const [top] = rankRelated(a, cands, df, 1);
+  if (!candidates.length) return null;
+  const top = mostRelated(a, candidates, df);
   return top?.likelyDuplicate ? { id: top.tip.id, reference: top.tip.reference, score: top.score } : null;
 }

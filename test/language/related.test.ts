@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTip } from '../../src/tips/language/language.js';
-import { docFreqFromLists, rankRelated, relatedness, wordSimilarity } from '../../src/tips/language/related.js';
+import { docFreqFromLists, mostRelated, rankRelated, relatedness, wordSimilarity } from '../../src/tips/language/related.js';
 import { testKit } from './kit.js';
 
 const t0 = new Date('2026-03-21T09:00:00Z');
@@ -31,6 +31,35 @@ describe('relatedness', () => {
   });
   it('ranks the duplicate first', () => {
     expect(rankRelated(a, [c, d, b], df, 3)[0].tip).toBe(b);
+  });
+});
+
+describe('mostRelated', () => {
+  // The tip.read job's duplicate search takes the first of rankRelated without scoring every candidate's words.
+  const texts = [
+    '幸福小区6号楼的电梯又坏了',
+    '幸福小区六号楼电梯停运好几天',
+    '幸福小区2号楼的楼道灯全灭了',
+    '北馨园6号楼电梯坏了',
+    '幸福小区6号楼电梯坏了三天了',
+    '幸福小区6号楼电梯坏了三天了',
+    '北馨园门口的井盖丢了',
+    '幸福小区楼道漏水',
+  ];
+  const pool = texts.map((text, i) => tip(text, (i * 7) % 30));
+  const df = docFreqFromLists(pool.map((t) => t.words));
+
+  it('is the first of rankRelated, of equal scores the first given', () => {
+    for (const a of pool) {
+      const others = pool.filter((x) => x !== a);
+      for (const cands of [others, [...others].reverse()]) {
+        const top = mostRelated(a, cands, df);
+        const ranked = rankRelated(a, cands, df, 1)[0];
+        expect(top?.tip).toBe(ranked.tip);
+        expect(top).toEqual(ranked);
+      }
+    }
+    expect(mostRelated(pool[0], [], df)).toBeUndefined();
   });
 });
 

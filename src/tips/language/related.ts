@@ -105,6 +105,16 @@ export function wordSimilarity(a: string[], b: string[], df: DocFreq, exclude: S
   return d ? dot / d : 0;
 }
 
+const daysApart = (a: TipFeatures, b: TipFeatures) => Math.abs(a.receivedAt.getTime() - b.receivedAt.getTime()) / 86_400_000;
+
+/** The score from its parts (`words` already capped at 1), rounded: never more when a part is less (mostRelated relies on it). */
+function scoreOf(w: Required<RelatedOptions>['weights'], place: number, incident: number, words: number, time: number): number {
+  // place and incident are in -1..1; mapped so that "unknown" sits in the middle.
+  const raw = w.place * ((place + 1) / 2) + w.incident * ((incident + 1) / 2) + w.words * words + w.time * time;
+  const total = w.place + w.incident + w.words + w.time;
+  return Math.round((raw / total) * 1000) / 1000;
+}
+
 /**
  * How likely two tips are about the same incident. Place and incident type can count for or
  * against; rare shared words and closeness in time only for.
@@ -117,12 +127,9 @@ export function relatedness(a: TipFeatures, b: TipFeatures, df: DocFreq, opts: R
   // Place words already count in `place`; counting them again would link every tip of an estate.
   const exclude = new Set([...a.location.words, ...b.location.words]);
   const words = wordSimilarity(a.words, b.words, df, exclude);
-  const days = Math.abs(a.receivedAt.getTime() - b.receivedAt.getTime()) / 86_400_000;
+  const days = daysApart(a, b);
   const time = Math.pow(0.5, days / o.halfLifeDays);
-  // place and incident are in -1..1; mapped so that "unknown" sits in the middle.
-  const raw = w.place * ((place + 1) / 2) + w.incident * ((incident + 1) / 2) + w.words * Math.min(1, words * 1.5) + w.time * time;
-  const total = w.place + w.incident + w.words + w.time;
-  const score = Math.round((raw / total) * 1000) / 1000;
+  const score = scoreOf(w, place, incident, Math.min(1, words * 1.5), time);
   const reasons: string[] = [];
   const against: string[] = [];
   if (place >= 0.5) reasons.push('同一地点');
@@ -146,4 +153,25 @@ export function rankRelated<T extends TipFeatures>(tip: TipFeatures, candidates:
     .map((c) => ({ tip: c, ...relatedness(tip, c, df, opts) }))
     .sort((x, y) => y.score - x.score)
     .slice(0, k);
+}
+
+/**
+ * The most related candidate: rankRelated(tip, candidates, df, 1)[0] (of equal scores the first).
+ * A candidate whose score could not beat the best so far even with every word shared is not
+ * compared word by word (the costly part): the score only grows with each part, so it could not
+ * come first.
+ */
+export function mostRelated<T extends TipFeatures>(tip: TipFeatures, candidates: T[], df: DocFreq, opts: RelatedOptions = {}) {
+  const o = { ...defaultRelatedOptions, ...opts };
+  let best: (Relatedness & { tip: T }) | undefined;
+  for (const c of candidates) {
+    if (best) {
+      const time = Math.pow(0.5, daysApart(tip, c) / o.halfLifeDays);
+      const most = scoreOf(o.weights, placeAgreement(tip.location, c.location), incidentAgreement(tip.incidents, c.incidents), 1, time);
+      if (most <= best.score) continue;
+    }
+    const r = relatedness(tip, c, df, opts);
+    if (!best || r.score > best.score) best = { tip: c, ...r };
+  }
+  return best;
 }
