@@ -51,12 +51,18 @@ const counts = async () => ({
 async function processed(reference: string) {
   return waitFor(
     async () => {
-      const tip = await h.deps.prisma.tip.findUnique({
+      // The submission first, the tip after: the normalize job marks it PROCESSED in the transaction
+      // that fills in the tip, and Prisma reads a tip and its relations in separate statements, so a
+      // tip read before that commit could come back with its messages but without its tipster.
+      const reserved = await h.deps.prisma.tip.findUnique({ where: { reference }, select: { id: true } });
+      if (!reserved) return null;
+      const sub = await h.deps.prisma.submission.findFirst({ where: { tipId: reserved.id, state: 'PROCESSED' } });
+      if (!sub) return null;
+      const tip = await h.deps.prisma.tip.findUniqueOrThrow({
         where: { reference },
         include: { messages: { orderBy: { createdAt: 'asc' } }, tipster: true },
       });
-      const sub = await h.deps.prisma.submission.findFirst({ where: { tipId: tip?.id, state: 'PROCESSED' } });
-      return tip && sub && tip.messages.some((m) => m.direction === 'INBOUND') ? tip : null;
+      return tip.messages.some((m) => m.direction === 'INBOUND') ? tip : null;
     },
     15_000,
     `tip ${reference} normalized`,
