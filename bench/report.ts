@@ -45,6 +45,11 @@ export interface BenchSection {
 export const BENCHES = [
   { name: 'queue', title: 'Job queue vs pg-boss and graphile-worker', script: 'bench:queue' },
   { name: 'webhooks', title: 'SMS webhooks vs a bare pg INSERT route', script: 'bench:webhooks' },
+  {
+    name: 'webhooks-api',
+    title: 'SMS webhooks acknowledged by API (TWILIO_SMS_ACK=api) vs a bare pg INSERT route',
+    script: 'bench:webhooks:api',
+  },
   { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
   { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
   { name: 'webform', title: 'Web form posts with a 200 KB photo vs a bare multipart route', script: 'bench:webform' },
@@ -279,6 +284,7 @@ function emailRows(d: Json): BenchRow[] {
 const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = {
   queue: queueRows,
   webhooks: (d) => webhookRows(d),
+  'webhooks-api': (d) => webhookRows(d, 'signed SMS webhook, acknowledged by API'),
   api: apiRows,
   email: emailRows,
   wechat: (d) => webhookRows(d, 'signed WeChat push', 'bare XML parse + INSERT route'),

@@ -91,6 +91,9 @@ export const ConfigSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(z.string().url())),
+    // How a text is acknowledged: in the webhook's TwiML answer (the webhook decides the tip and its
+    // code at once), or by the REST API from the normalize job (the webhook only stores: faster in a storm).
+    TWILIO_SMS_ACK: z.enum(['twiml', 'api']).default('twiml'),
     SMS_FOLLOWUP_DAYS: int(14, 0),
     SMS_RATE_LIMIT_PER_HOUR: int(20, 1),
     VOICE_MAX_SECONDS: int(180, 2),

@@ -6,7 +6,7 @@ import { parseKeyword, type SmsKeyword } from '../tips/keywords.js';
 import { referenceDay } from '../tips/reference.js';
 import { leadingReference, type Contact, type Route } from '../tips/routing.js';
 import { detectLanguage } from '../tips/threading.js';
-import { acceptMessageStatement, type AcceptMessageRow, type AckSpec } from './sql.js';
+import { acceptMessageStatement, decideStoredStatement, storeMessageStatement, type AcceptMessageRow, type AckSpec } from './sql.js';
 
 export type { AckSpec } from './sql.js';
 
@@ -73,37 +73,56 @@ export interface AcceptedMessage {
 
 const isControl = (k: SmsKeyword | null): k is 'stop' | 'start' | 'help' => k === 'stop' || k === 'start' || k === 'help';
 
-/** Stores and routes one message from a contact; resolves once it is committed. */
-export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promise<AcceptedMessage> {
+/** What the decision reads of a message: its keyword, a leading reference, the sender's block hashes, the clock's day. */
+/** The message's keyword as the decision reads it: STOP/START/HELP (when the channel has them) and NEW/新. */
+export function keywordOf(m: ContactMessage) {
   const kw = parseKeyword(m.body);
   const control = (m.controlKeywords ?? true) && isControl(kw.keyword);
-  const keyword = control || kw.keyword === 'new' ? kw.keyword : null;
+  return { kw, control, keyword: control || kw.keyword === 'new' ? kw.keyword : null };
+}
+
+function decisionInputs(deps: Deps, m: ContactMessage) {
+  const { kw, control, keyword } = keywordOf(m);
   const isNew = keyword === 'new';
   const text = isNew ? kw.rest : m.body;
   const now = deps.clock.now();
   const days = deps.config.SMS_FOLLOWUP_DAYS;
+  return {
+    kw,
+    keyword,
+    control,
+    text,
+    decision: {
+      contactKind: m.contact.kind,
+      control: control ? (keyword as 'stop' | 'start' | 'help') : null,
+      isNew,
+      reference: isNew ? null : leadingReference(m.body),
+      ratePerHour: m.ratePerHour,
+      followupDays: days,
+      followupCutoff: new Date(now.getTime() - days * 86_400_000),
+      now,
+      day: referenceDay(now, deps.config.TIMEZONE),
+      blockHashes: control ? [] : blockHashesOf(m.contact.value),
+      skip: m.skip ?? null,
+    },
+  };
+}
+
+/** Stores and routes one message from a contact; resolves once it is committed. */
+export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promise<AcceptedMessage> {
+  const { kw, keyword, control, text, decision } = decisionInputs(deps, m);
   const params = {
+    ...decision,
     channel: m.channel,
     externalId: m.externalId,
     params: m.params,
     meta: { ...m.meta, keyword },
     sizeBytes: m.sizeBytes ?? Buffer.byteLength(m.body),
-    contactKind: m.contact.kind,
     contact: m.contact.value,
-    control: control ? (keyword as 'stop' | 'start' | 'help') : null,
-    isNew,
-    reference: isNew ? null : leadingReference(m.body),
     text,
     language: detectLanguage(text),
-    ratePerHour: m.ratePerHour,
-    followupDays: days,
-    followupCutoff: new Date(now.getTime() - days * 86_400_000),
-    now,
-    day: referenceDay(now, deps.config.TIMEZONE),
     jobKind: NORMALIZE_JOB,
     jobMaxAttempts: 5,
-    blockHashes: control ? [] : blockHashesOf(m.contact.value),
-    skip: m.skip ?? null,
   };
   let row: AcceptMessageRow;
   if (m.ack && m.ackOnlyAfter !== undefined) {
@@ -121,12 +140,16 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
   if (row.created && row.state === 'RECEIVED') deps.jobWakeups.poke(NORMALIZE_JOB);
   // A keyword's answer is queued by the statement itself; a tip's comes with the normalize job.
   if (row.acked && m.ack && control) deps.jobWakeups.poke(m.ack.job);
+  return accepted(row, { keyword, word: kw.word, control });
+}
+
+function accepted(row: AcceptMessageRow, k: { keyword: SmsKeyword | null; word: string; control: boolean }): AcceptedMessage {
   return {
     submissionId: row.submission_id,
     created: row.created,
-    keyword,
-    word: kw.word,
-    control,
+    keyword: k.keyword,
+    word: k.word,
+    control: k.control,
     route: row.route,
     reference: row.reference,
     tipId: row.tip_id,
@@ -136,4 +159,39 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
     meta: row.meta,
     acked: row.acked,
   };
+}
+
+/**
+ * The undecided store, for a webhook whose answer carries no reference code (the SMS gateway's): the
+ * submission and its normalize job in one statement, nothing else. The normalize job decides it
+ * first (decideStoredMessage): the same rules, the same SQL, a moment later and off the webhook's
+ * path. Resolves once committed; submissionId is null for a redelivery, which stores nothing.
+ */
+export async function storeContactMessage(deps: Deps, m: ContactMessage): Promise<{ submissionId: string | null; created: boolean }> {
+  const id = await storeMessageStatement(deps.pool, {
+    channel: m.channel,
+    externalId: m.externalId,
+    params: m.params,
+    meta: { ...m.meta, keyword: keywordOf(m).keyword },
+    sizeBytes: m.sizeBytes ?? Buffer.byteLength(m.body),
+    contact: m.contact.value,
+    jobKind: NORMALIZE_JOB,
+    jobMaxAttempts: 5,
+  });
+  if (id) deps.jobWakeups.poke(NORMALIZE_JOB);
+  return { submissionId: id, created: id !== null };
+}
+
+/**
+ * Decides a stored, undecided message as acceptContactMessage would have at its arrival (its rate
+ * count reads the hour before it arrived) and writes the decision onto the submission: committed
+ * before it returns, so a second message from the contact sees it. created is false when it was
+ * decided already; null when the submission is gone.
+ */
+export async function decideStoredMessage(deps: Deps, submissionId: string, m: ContactMessage): Promise<AcceptedMessage | null> {
+  const { kw, keyword, control, decision } = decisionInputs(deps, m);
+  const row = await decideStoredStatement(deps.pool, { ...decision, submissionId, ack: m.ack ?? null });
+  if (!row) return null;
+  if (row.acked && m.ack && control) deps.jobWakeups.poke(m.ack.job);
+  return accepted(row, { keyword, word: kw.word, control });
 }

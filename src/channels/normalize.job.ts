@@ -3,6 +3,7 @@ import type { Submission } from '../generated/prisma/client.js';
 import { PermanentJobError, isPermanent } from '../errors.js';
 import type { JobContext, JobDefinition } from '../queue/job.js';
 import type { DecisionMeta } from '../tips/routing.js';
+import { decideStoredMessage } from './accept-message.js';
 import { loadRaw, quarantine } from './submissions.js';
 import { adapterFor } from './index.js';
 import { jobPayloads, NORMALIZE_JOB } from '../queue/kinds.js';
@@ -20,8 +21,10 @@ export const normalizeSubmissionJob: JobDefinition<typeof NORMALIZE_JOB, Deps> =
     if (!row) throw new PermanentJobError(`submission ${submissionId} does not exist`);
     if (row.state === 'PROCESSED' || row.state === 'SKIPPED') return;
     try {
-      await openerFirst(deps, row, ctx);
-      await normalize(deps, row, ctx);
+      const decided = await decideFirst(deps, row);
+      if (decided.state !== 'RECEIVED') return;
+      await openerFirst(deps, decided, ctx);
+      await normalize(deps, decided, ctx);
     } catch (err) {
       // The last failure quarantines the submission: kept raw, shown to editors, retryable.
       if (isPermanent(err) || ctx.attempt >= ctx.maxAttempts) {
@@ -39,6 +42,32 @@ async function normalize(deps: Deps, row: Row, ctx: JobContext) {
   if (!normalizer) throw new PermanentJobError(`no normalizer for channel ${sub.channel}`);
   await normalizer(deps, sub, ctx);
 }
+
+const undecided = (row: Row) => row.state === 'RECEIVED' && !(row.meta as DecisionMeta | null)?.route;
+
+/**
+ * A message its webhook stored undecided (the channel's `decide`) is decided first, in a committed
+ * statement of its own like a deciding webhook's: a keyword or a blocked sender ends here (SKIPPED),
+ * and the decision is on the row before its opener (openerFirst) or its tip is looked for. The
+ * contact's earlier undecided messages are decided before it, in the order they came: jobs run in
+ * any order, and the first text, not the second, should open the tip and take the first code.
+ */
+async function decideFirst(deps: Deps, row: Row): Promise<Row> {
+  const decide = adapterFor(row.channel)?.decide?.[row.channel];
+  if (!decide || !undecided(row) || !row.sender) return row;
+  const earlier = await deps.prisma.submission.findMany({
+    where: { channel: row.channel, sender: row.sender, state: 'RECEIVED', receivedAt: { lt: row.receivedAt } },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+    take: EARLIER_LIMIT,
+  });
+  for (const e of earlier.filter(undecided)) await decideStoredMessage(deps, e.id, decide(deps, { ...e, raw: null }));
+  const a = await decideStoredMessage(deps, row.id, decide(deps, { ...row, raw: null }));
+  if (!a?.created) return (await deps.prisma.submission.findUnique({ where: { id: row.id } })) ?? row;
+  return deps.prisma.submission.findUniqueOrThrow({ where: { id: row.id } });
+}
+
+/** How many of a contact's earlier undecided messages one job decides before its own (a flood's backlog: the rest decide themselves). */
+const EARLIER_LIMIT = 20;
 
 /**
  * A follow-up to a tip its contact opened moments before: the webhook answered with that tip's

@@ -114,3 +114,78 @@ export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: Acc
   // row_to_json writes the uuids as strings and meta as the object it is.
   return JSON.parse(row.r) as AcceptMessageRow;
 }
+
+export interface StoreMessageParams {
+  channel: Channel;
+  externalId: string;
+  params: unknown;
+  meta: unknown;
+  sizeBytes: number;
+  contact: string;
+  jobKind: string;
+  jobMaxAttempts: number;
+}
+
+/**
+ * The undecided store: the submission and its normalize job, one statement and one durable commit.
+ * The submission's id, or null for a redelivery (the first delivery's row stands; nothing is added).
+ */
+export async function storeMessageStatement(db: pg.Pool | pg.PoolClient, p: StoreMessageParams): Promise<string | null> {
+  const result = await db.query<{ id: string }>({
+    name: 'intake_store_message',
+    text: `WITH s AS (
+        INSERT INTO submission (channel, external_id, params, meta, sender, size_bytes)
+        VALUES ($1::"Channel", $2, $3::jsonb, $4::jsonb, $5, $6::int)
+        ON CONFLICT (channel, external_id) DO NOTHING RETURNING id),
+      j AS (INSERT INTO job (kind, payload, max_attempts) SELECT $7, jsonb_build_object('submissionId', s.id::text), $8::int FROM s)
+      SELECT id::text AS id FROM s`,
+    values: [
+      p.channel,
+      p.externalId,
+      JSON.stringify(p.params ?? null),
+      JSON.stringify(p.meta ?? null),
+      p.contact,
+      p.sizeBytes,
+      p.jobKind,
+      p.jobMaxAttempts,
+    ],
+  });
+  return result.rows[0]?.id ?? null;
+}
+
+export type DecideStoredParams = Omit<
+  AcceptMessageParams,
+  'channel' | 'externalId' | 'params' | 'meta' | 'sizeBytes' | 'contact' | 'text' | 'language' | 'jobKind' | 'jobMaxAttempts'
+> & {
+  submissionId: string;
+};
+
+/**
+ * The decision for a stored, undecided submission, written onto its row (intake_decide_stored, in its
+ * own committed transaction as a webhook's would be); null when the submission does not exist.
+ * `created` is false when it was decided (or finished) already: the row is then returned as it is.
+ */
+export async function decideStoredStatement(db: pg.Pool | pg.PoolClient, p: DecideStoredParams): Promise<AcceptMessageRow | null> {
+  const result = await db.query<{ r: string }>({
+    name: 'intake_decide_stored_json',
+    text: `SELECT row_to_json(a)::text AS r
+      FROM intake_decide_stored($1::uuid, $2, $3, $4::boolean, $5, $6::int, $7::int, $8::timestamptz, $9::timestamptz, $10, $11::text[], $12, $13::jsonb) a`,
+    values: [
+      p.submissionId,
+      p.contactKind,
+      p.control,
+      p.isNew,
+      p.reference,
+      p.ratePerHour,
+      p.followupDays,
+      p.followupCutoff.toISOString(),
+      p.now.toISOString(),
+      p.day,
+      p.blockHashes,
+      p.skip,
+      p.ack === null ? null : JSON.stringify(p.ack),
+    ],
+  });
+  const row = result.rows[0];
+  return row ? (JSON.parse(row.r) as AcceptMessageRow) : null;
+}

@@ -7,6 +7,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Service } from '../lifecycle/service.js';
 import type { JobContext, JobDefinition } from '../queue/job.js';
 import type { JobKind } from '../queue/kinds.js';
+import type { ContactMessage } from './accept-message.js';
 
 // The channel adapter contract (docs/channels.md). Everything a channel does lives in its
 // folder src/channels/<id>/ and is reached through one ChannelAdapter object registered in
@@ -75,6 +76,12 @@ export interface ChannelAdapter {
   services?(deps: Deps): Service[];
   /** Submission → tip or thread message, per database channel. */
   normalize: Partial<Record<Channel, Normalizer>>;
+  /**
+   * Messages its webhook stores undecided (storeContactMessage: the answer carries no reference code),
+   * per database channel: the message rebuilt from the stored submission. The normalize job decides it
+   * first (decideStoredMessage), by the rules a deciding webhook applies at once.
+   */
+  decide?: Partial<Record<Channel, (deps: Deps, submission: Submission) => ContactMessage>>;
   /** The adapter's own queue jobs (sending, media download); delivery state comes back through them or its webhooks. */
   jobs?: JobDefinition<JobKind, Deps>[];
   /** Answers tips that came in on these channels. Absent: the tips of this channel cannot be answered. */

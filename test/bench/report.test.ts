@@ -69,6 +69,17 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
       loadAverage: 1.5,
     })),
   },
+  'webhooks-api': {
+    at: '2026-12-03T07:40:00.000Z',
+    load: { before: 1.1, after: 1.9 },
+    ack: 'api',
+    results: [1, 10, 50].map((c) => ({
+      concurrency: c,
+      tipdesk: level('tipdesk', c, 520, 12, 40, 1.4),
+      ceiling: level('ceiling', c, 900, 6, 27, 1.5),
+      loadAverage: 1.4,
+    })),
+  },
   // The SMS gateway and WeChat benches: one load reading per level, on both sides.
   'sms-gateway': sideLoads('2026-12-02T12:18:17.840Z', [499, 17, 55], [664, 11, 62], 2.0),
   wechat: sideLoads('2026-12-02T12:19:13.003Z', [498, 83, 227], [746, 54, 130], 2.4),
@@ -120,7 +131,7 @@ describe('bench:report', () => {
   it('lists every bench once, and every bench of npm run bench has a script name', () => {
     const names = BENCHES.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.sort()).toEqual(['api', 'email', 'queue', 'sms-gateway', 'webform', 'webhooks', 'wechat']);
+    expect(names.sort()).toEqual(['api', 'email', 'queue', 'sms-gateway', 'webform', 'webhooks', 'webhooks-api', 'wechat']);
     const md = renderReport(sections(), meta);
     const runs = md.split('## Runs')[1];
     for (const b of BENCHES) expect(runs.split(`**${b.name}**`).length - 1).toBe(1);
@@ -144,7 +155,8 @@ describe('bench:report', () => {
       ['enqueue→start p50 / p99, concurrency 16', 'graphile-worker (batched)', '2.00 / 9.00'],
     ]);
     expect(queue[2][6]).toBe('0.67×');
-    expect(of('SMS webhooks')).toHaveLength(6);
+    expect(of('SMS webhooks vs')).toHaveLength(6);
+    expect(of('SMS webhooks acknowledged by API')).toHaveLength(6);
     expect(of('SMS gateway')).toHaveLength(6);
     expect(of('WeChat')).toHaveLength(6);
     expect(of('Web form')).toHaveLength(1);

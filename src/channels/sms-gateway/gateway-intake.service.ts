@@ -1,17 +1,21 @@
 import type { Deps } from '../../deps.js';
+import { PermanentJobError } from '../../errors.js';
+import type { Submission } from '../../generated/prisma/client.js';
 import type { SmsKeyword } from '../../tips/keywords.js';
 import type { DecisionMeta } from '../../tips/routing.js';
-import { acceptContactMessage } from '../accept-message.js';
+import { storeContactMessage, type ContactMessage } from '../accept-message.js';
 import { gatewayAck } from './gateway-outbound.service.js';
 import { answerable, normalizePhone } from './gateway.replies.js';
-import type { Envelope, ReceivedPayload } from './gateway.schema.js';
+import { EnvelopeSchema, ReceivedPayloadSchema, type Envelope, type ReceivedPayload } from './gateway.schema.js';
 import { phoneTime } from './phone-time.js';
 
-// The sms:received webhook's work, on the intake fast path (acceptContactMessage: one statement,
-// one durable commit): the submission, the block check, the routing decision (new tip,
-// follow-up, reference, 新/NEW), STOP/START/HELP, and the acknowledgement's OUTBOUND message and
-// send job all commit together. The app cannot carry a reply in the webhook's answer, so the
-// acknowledgement goes out through the gateway's REST API from a job.
+// The sms:received webhook's work: the submission and its normalize job in one statement and one
+// durable commit (storeContactMessage), nothing else. The app cannot carry a reply in the
+// webhook's answer: the acknowledgement goes out through the gateway's REST API from a job anyway,
+// so the decision (new tip, follow-up, reference, 新/NEW, STOP/START/HELP, a blocked sender, the
+// hourly limit) waits for the normalize job too (decideGatewaySms, below), which takes it by the
+// same rules and SQL as a webhook that must answer with the reference code (Twilio, WeChat), and
+// queues the acknowledgement with the tip. docs/channels/sms-gateway.md ("Intake").
 
 export interface GatewayMeta extends DecisionMeta {
   keyword: SmsKeyword | null;
@@ -21,17 +25,17 @@ export interface GatewayMeta extends DecisionMeta {
 }
 
 export interface GatewayAccepted {
-  submissionId: string;
+  /** null for a redelivery (the first delivery's submission stands). */
+  submissionId: string | null;
   created: boolean;
-  outcome: 'stored' | 'skipped' | 'duplicates';
-  /** What was queued as an answer by this delivery. */
-  answer: 'ack' | 'followup' | 'help' | 'stop' | 'start' | 'none';
+  outcome: 'stored' | 'duplicates';
 }
 
-export async function acceptReceived(deps: Deps, ev: Envelope, p: ReceivedPayload, raw: unknown): Promise<GatewayAccepted> {
+/** The message as the decision reads it: from the webhook's event, or rebuilt from the stored one. */
+function gatewayMessage(deps: Deps, ev: Envelope, p: ReceivedPayload, raw: unknown): ContactMessage {
   const phone = normalizePhone(p.phoneNumber);
   const at = phoneTime(p.receivedAt, deps.config.TIMEZONE);
-  const a = await acceptContactMessage(deps, {
+  return {
     channel: 'SMS_GATEWAY',
     externalId: ev.id,
     contact: { kind: 'phone', value: phone },
@@ -40,10 +44,20 @@ export async function acceptReceived(deps: Deps, ev: Envelope, p: ReceivedPayloa
     meta: { phoneReceivedAt: at ? at.toISOString() : null, ...(ev.deviceId ? { deviceId: ev.deviceId } : {}) },
     ratePerHour: deps.config.SMS_RATE_LIMIT_PER_HOUR,
     // Service numbers and short codes get no automatic answer; floods and opted-out numbers get
-    // none either (decided in the statement). A redelivery queues nothing: the first did.
+    // none either (decided in the statement).
     ack: answerable(phone) ? gatewayAck(deps.config, phone) : null,
-  });
-  let answer: GatewayAccepted['answer'] = 'none';
-  if (a.acked) answer = a.control ? (a.keyword as 'help' | 'stop' | 'start') : a.route === 'new' ? 'ack' : 'followup';
-  return { submissionId: a.submissionId, created: a.created, outcome: !a.created ? 'duplicates' : a.skipped ? 'skipped' : 'stored', answer };
+  };
+}
+
+export async function acceptReceived(deps: Deps, ev: Envelope, p: ReceivedPayload, raw: unknown): Promise<GatewayAccepted> {
+  const a = await storeContactMessage(deps, gatewayMessage(deps, ev, p, raw));
+  return { submissionId: a.submissionId, created: a.created, outcome: a.created ? 'stored' : 'duplicates' };
+}
+
+/** The adapter's `decide`: a stored sms:received, for the normalize job to decide. */
+export function decideGatewaySms(deps: Deps, sub: Submission): ContactMessage {
+  const env = EnvelopeSchema.safeParse(sub.params ?? {});
+  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
+  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
+  return gatewayMessage(deps, env.data, parsed.data, sub.params);
 }

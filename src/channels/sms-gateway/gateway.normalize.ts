@@ -13,7 +13,7 @@ import { EnvelopeSchema, ReceivedPayloadSchema } from './gateway.schema.js';
 const PHONE_TIME_BEFORE_MS = 3 * 86_400_000;
 const PHONE_TIME_AFTER_MS = 5 * 60_000;
 
-/** A stored sms:received → the first message of its tip (with the webhook's reference), or a follow-up in a thread. */
+/** A stored sms:received, decided (normalize.job's decideFirst) → the first message of its tip with its reference, or a follow-up in a thread. */
 export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
   const env = EnvelopeSchema.safeParse(sub.params ?? {});
   const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
@@ -36,7 +36,7 @@ export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
       let d = await decidedTarget(tx, claimed, meta);
       let tipsterId: string;
       if (!d) {
-        // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
+        // The tip its decision joins was never made (its opener quarantined): decide again among the tips that exist.
         const t = await routeByContact(tx, deps, {
           channel: 'SMS_GATEWAY',
           contact: { kind: 'phone', value: phone },

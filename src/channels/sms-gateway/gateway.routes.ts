@@ -64,7 +64,7 @@ export function gatewayRoutes(deps: Deps): Router {
       const result = await acceptReceived(deps, ev, p, body);
       counters.success(GATEWAY_SOURCE, 'SMS_GATEWAY', result.outcome);
       deps.metrics.webhooks.inc({ route: '/sms-gateway', outcome: result.outcome });
-      logger.info({ event: ev.id, submission: result.submissionId, outcome: result.outcome, answer: result.answer }, 'SMS gateway: SMS received');
+      logger.info({ event: ev.id, submission: result.submissionId, outcome: result.outcome }, 'SMS gateway: SMS received');
     } else if (ev.event in STATUS_EVENTS) {
       const move = STATUS_EVENTS[ev.event as keyof typeof STATUS_EVENTS];
       const p = parse(StatusPayloadSchema.safeParse(ev.payload), `${ev.event} payload`);

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { ChannelAdapter } from '../types.js';
+import { decideGatewaySms } from './gateway-intake.service.js';
 import { gatewaySmsReply } from './gateway-outbound.service.js';
 import { normalizeGatewaySms } from './gateway.normalize.js';
 import { gatewayRoutes } from './gateway.routes.js';
@@ -23,6 +24,7 @@ export const smsGatewayAdapter: ChannelAdapter = {
   routes: gatewayRoutes,
   services: (deps) => [silenceService(deps)],
   normalize: { SMS_GATEWAY: normalizeGatewaySms },
+  decide: { SMS_GATEWAY: decideGatewaySms },
   jobs: [gatewaySendJob],
   reply: () => gatewaySmsReply,
   sources: [GATEWAY_SOURCE],

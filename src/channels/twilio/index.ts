@@ -2,6 +2,7 @@ import { twilioEnabled, type Config } from '../../config.js';
 import type { ChannelAdapter } from '../types.js';
 import { fetchMediaJob } from './fetch-media.job.js';
 import { sendSmsJob } from './send-sms.job.js';
+import { decideTwilioSms } from './sms-intake.service.js';
 import { twilioSmsReply } from './sms-outbound.service.js';
 import { normalizeSms, normalizeVoice } from './twilio.normalize.js';
 import { twilioRoutes } from './twilio.routes.js';
@@ -26,6 +27,7 @@ export const twilioAdapter: ChannelAdapter = {
     `SMS and voice: ${twilioEnabled(config) ? twilioStatus(config) : 'off (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; webhooks answer 503 until then)'}`,
   routes: twilioRoutes,
   normalize: { SMS: normalizeSms, VOICE: normalizeVoice },
+  decide: { SMS: decideTwilioSms },
   jobs: [sendSmsJob, fetchMediaJob],
   reply: () => twilioSmsReply,
   sources: ['twilio:sms', 'twilio:voice'],

@@ -2,6 +2,12 @@ import type { Tx } from '../../db/prisma.js';
 import type { ReplySender } from '../types.js';
 import { SEND_SMS_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
+import type { Config } from '../../config.js';
+import type { AckSpec } from '../sql.js';
+import { smsReplyText } from './sms-replies.js';
+
+const SEND_KEY = 'send-sms:';
+const SEND_ATTEMPTS = 6;
 
 export interface SmsReplyInput {
   tipId: string;
@@ -32,8 +38,25 @@ export async function queueSmsReply(tx: Tx, input: SmsReplyInput) {
       authorId: input.authorId ?? null,
     },
   });
-  await enqueue(tx, SEND_SMS_JOB, { messageId: message.id }, { maxAttempts: 6, uniqueKey: `send-sms:${message.id}` });
+  await enqueue(tx, SEND_SMS_JOB, { messageId: message.id }, { maxAttempts: SEND_ATTEMPTS, uniqueKey: `${SEND_KEY}${message.id}` });
   return message;
+}
+
+/**
+ * The acknowledgement of a text when TWILIO_SMS_ACK=api: the same words as the TwiML answer, sent
+ * by the send-sms job once the normalize job made the tip (queued with it, like a reply). No
+ * keyword answers: HELP and 退订 are still answered in the webhook's TwiML (they need no decision).
+ */
+export function twilioAck(config: Config, to: string): AckSpec {
+  return {
+    job: SEND_SMS_JOB,
+    maxAttempts: SEND_ATTEMPTS,
+    channel: 'SMS',
+    to,
+    new: smsReplyText(config, { kind: 'new', reference: '{ref}' })!,
+    followup: smsReplyText(config, { kind: 'followup', reference: '{ref}' })!,
+    uniquePrefix: SEND_KEY,
+  };
 }
 
 /** SMS and voice tips are answered by text from TWILIO_FROM_NUMBER. */

@@ -6,7 +6,7 @@ import { BLOCKED_REASON, isBlocked } from '../../privacy/blocks.js';
 import { claimSubmission, markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
-import { decidedTarget, landRouted, routeByContact } from '../../tips/routing.js';
+import { decidedTarget, landRouted, pendingAckOf, routeByContact } from '../../tips/routing.js';
 import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
 import {
   addTranscript,
@@ -34,7 +34,8 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
       let d = await decidedTarget(tx, claimed, meta);
       let tipsterId: string;
       if (!d) {
-        // Stored without a decision (e.g. retried from quarantine): decide now, as the webhook would.
+        // The tip its decision joins was never made (its opener quarantined), or it was stored without
+        // one: decide again among the tips that exist.
         const t = await routeByContact(tx, deps, {
           channel: 'SMS',
           contact: { kind: 'phone', value: p.From },
@@ -58,7 +59,8 @@ export const normalizeSms: Normalizer = async (deps, sub) => {
         receivedAt: sub.receivedAt,
         externalId: p.MessageSid,
       };
-      const { tipId: target, messageId } = await landRouted(tx, d, { ...common, timeZone: deps.config.TIMEZONE });
+      // The acknowledgement decided with the text (TWILIO_SMS_ACK=api) goes out with the tip's message.
+      const { tipId: target, messageId } = await landRouted(tx, d, { ...common, timeZone: deps.config.TIMEZONE }, pendingAckOf(sub));
       const raw = (sub.params ?? {}) as Record<string, unknown>;
       for (let i = 0; i < p.NumMedia; i++) {
         const contentType = String(raw[`MediaContentType${i}`] ?? 'application/octet-stream');
