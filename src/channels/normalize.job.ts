@@ -62,8 +62,18 @@ async function decideFirst(deps: Deps, row: Row): Promise<Row> {
   });
   for (const e of earlier.filter(undecided)) await decideStoredMessage(deps, e.id, decide(deps, { ...e, raw: null }));
   const a = await decideStoredMessage(deps, row.id, decide(deps, { ...row, raw: null }));
-  if (!a?.created) return (await deps.prisma.submission.findUnique({ where: { id: row.id } })) ?? row;
-  return deps.prisma.submission.findUniqueOrThrow({ where: { id: row.id } });
+  if (!a) throw new PermanentJobError(`submission ${row.id} does not exist`);
+  // Decided (or finished) by another job meanwhile: read it as it is now.
+  if (!a.created) return (await deps.prisma.submission.findUnique({ where: { id: row.id } })) ?? row;
+  // The row as the decision left it (what the statement wrote; no second read).
+  return {
+    ...row,
+    state: a.skipped ? 'SKIPPED' : row.state,
+    meta: a.meta as Row['meta'],
+    tipId: a.tipId,
+    rateLimited: a.rateLimited,
+    reference: a.route === 'new' ? a.reference : null,
+  };
 }
 
 /** How many of a contact's earlier undecided messages one job decides before its own (a flood's backlog: the rest decide themselves). */

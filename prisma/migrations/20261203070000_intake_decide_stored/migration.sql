@@ -282,6 +282,12 @@ BEGIN
   IF p_contact_kind NOT IN ('phone', 'wechat') THEN
     RAISE EXCEPTION 'unknown contact kind "%"', p_contact_kind;
   END IF;
+  -- The decision is derived from what is durable already (the submission), and whatever follows
+  -- it (the tip, the acknowledgement) commits synchronously later, which flushes the WAL up to and
+  -- past this commit. Lost in a crash, the submission is simply undecided again and its retried
+  -- job decides it anew (a new code at worst, a gap). So this commit does not wait for the disk:
+  -- a drain's jobs would otherwise each wait for one more flush.
+  PERFORM set_config('synchronous_commit', 'off', true);
   SELECT * INTO v_row FROM submission s WHERE s.id = p_submission FOR UPDATE;
   IF NOT FOUND THEN
     RETURN;
