@@ -5,7 +5,6 @@ import { NORMALIZE_JOB } from '../queue/kinds.js';
 import { parseKeyword, type SmsKeyword } from '../tips/keywords.js';
 import { referenceDay } from '../tips/reference.js';
 import { leadingReference, type Contact, type Route } from '../tips/routing.js';
-import { detectLanguage } from '../tips/threading.js';
 import { acceptMessageStatement, decideStoredStatement, storeMessageStatement, type AcceptMessageRow, type AckSpec } from './sql.js';
 
 export type { AckSpec } from './sql.js';
@@ -84,14 +83,12 @@ export function keywordOf(m: ContactMessage) {
 function decisionInputs(deps: Deps, m: ContactMessage) {
   const { kw, control, keyword } = keywordOf(m);
   const isNew = keyword === 'new';
-  const text = isNew ? kw.rest : m.body;
   const now = deps.clock.now();
   const days = deps.config.SMS_FOLLOWUP_DAYS;
   return {
     kw,
     keyword,
     control,
-    text,
     decision: {
       contactKind: m.contact.kind,
       control: control ? (keyword as 'stop' | 'start' | 'help') : null,
@@ -110,7 +107,7 @@ function decisionInputs(deps: Deps, m: ContactMessage) {
 
 /** Stores and routes one message from a contact; resolves once it is committed. */
 export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promise<AcceptedMessage> {
-  const { kw, keyword, control, text, decision } = decisionInputs(deps, m);
+  const { kw, keyword, control, decision } = decisionInputs(deps, m);
   const params = {
     ...decision,
     channel: m.channel,
@@ -119,8 +116,6 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
     meta: { ...m.meta, keyword },
     sizeBytes: m.sizeBytes ?? Buffer.byteLength(m.body),
     contact: m.contact.value,
-    text,
-    language: detectLanguage(text),
     jobKind: NORMALIZE_JOB,
     jobMaxAttempts: 5,
   };

@@ -16,8 +16,6 @@ export interface AcceptMessageParams {
   control: 'stop' | 'start' | 'help' | null;
   isNew: boolean;
   reference: string | null;
-  text: string;
-  language: string;
   ratePerHour: number;
   followupDays: number;
   followupCutoff: Date;
@@ -95,8 +93,9 @@ export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: Acc
       p.control,
       p.isNew,
       p.reference,
-      p.text,
-      p.language,
+      // $11 and $12 (the text and its language) are unused since the normalize job makes the tip.
+      null,
+      null,
       p.ratePerHour,
       p.followupDays,
       p.followupCutoff.toISOString(),
@@ -155,7 +154,7 @@ export async function storeMessageStatement(db: pg.Pool | pg.PoolClient, p: Stor
 
 export type DecideStoredParams = Omit<
   AcceptMessageParams,
-  'channel' | 'externalId' | 'params' | 'meta' | 'sizeBytes' | 'contact' | 'text' | 'language' | 'jobKind' | 'jobMaxAttempts'
+  'channel' | 'externalId' | 'params' | 'meta' | 'sizeBytes' | 'contact' | 'jobKind' | 'jobMaxAttempts'
 > & {
   submissionId: string;
 };

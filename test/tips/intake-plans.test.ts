@@ -50,8 +50,6 @@ function message(contact: string): AcceptMessageParams {
     control: null,
     isNew: false,
     reference: null,
-    text: '楼上漏水',
-    language: 'zh',
     ratePerHour: 20,
     followupDays: 14,
     followupCutoff: new Date(now.getTime() - 14 * 86_400_000),
