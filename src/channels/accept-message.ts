@@ -5,7 +5,14 @@ import { NORMALIZE_JOB } from '../queue/kinds.js';
 import { parseKeyword, type SmsKeyword } from '../tips/keywords.js';
 import { referenceDay } from '../tips/reference.js';
 import { leadingReference, type Contact, type Route } from '../tips/routing.js';
-import { acceptMessageStatement, decideStoredStatement, storeMessageStatement, type AcceptMessageRow, type AckSpec } from './sql.js';
+import {
+  acceptMessageStatement,
+  decideStoredStatement,
+  storeMessageStatement,
+  type AcceptMessageRow,
+  type AckSpec,
+  type StoreMessageParams,
+} from './sql.js';
 
 export type { AckSpec } from './sql.js';
 
@@ -72,14 +79,14 @@ export interface AcceptedMessage {
 
 const isControl = (k: SmsKeyword | null): k is 'stop' | 'start' | 'help' => k === 'stop' || k === 'start' || k === 'help';
 
-/** What the decision reads of a message: its keyword, a leading reference, the sender's block hashes, the clock's day. */
 /** The message's keyword as the decision reads it: STOP/START/HELP (when the channel has them) and NEW/新. */
-export function keywordOf(m: ContactMessage) {
+function keywordOf(m: ContactMessage) {
   const kw = parseKeyword(m.body);
   const control = (m.controlKeywords ?? true) && isControl(kw.keyword);
   return { kw, control, keyword: control || kw.keyword === 'new' ? kw.keyword : null };
 }
 
+/** What the decision reads of a message: its keyword, a leading reference, the sender's block hashes, the clock's day. */
 function decisionInputs(deps: Deps, m: ContactMessage) {
   const { kw, control, keyword } = keywordOf(m);
   const isNew = keyword === 'new';
@@ -105,11 +112,9 @@ function decisionInputs(deps: Deps, m: ContactMessage) {
   };
 }
 
-/** Stores and routes one message from a contact; resolves once it is committed. */
-export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promise<AcceptedMessage> {
-  const { kw, keyword, control, decision } = decisionInputs(deps, m);
-  const params = {
-    ...decision,
+/** The submission's row and its normalize job, as both the deciding and the undecided store write them. */
+function submissionFields(m: ContactMessage, keyword: SmsKeyword | null): StoreMessageParams {
+  return {
     channel: m.channel,
     externalId: m.externalId,
     params: m.params,
@@ -119,6 +124,12 @@ export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promi
     jobKind: NORMALIZE_JOB,
     jobMaxAttempts: 5,
   };
+}
+
+/** Stores and routes one message from a contact; resolves once it is committed. */
+export async function acceptContactMessage(deps: Deps, m: ContactMessage): Promise<AcceptedMessage> {
+  const { kw, keyword, control, decision } = decisionInputs(deps, m);
+  const params = { ...decision, ...submissionFields(m, keyword) };
   let row: AcceptMessageRow;
   if (m.ack && m.ackOnlyAfter !== undefined) {
     // Lateness is judged once a connection is ours: waiting for one is the usual delay.
@@ -161,20 +172,16 @@ function accepted(row: AcceptMessageRow, k: { keyword: SmsKeyword | null; word: 
  * submission and its normalize job in one statement, nothing else. The normalize job decides it
  * first (decideStoredMessage): the same rules, the same SQL, a moment later and off the webhook's
  * path. Resolves once committed; submissionId is null for a redelivery, which stores nothing.
+ * `keyword` is the message's keyword as read for the row (a webhook answering a keyword needs it).
  */
-export async function storeContactMessage(deps: Deps, m: ContactMessage): Promise<{ submissionId: string | null; created: boolean }> {
-  const id = await storeMessageStatement(deps.pool, {
-    channel: m.channel,
-    externalId: m.externalId,
-    params: m.params,
-    meta: { ...m.meta, keyword: keywordOf(m).keyword },
-    sizeBytes: m.sizeBytes ?? Buffer.byteLength(m.body),
-    contact: m.contact.value,
-    jobKind: NORMALIZE_JOB,
-    jobMaxAttempts: 5,
-  });
+export async function storeContactMessage(
+  deps: Deps,
+  m: ContactMessage,
+): Promise<{ submissionId: string | null; created: boolean; keyword: ReturnType<typeof keywordOf> }> {
+  const keyword = keywordOf(m);
+  const id = await storeMessageStatement(deps.pool, submissionFields(m, keyword.keyword));
   if (id) deps.jobWakeups.poke(NORMALIZE_JOB);
-  return { submissionId: id, created: id !== null };
+  return { submissionId: id, created: id !== null, keyword };
 }
 
 /**

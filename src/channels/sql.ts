@@ -114,16 +114,11 @@ export async function acceptMessageStatement(db: pg.Pool | pg.PoolClient, p: Acc
   return JSON.parse(row.r) as AcceptMessageRow;
 }
 
-export interface StoreMessageParams {
-  channel: Channel;
-  externalId: string;
-  params: unknown;
-  meta: unknown;
-  sizeBytes: number;
-  contact: string;
-  jobKind: string;
-  jobMaxAttempts: number;
-}
+/** What the undecided store writes: the submission's own fields and its job, without the decision. */
+export type StoreMessageParams = Pick<
+  AcceptMessageParams,
+  'channel' | 'externalId' | 'params' | 'meta' | 'sizeBytes' | 'contact' | 'jobKind' | 'jobMaxAttempts'
+>;
 
 /**
  * The undecided store: the submission and its normalize job, one statement and one durable commit.
@@ -152,10 +147,7 @@ export async function storeMessageStatement(db: pg.Pool | pg.PoolClient, p: Stor
   return result.rows[0]?.id ?? null;
 }
 
-export type DecideStoredParams = Omit<
-  AcceptMessageParams,
-  'channel' | 'externalId' | 'params' | 'meta' | 'sizeBytes' | 'contact' | 'jobKind' | 'jobMaxAttempts'
-> & {
+export type DecideStoredParams = Omit<AcceptMessageParams, keyof StoreMessageParams> & {
   submissionId: string;
 };
 

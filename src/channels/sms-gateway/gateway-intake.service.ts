@@ -1,12 +1,11 @@
 import type { Deps } from '../../deps.js';
-import { PermanentJobError } from '../../errors.js';
 import type { Submission } from '../../generated/prisma/client.js';
 import type { SmsKeyword } from '../../tips/keywords.js';
 import type { DecisionMeta } from '../../tips/routing.js';
 import { storeContactMessage, type ContactMessage } from '../accept-message.js';
 import { gatewayAck } from './gateway-outbound.service.js';
 import { answerable, normalizePhone } from './gateway.replies.js';
-import { EnvelopeSchema, ReceivedPayloadSchema, type Envelope, type ReceivedPayload } from './gateway.schema.js';
+import { storedReceived, type Envelope, type ReceivedPayload } from './gateway.schema.js';
 import { phoneTime } from './phone-time.js';
 
 // The sms:received webhook's work: the submission and its normalize job in one statement and one
@@ -56,8 +55,6 @@ export async function acceptReceived(deps: Deps, ev: Envelope, p: ReceivedPayloa
 
 /** The adapter's `decide`: a stored sms:received, for the normalize job to decide. */
 export function decideGatewaySms(deps: Deps, sub: Submission): ContactMessage {
-  const env = EnvelopeSchema.safeParse(sub.params ?? {});
-  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
-  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
-  return gatewayMessage(deps, env.data, parsed.data, sub.params);
+  const { envelope, payload } = storedReceived(sub.params);
+  return gatewayMessage(deps, envelope, payload, sub.params);
 }

@@ -1,4 +1,3 @@
-import { PermanentJobError } from '../../errors.js';
 import { parseKeyword } from '../../tips/keywords.js';
 import { decidedTarget, landRouted, pendingAckOf, routeByContact } from '../../tips/routing.js';
 import { findOrCreateTipster } from '../../tips/threading.js';
@@ -6,7 +5,7 @@ import { claimSubmission, markProcessed } from '../submissions.js';
 import type { Normalizer } from '../types.js';
 import type { GatewayMeta } from './gateway-intake.service.js';
 import { normalizePhone } from './gateway.replies.js';
-import { EnvelopeSchema, ReceivedPayloadSchema } from './gateway.schema.js';
+import { storedReceived } from './gateway.schema.js';
 
 // The phone's clock is trusted for the thread's time only within reason: a webhook the app
 // retried for hours shows when the SMS really came; a phone set to the wrong year does not.
@@ -15,10 +14,7 @@ const PHONE_TIME_AFTER_MS = 5 * 60_000;
 
 /** A stored sms:received, decided (normalize.job's decideFirst) → the first message of its tip with its reference, or a follow-up in a thread. */
 export const normalizeGatewaySms: Normalizer = async (deps, sub) => {
-  const env = EnvelopeSchema.safeParse(sub.params ?? {});
-  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
-  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
-  const p = parsed.data;
+  const p = storedReceived(sub.params).payload;
   const phone = normalizePhone(p.phoneNumber);
   const meta = (sub.meta ?? {}) as Partial<GatewayMeta>;
   const phoneAt = meta.phoneReceivedAt ? new Date(meta.phoneReceivedAt) : null;

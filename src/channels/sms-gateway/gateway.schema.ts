@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PermanentJobError } from '../../errors.js';
 
 // Webhook bodies as SMS Gateway for Android posts them (docs: sms-gate.app, Features → Webhooks):
 // {deviceId, event, id, payload, webhookId}. Only the fields we act on are checked; the whole
@@ -29,6 +30,14 @@ export const ReceivedPayloadSchema = z
   })
   .passthrough();
 export type ReceivedPayload = z.infer<typeof ReceivedPayloadSchema>;
+
+/** A stored sms:received (its submission's params), read again by its job; a permanent failure when it is not one. */
+export function storedReceived(params: unknown): { envelope: Envelope; payload: ReceivedPayload } {
+  const env = EnvelopeSchema.safeParse(params ?? {});
+  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
+  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
+  return { envelope: env.data, payload: parsed.data };
+}
 
 export const StatusPayloadSchema = z
   .object({

@@ -1,12 +1,11 @@
 import type { Deps } from '../../deps.js';
 import type { Tx } from '../../db/prisma.js';
 import type { DecisionMeta, Route } from '../../tips/routing.js';
-import { PermanentJobError } from '../../errors.js';
 import type { Submission } from '../../generated/prisma/client.js';
-import { acceptContactMessage, keywordOf, storeContactMessage, type ContactMessage } from '../accept-message.js';
+import { acceptContactMessage, storeContactMessage, type ContactMessage } from '../accept-message.js';
 import { twilioAck } from './sms-outbound.service.js';
 import { storeSubmissionIn, type NewSubmission, type Stored } from '../submissions.js';
-import { SmsParamsSchema, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
+import { storedSmsParams, TWILIO_HANDLED, type SmsKeyword, type SmsParams } from './twilio.schema.js';
 import type { SmsReply } from './sms-replies.js';
 
 // The SMS webhook's work. With TWILIO_SMS_ACK=twiml (the default) the answer carries the tip's
@@ -45,7 +44,7 @@ export async function acceptSms(deps: Deps, p: SmsParams, rawParams: Record<stri
     // Acknowledged by API from the normalize job, which decides the text (decideTwilioSms): the
     // answer needs no decision, only a keyword's words (the same for a redelivery).
     const stored = await storeContactMessage(deps, message);
-    const k = keywordOf(message);
+    const k = stored.keyword;
     const reply: SmsReply = k.control ? controlReply(k.keyword as 'stop' | 'start' | 'help', k.kw.word) : { kind: 'none' };
     return { submissionId: stored.submissionId, created: stored.created, outcome: stored.created ? 'stored' : 'duplicates', reply };
   }
@@ -76,9 +75,7 @@ function smsMessage(deps: Deps, p: SmsParams, rawParams: unknown, meta?: Record<
 
 /** The adapter's `decide`: a text stored undecided (TWILIO_SMS_ACK=api), for the normalize job to decide. */
 export function decideTwilioSms(deps: Deps, sub: Submission): ContactMessage {
-  const parsed = SmsParamsSchema.safeParse(sub.params ?? {});
-  if (!parsed.success) throw new PermanentJobError(`SMS parameters are invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return smsMessage(deps, parsed.data, sub.params);
+  return smsMessage(deps, storedSmsParams(sub.params), sub.params);
 }
 
 function controlReply(keyword: 'stop' | 'start' | 'help', word: string): SmsReply {

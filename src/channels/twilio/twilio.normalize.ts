@@ -7,7 +7,7 @@ import { claimSubmission, markProcessed } from '../submissions.js';
 import { extensionFor, pendingAttachment } from './media.js';
 import type { SmsMeta } from './sms-intake.service.js';
 import { decidedTarget, landRouted, pendingAckOf, routeByContact } from '../../tips/routing.js';
-import { SmsParamsSchema, parseKeyword } from './twilio.schema.js';
+import { parseKeyword, storedSmsParams } from './twilio.schema.js';
 import {
   addTranscript,
   addVoicemail,
@@ -22,9 +22,7 @@ export const MMS_PLACEHOLDER = '（彩信，无文字）\n(Picture message, no t
 
 /** Turns a stored SMS/MMS into the first message of its tip (with the reference the webhook answered) or a follow-up in a thread. */
 export const normalizeSms: Normalizer = async (deps, sub) => {
-  const parsed = SmsParamsSchema.safeParse(sub.params ?? {});
-  if (!parsed.success) throw new PermanentJobError(`SMS parameters are invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const p = parsed.data;
+  const p = storedSmsParams(sub.params);
   const meta = (sub.meta ?? {}) as Partial<SmsMeta>;
   await deps.prisma.$transaction(
     async (tx) => {
