@@ -65,7 +65,11 @@ export interface ChannelAdapter {
   describe(config: Config): string;
   /** Receive (push): webhook routes, mounted at `mount`. The adapter parses and verifies its own bodies. */
   routes?(deps: Deps): Router;
-  /** Where routes are mounted; default /webhooks/<id>. '/' for public pages (mounted before the authenticated /api). */
+  /**
+   * Where routes are mounted. Default /webhooks/<id>: providers' webhooks, mounted ahead of every
+   * browser middleware, with fixed machine-answer headers (src/http/app.ts). '/' for public pages,
+   * behind helmet and before the authenticated /api.
+   */
   mount?: string;
   /**
    * The paths whose requests are intake (reported to intake first). Default: the mount. An adapter mounted

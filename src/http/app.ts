@@ -41,6 +41,24 @@ function intakeFirstMiddleware(deps: Deps) {
   };
 }
 
+/**
+ * The headers of every webhook answer (TwiML, XML, JSON, plain text), read by providers' servers and
+ * never meant for a browser: nothing to sniff, load, frame or refer. A fixed list set by one
+ * middleware; helmet, for the pages and the API, would add a dozen middlewares to each request.
+ */
+const MACHINE_ANSWER_HEADERS: readonly [string, string][] = [
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+];
+
+function machineAnswerHeaders(_req: Request, res: Response, next: NextFunction) {
+  for (const [name, value] of MACHINE_ANSWER_HEADERS) res.setHeader(name, value);
+  next();
+}
+
 export function createApp(deps: Deps) {
   const app = express();
   app.disable('x-powered-by');
@@ -50,6 +68,17 @@ export function createApp(deps: Deps) {
       "TRUST_PROXY=true is read as TRUST_PROXY=1 (one proxy in front): trusting every X-Forwarded-For hop would let a client choose its own address. Set the hop count or the proxies' addresses.",
     );
   }
+  // Providers' webhooks first (Twilio, WeChat, the SMS gateway: every adapter on the default mount):
+  // a storm's requests pass no layer meant for browsers, and each answer carries the fixed headers
+  // below instead of helmet's dozen middlewares. Each channel's webhooks parse and verify their own
+  // bodies (signatures cover the exact bytes or params), and each request is reported to intakeFirst:
+  // intake's background jobs in this process wait while they are served.
+  const intake = intakeFirstMiddleware(deps);
+  const webhooks = express.Router();
+  webhooks.use(machineAnswerHeaders);
+  for (const a of channelAdapters) if (a.routes && !a.mount) webhooks.use(`/${a.id}`, intake, a.routes(deps));
+  app.use('/webhooks', webhooks);
+
   // Answers carry tips, tipsters' contacts and tokens: no browser or proxy cache may keep them.
   app.use('/api', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -58,14 +87,11 @@ export function createApp(deps: Deps) {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] } } }));
 
   app.use(healthRoutes(deps));
-  // Each channel's webhooks parse and verify their own bodies (signatures cover the exact bytes or params).
-  // Each webhook request is reported to intakeFirst: intake's background jobs in this process wait while they are served.
-  const intake = intakeFirstMiddleware(deps);
+  // Public pages an adapter serves to browsers (the web form), behind helmet.
   for (const a of channelAdapters) {
-    if (!a.routes) continue;
-    const mount = a.mount ?? `/webhooks/${a.id}`;
-    app.use(a.intakePaths ?? mount, intake);
-    app.use(mount, a.routes(deps));
+    if (!a.routes || !a.mount) continue;
+    app.use(a.intakePaths ?? a.mount, intake);
+    app.use(a.mount, a.routes(deps));
   }
 
   const users = usersService(deps);
