@@ -52,6 +52,11 @@ export const BENCHES = [
   },
   { name: 'sms-gateway', title: 'SMS gateway webhooks vs a bare pg INSERT route', script: 'bench:sms-gateway' },
   { name: 'wechat', title: 'WeChat pushes (passive reply) vs a bare XML route', script: 'bench:wechat' },
+  {
+    name: 'wechat-api',
+    title: 'WeChat pushes acknowledged by API (WECHAT_ACK=api) vs a bare XML route',
+    script: 'bench:wechat:api',
+  },
   { name: 'webform', title: 'Web form posts with a 200 KB photo vs a bare multipart route', script: 'bench:webform' },
   { name: 'email', title: 'Email intake (IMAP → tips)', script: 'bench:email' },
   { name: 'api', title: 'Triage API list/search vs raw SQL', script: 'bench:api' },
@@ -288,6 +293,7 @@ const ADAPTERS: Record<string, (d: Json) => BenchRow[]> = {
   api: apiRows,
   email: emailRows,
   wechat: (d) => webhookRows(d, 'signed WeChat push', 'bare XML parse + INSERT route'),
+  'wechat-api': (d) => webhookRows(d, 'signed WeChat push, acknowledged by API', 'bare XML parse + INSERT route'),
   'sms-gateway': (d) => webhookRows(d, 'signed SMS gateway webhook'),
 };
 

@@ -10,6 +10,9 @@
 // concurrent (WeChat waits 5 s). Afterwards tips created must equal the unique MsgIds sent.
 //
 // Database: as bench/webhooks.bench.ts (BENCH_DATABASE_URL, TEST_DATABASE_URL, local, embedded).
+// WECHAT_ACK=api in the environment (npm run bench:wechat:api) runs the service acknowledging by the
+// customer-service API from the normalize job (the webhook only stores; a loopback stand-in for
+// api.weixin.qq.com in this process receives the messages, one per reader in the reconciliation).
 // Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 500,2000,4000)  --warmup 300  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
+import { APP_SECRET, startWechatApi } from '../test/wechat/wechat-support.js';
 import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
@@ -91,15 +95,19 @@ const fire = (port: number, urlPath: string, concurrency: number, size: LevelSiz
     },
   });
 
+const ACK = process.env.WECHAT_ACK === 'api' ? 'api' : 'passive';
+const api = ACK === 'api' ? await startWechatApi() : null;
+const DRAIN_KINDS = ACK === 'api' ? { kinds: ['send-wechat'] } : {};
 const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_wechat');
 /** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
-const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(db.url));
+const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(db.url, DRAIN_KINDS));
 const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
 const results: Level[] = [];
 let tips = 0;
 let submissions = 0;
+let acks = 0;
 try {
   await sql(db.url, 'CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, sid text UNIQUE, params jsonb, received_at timestamptz DEFAULT now())');
   const env = {
@@ -112,10 +120,11 @@ try {
     PUBLIC_BASE_URL: 'https://tips.example-paper.cn',
     WECHAT_TOKEN: TOKEN,
     WECHAT_APP_ID: APP_ID,
-    WECHAT_APP_SECRET: randomBytes(16).toString('hex'),
+    WECHAT_APP_SECRET: api ? APP_SECRET : randomBytes(16).toString('hex'),
     WECHAT_ENCODING_AES_KEY: AES_KEY,
-    // Passive replies only: nothing may reach a WeChat API.
-    WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
+    WECHAT_ACK: ACK,
+    // Passive replies: nothing may reach a WeChat API. By API: the loopback stand-in.
+    WECHAT_API_BASE_URL: api ? api.base : 'http://127.0.0.1:9',
     SMS_RATE_LIMIT_PER_HOUR: '1000',
   };
   const svc = await startService(WORKERS, env, children);
@@ -145,19 +154,21 @@ try {
 
   // Every level drained already (with --workers none, a worker process drains it now); reconcile.
   await startDrain(WORKERS, env, children);
-  await drainBacklog(db.url);
+  await drainBacklog(db.url, DRAIN_KINDS);
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   tips = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tip WHERE channel = 'WECHAT'`)).rows[0].n);
   submissions = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM submission WHERE channel = 'WECHAT'`)).rows[0].n);
   await c.end();
+  if (api) acks = new Set(api.sent.map((m) => m.touser)).size;
 } finally {
   for (const ch of children) await stopChild(ch);
   await db.drop();
+  await api?.close();
 }
 
 const lines = [
-  `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
+  `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry; ${ACK === 'api' ? 'acknowledged by the customer-service API from the job, WECHAT_ACK=api' : 'answered with a passive reply'}) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -174,7 +185,9 @@ const rowsOut = LEVELS.map((c) => {
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push(
   '',
-  `Unique MsgIds sent: ${unique.size}; WeChat submissions stored: ${submissions}; tips: ${tips} ${tips === unique.size && submissions === unique.size ? '(equal ✓)' : '(MISMATCH ✗)'}`,
+  `Unique MsgIds sent: ${unique.size}; WeChat submissions stored: ${submissions}; tips: ${tips}${api ? `; acknowledgements sent by API: ${acks}` : ''} ${
+    tips === unique.size && submissions === unique.size && (!api || acks === unique.size) ? '(equal ✓)' : '(MISMATCH ✗)'
+  }`,
 );
 if (at50)
   lines.push(`Goal at 50 concurrent: passive reply p99 < ${GOAL_P99_MS} ms (${at50.tipdesk.p99} ms) ${at50.tipdesk.p99 < GOAL_P99_MS ? '✓' : '✗'}`);
@@ -182,7 +195,7 @@ console.log(lines.join('\n'));
 const outDir = path.resolve(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  path.join(outDir, 'wechat.json'),
+  path.join(outDir, ACK === 'api' ? 'wechat-api.json' : 'wechat.json'),
   JSON.stringify(
     {
       at: new Date().toISOString(),
@@ -191,7 +204,9 @@ writeFileSync(
       pool: POOL,
       workers: WORKERS,
       load: load.end(),
+      ack: ACK,
       uniqueMsgIds: unique.size,
+      ...(api ? { acknowledgements: acks } : {}),
       submissions,
       tipsCreated: tips,
       results: rowsOut,

@@ -120,6 +120,9 @@ export const ConfigSchema = z
     WECHAT_API_BASE_URL: optionalString,
     // How long a push may take before the passive reply is given up for `success` + a customer-service message (WeChat waits 5 s).
     WECHAT_REPLY_BUDGET_MS: int(4000, 0),
+    // How a push is acknowledged: in the passive reply (the webhook decides the tip and its code at
+    // once), or by the customer-service API from the normalize job (the webhook only stores: faster in a storm).
+    WECHAT_ACK: z.enum(['passive', 'api']).default('passive'),
     // --- Web tip form (src/channels/web/, docs/channels/web.md) ---
     // Other sites allowed to post to /api/public/tips from a browser (CORS) and to frame /tip, comma-separated origins.
     WEB_FORM_ORIGINS: z

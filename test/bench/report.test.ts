@@ -83,6 +83,7 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
   // The SMS gateway and WeChat benches: one load reading per level, on both sides.
   'sms-gateway': sideLoads('2026-12-02T12:18:17.840Z', [499, 17, 55], [664, 11, 62], 2.0),
   wechat: sideLoads('2026-12-02T12:19:13.003Z', [498, 83, 227], [746, 54, 130], 2.4),
+  'wechat-api': sideLoads('2026-12-03T12:40:00.000Z', [640, 20, 70], [746, 54, 130], 1.4),
   // The web form bench writes its own rows.
   webform: {
     at: '2026-12-02T12:20:25.630Z',
@@ -131,7 +132,7 @@ describe('bench:report', () => {
   it('lists every bench once, and every bench of npm run bench has a script name', () => {
     const names = BENCHES.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.sort()).toEqual(['api', 'email', 'queue', 'sms-gateway', 'webform', 'webhooks', 'webhooks-api', 'wechat']);
+    expect(names.sort()).toEqual(['api', 'email', 'queue', 'sms-gateway', 'webform', 'webhooks', 'webhooks-api', 'wechat', 'wechat-api']);
     const md = renderReport(sections(), meta);
     const runs = md.split('## Runs')[1];
     for (const b of BENCHES) expect(runs.split(`**${b.name}**`).length - 1).toBe(1);
@@ -158,7 +159,8 @@ describe('bench:report', () => {
     expect(of('SMS webhooks vs')).toHaveLength(6);
     expect(of('SMS webhooks acknowledged by API')).toHaveLength(6);
     expect(of('SMS gateway')).toHaveLength(6);
-    expect(of('WeChat')).toHaveLength(6);
+    expect(of('WeChat pushes (passive')).toHaveLength(6);
+    expect(of('WeChat pushes acknowledged by API')).toHaveLength(6);
     expect(of('Web form')).toHaveLength(1);
     // API: each scenario, the worst p99 per kind, related tips, mixed load and the claim race.
     const api = of('Triage API');

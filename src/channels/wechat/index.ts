@@ -2,6 +2,7 @@ import { wechatEnabled, type Config } from '../../config.js';
 import type { ChannelAdapter } from '../types.js';
 import { fetchWechatMediaJob } from './fetch-wechat-media.job.js';
 import { sendWechatJob } from './send-wechat.job.js';
+import { decideWechatPush } from './wechat-intake.service.js';
 import { wechatReply } from './wechat-outbound.service.js';
 import { normalizeWechat } from './wechat.normalize.js';
 import { SOURCE, wechatRoutes } from './wechat.routes.js';
@@ -23,6 +24,7 @@ export const wechatAdapter: ChannelAdapter = {
     `WeChat intake: ${wechatEnabled(config) ? wechatStatus(config) : 'off (set WECHAT_TOKEN, WECHAT_APP_ID and WECHAT_APP_SECRET; /webhooks/wechat answers 503 until then)'}`,
   routes: wechatRoutes,
   normalize: { WECHAT: normalizeWechat },
+  decide: { WECHAT: decideWechatPush },
   jobs: [sendWechatJob, fetchWechatMediaJob],
   reply: () => wechatReply,
   sources: [SOURCE],

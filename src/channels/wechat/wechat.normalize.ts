@@ -1,5 +1,4 @@
 import type { Tx } from '../../db/prisma.js';
-import { PermanentJobError } from '../../errors.js';
 import { FETCH_WECHAT_MEDIA_JOB } from '../../queue/kinds.js';
 import { enqueue } from '../../queue/enqueue.js';
 import { parseKeyword } from '../../tips/keywords.js';
@@ -10,7 +9,7 @@ import { isDangerousType } from '../twilio/media.js';
 import type { Normalizer } from '../types.js';
 import { MEDIA_KEY } from './fetch-wechat-media.job.js';
 import type { WechatMeta } from './wechat-intake.service.js';
-import { coordinatesOf, messageText, routingText, WechatPushSchema, type WechatPush } from './wechat.schema.js';
+import { coordinatesOf, messageText, routingText, storedPush, type WechatPush } from './wechat.schema.js';
 
 /** What a message carries besides text: file name, provisional type (the download corrects it), kind. */
 function mediaOf(p: WechatPush): { filename: string; contentType: string; kind: string } | null {
@@ -36,9 +35,7 @@ const messageKind = (p: WechatPush) => (p.MsgType === 'voice' ? (p.Recognition?.
 
 /** Turns a stored WeChat message into the first message of its tip (with the webhook's reference) or a follow-up on its thread. */
 export const normalizeWechat: Normalizer = async (deps, sub) => {
-  const parsed = WechatPushSchema.safeParse(sub.params ?? {});
-  if (!parsed.success) throw new PermanentJobError(`WeChat push is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const p = parsed.data;
+  const p = storedPush(sub.params);
   const meta = (sub.meta ?? {}) as Partial<WechatMeta>;
   await deps.prisma.$transaction(
     async (tx) => {
