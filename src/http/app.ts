@@ -69,8 +69,8 @@ export function createApp(deps: Deps) {
     );
   }
   // Providers' webhooks first (Twilio, WeChat, the SMS gateway: every adapter on the default mount):
-  // a storm's requests pass no layer meant for browsers, and each answer carries the fixed headers
-  // below instead of helmet's dozen middlewares. Each channel's webhooks parse and verify their own
+  // a storm's requests pass no layer meant for browsers, and each answer carries MACHINE_ANSWER_HEADERS
+  // instead of helmet's dozen middlewares. Each channel's webhooks parse and verify their own
   // bodies (signatures cover the exact bytes or params), and each request is reported to intakeFirst:
   // intake's background jobs in this process wait while they are served.
   const intake = intakeFirstMiddleware(deps);
