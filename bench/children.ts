@@ -19,6 +19,37 @@ export async function sql(url: string, text: string) {
   }
 }
 
+/** The share of the machine's CPU time that was idle over `ms` (from /proc/stat; 1 where it cannot be read). */
+async function idleShare(ms: number): Promise<number> {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = read();
+    await new Promise((r) => setTimeout(r, ms));
+    const b = read();
+    return b.total > a.total ? (b.idle - a.idle) / (b.total - a.total) : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Before each measured level, ours or the ceiling's: the same database state and a quiet machine.
+ * A drain leaves tens of thousands of updated rows; the autovacuum they call for, and a checkpoint's
+ * full-page writes, used to land on whichever five seconds came next (a ceiling of 2,384 req/s at 10
+ * concurrent and 1,558 at 50 in one run). So the scratch database is vacuumed and checkpointed here,
+ * then the level waits until the CPUs were at least 85% idle for a second (at most 30 s).
+ */
+export async function settle(url: string): Promise<void> {
+  await sql(url, 'VACUUM (ANALYZE)');
+  // CHECKPOINT needs a superuser or pg_checkpoint: without either, the vacuum alone.
+  await sql(url, 'CHECKPOINT').catch(() => undefined);
+  const until = Date.now() + 30_000;
+  while ((await idleShare(1000)) < 0.85 && Date.now() < until);
+}
+
 /** Starts a child process and resolves with the port it prints once it is ready. */
 export function startChild(label: string, file: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {

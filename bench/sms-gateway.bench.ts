@@ -25,6 +25,7 @@ import { startLoad } from './load.js';
 import {
   cpuMs,
   drainBacklog,
+  settle,
   fire as fireWith,
   sql,
   startChild,
@@ -116,12 +117,14 @@ try {
   await fire(ceil.port, '/ceiling-json', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
+    await settle(dbUrl);
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/webhooks/sms-gateway', c, sizeOf(i), 'tipdesk');
     ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
     sentByService += sent - s0;
     drained.set(c, await drain());
+    await settle(dbUrl);
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling-json', c, sizeOf(i), 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;

@@ -30,6 +30,7 @@ import { startLoad } from './load.js';
 import {
   cpuMs,
   drainBacklog,
+  settle,
   fire as fireWith,
   markLevel,
   monotonicUs,
@@ -145,6 +146,7 @@ try {
   await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
+    await settle(dbUrl);
     const s0 = sent;
     const cpu0 = cpuMs(svc.child.pid);
     const m0 = monotonicUs();
@@ -156,6 +158,7 @@ try {
     sentByService += sent - s0;
     ours.drainSeconds = await drain(dbUrl);
     ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
+    await settle(dbUrl);
     const cpu1 = cpuMs(ceil.child.pid);
     const m1 = monotonicUs();
     const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');

@@ -27,6 +27,7 @@ import { startLoad } from './load.js';
 import {
   cpuMs,
   drainBacklog,
+  settle,
   fire as fireAt,
   sql,
   startChild,
@@ -137,11 +138,13 @@ try {
   await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
+    await settle(db.url);
     const cpu0 = cpuMs(svc.child.pid);
     const ours = await fire(svc.port, '/webhooks/wechat', c, sizeOf(i), 'tipdesk');
     ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
     drained.set(c, await drain());
     await sql(db.url, 'TRUNCATE bench_ceiling');
+    await settle(db.url);
     const cpu1 = cpuMs(ceil.child.pid);
     const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
     ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
