@@ -297,8 +297,13 @@ describe('outbound through the phone', () => {
         'the acknowledgement FAILED',
       );
       expect(failed.deliveryError).toMatch(/fetch failed|socket|ECONNRESET/i);
-      const job = await h.deps.prisma.job.findUniqueOrThrow({ where: { uniqueKey: `sms-gateway-send:${failed.id}` } });
-      expect(job).toMatchObject({ state: 'DEAD', attempts: 6 });
+      // The last attempt marks the message FAILED, then the worker records the job DEAD: a moment apart.
+      const job = await waitFor(
+        () => h.deps.prisma.job.findFirst({ where: { uniqueKey: `sms-gateway-send:${failed.id}`, state: 'DEAD' } }),
+        10_000,
+        'the send job DEAD',
+      );
+      expect(job.attempts).toBe(6);
     } finally {
       fake.state.refuse = 0;
     }
