@@ -27,6 +27,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       const d = new pg.Client({ connectionString: adminUrl });
       await d.connect();
+      // pool.end() resolves once its clients were asked to close, before their backends are gone: a
+      // forced drop then ends them mid-goodbye, and the FATAL (57P01) reaches a client nobody listens
+      // to as an uncaught error. So give them a second to leave; FORCE is for what a test left open.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await d.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await d.end();
     },
