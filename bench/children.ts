@@ -2,6 +2,7 @@
 // runs as its own process, started and stopped the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -175,11 +176,11 @@ export const workersLabel = (mode: WorkersMode) =>
   })[mode];
 
 /**
- * The options every webhook bench takes: --concurrency (levels), --requests (per level), --seconds
- * (per level; when set it wins over --requests), --warmup and --workers; each bench gives its own
- * defaults. A level of a few seconds (600 requests at 300 req/s) moves its ratio in steps of
- * several points from one run to the next (a GC pause, a checkpoint, a scheduler tick); ten
- * seconds per level is steady to a few percent.
+ * The options every webhook bench takes: --concurrency (levels), --requests (per run), --seconds
+ * (per run; when set it wins over --requests), --rounds (paired runs per level, see pairedLevel),
+ * --warmup and --workers; each bench gives its own defaults. A single run of a few seconds moves its
+ * ratio by 10–20 points from one run to the next on a shared machine (a GC pause, a checkpoint, a
+ * neighbour's burst); paired rounds take the median of several ratios instead.
  */
 export function webhookBenchArgs(defaults: { requests: string; warmup: string; seconds?: string }) {
   const { values } = parseArgs({
@@ -187,6 +188,7 @@ export function webhookBenchArgs(defaults: { requests: string; warmup: string; s
       concurrency: { type: 'string', default: '1,10,50' },
       requests: { type: 'string' },
       seconds: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: defaults.warmup },
       workers: { type: 'string', default: 'same' },
     },
@@ -202,6 +204,98 @@ export function webhookBenchArgs(defaults: { requests: string; warmup: string; s
     sizeOf: (i: number): LevelSize => (seconds > 0 ? { seconds } : { amount: amounts[i] ?? amounts.at(-1)! }),
     warmup: Number(values.warmup),
     workers: workersMode(values.workers),
+    rounds: Math.max(1, Number(values.rounds)),
+  };
+}
+
+/** One side of a paired level: the server under test, or the bare route it is compared with. */
+export interface BenchSide {
+  target: Level['target'];
+  /** Its server process (for the CPU it spends per request). */
+  pid: number | undefined;
+  /** One measured run at the level's concurrency. */
+  fire: () => Promise<Level>;
+  /** Before each run, once the machine has settled (e.g. emptying the ceiling's table). */
+  before?: () => Promise<unknown>;
+  /** After each run (ours: draining its backlog); the seconds it took, or NaN. */
+  after?: () => Promise<number>;
+}
+
+export interface PairedLevel {
+  /** Both sides' runs combined: requests summed, req/s over their summed time, the median p50 and the worst p99. */
+  ours: Level & { drainSeconds: number; drainCpuPerRequest: number };
+  ceiling: Level;
+  /** ours ÷ ceiling in each round, percent. */
+  roundRatios: number[];
+  /** The median of roundRatios: the level's ratio. */
+  ratioPercent: number;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * One concurrency level, measured as `rounds` pairs of runs back to back, ours and the ceiling's,
+ * their order swapped each round; every run starts settled (see settle). The level's ratio is the
+ * median of the rounds' ratios. Why: on a shared two-core machine the ceiling itself moved by half
+ * between five-second runs minutes apart; two runs seconds apart see the same machine, and a median
+ * of three such pairs is not moved by one disturbed run.
+ */
+export async function pairedLevel(url: string, concurrency: number, rounds: number, ours: BenchSide, ceiling: BenchSide): Promise<PairedLevel> {
+  const runs: Record<Level['target'], Level[]> = { tipdesk: [], ceiling: [] };
+  let drainSeconds = 0;
+  let drainCpu = 0;
+  const run = async (side: BenchSide) => {
+    await settle(url);
+    await side.before?.();
+    const cpu0 = cpuMs(side.pid);
+    const m0 = monotonicUs();
+    const level = await side.fire();
+    const cpu1 = cpuMs(side.pid);
+    markLevel(side.target, concurrency, m0, level.requests);
+    level.cpuPerRequest = r2((cpu1 - cpu0) / level.requests);
+    level.loadAverage = r2(os.loadavg()[0]);
+    runs[side.target].push(level);
+    if (side.after) {
+      drainSeconds += await side.after();
+      drainCpu += cpuMs(side.pid) - cpu1;
+    }
+    return level;
+  };
+  const roundRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const [first, second] = r % 2 === 0 ? [ours, ceiling] : [ceiling, ours];
+    const a = await run(first);
+    const b = await run(second);
+    const [o, c] = first === ours ? [a, b] : [b, a];
+    roundRatios.push(Math.round((o.rps / c.rps) * 100));
+  }
+  const combined = (xs: Level[]): Level => {
+    const requests = xs.reduce((n, x) => n + x.requests, 0);
+    const seconds = xs.reduce((n, x) => n + x.requests / (x.rps || 1), 0);
+    const cpu = xs.reduce((n, x) => n + (x.cpuPerRequest ?? NaN) * x.requests, 0);
+    return {
+      target: xs[0].target,
+      concurrency,
+      requests,
+      non2xx: xs.reduce((n, x) => n + x.non2xx, 0),
+      errors: xs.reduce((n, x) => n + x.errors, 0),
+      rps: Math.round(requests / (seconds || 1)),
+      p50: median(xs.map((x) => x.p50)),
+      p99: Math.max(...xs.map((x) => x.p99)),
+      cpuPerRequest: r2(cpu / requests),
+      loadAverage: Math.max(...xs.map((x) => x.loadAverage ?? NaN)),
+    };
+  };
+  const o = combined(runs.tipdesk);
+  return {
+    ours: { ...o, drainSeconds: Math.round(drainSeconds * 10) / 10, drainCpuPerRequest: r2(drainCpu / o.requests) },
+    ceiling: combined(runs.ceiling),
+    roundRatios,
+    ratioPercent: median(roundRatios),
   };
 }
 

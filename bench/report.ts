@@ -166,6 +166,9 @@ function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare
     const c = num(ceil?.loadAverage);
     const load = num(r.loadAverage) ?? o ?? c ?? undefined;
     const loadText = o !== null && c !== null && o !== c ? `${fmt(o, 1)} / ${fmt(c, 1)}` : undefined;
+    // Paired rounds (bench/children.ts pairedLevel): the level's ratio is the median of the rounds'.
+    const rounds = Array.isArray(r.roundRatios) ? (r.roundRatios as unknown[]).map(num).filter((x): x is number => x !== null) : [];
+    const median = num(r.ratioPercent);
     rows.push({
       metric: `${what}, concurrency ${r.concurrency}`,
       unit: 'req/s',
@@ -175,6 +178,9 @@ function webhookRows(d: Json, what = 'signed SMS webhook', baselineLabel = 'bare
       better: 'higher',
       load,
       loadText,
+      ...(rounds.length > 1 && median !== null
+        ? { ratioText: `${ratio(median, 100)} (median of rounds ${rounds.map((x) => ratio(x, 100)).join(' / ')})` }
+        : {}),
     });
     rows.push({
       ...pairRow(`latency p50 / p99, concurrency ${r.concurrency}`, [ours?.p50, ours?.p99], [ceil?.p50, ceil?.p99], baselineLabel),

@@ -11,11 +11,11 @@
 // drains and tips and acknowledgements must both equal the unique events sent.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
-// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 600,3000,6000)  --warmup 500  --workers same|split|none
+// else an embedded PostgreSQL. Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 600,3000,6000)
+// --rounds 3 (paired runs per level, bench/children.ts pairedLevel)  --warmup 500  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { signGatewayBody } from '../src/channels/sms-gateway/gateway-signature.js';
@@ -23,10 +23,9 @@ import { startFakeGateway } from '../test/sms-gateway/gateway-support.js';
 import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
-  cpuMs,
   drainBacklog,
-  settle,
   fire as fireWith,
+  pairedLevel,
   sql,
   startChild,
   startDrain,
@@ -35,13 +34,15 @@ import {
   workersLabel,
   type Level,
   type LevelSize,
+  type PairedLevel,
   webhookBenchArgs,
 } from './children.js';
 
 const fire = (port: number, urlPath: string, c: number, size: LevelSize, target: Level['target']) =>
-  fireWith(port, urlPath, { concurrency: c, ...size, target, request: signedRequest });
+  fireWith(port, urlPath, { concurrency: c, ...size, target, request: () => signedRequest(target) });
 
-const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', seconds: '10', warmup: '500' });
+const BENCH = webhookBenchArgs({ requests: '600,3000,6000', seconds: '3', warmup: '500' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS, rounds: ROUNDS } = BENCH;
 const POOL = 10;
 const PUBLIC = 'https://tips.example-paper.cn';
 const KEY = randomBytes(16).toString('hex');
@@ -53,9 +54,12 @@ const BODIES = [
 ];
 
 let sent = 0;
+/** Requests built for tipdesk (not the ceiling): the unique ids the reconciliation expects. */
+let sentByService = 0;
 /** One new signed sms:received per request: a fresh event id and sender. */
-function signedRequest() {
+function signedRequest(target: Level['target']) {
   sent++;
+  if (target === 'tipdesk') sentByService++;
   const body = JSON.stringify({
     deviceId: 'ffffffffceb0b1db0000018e937c815b',
     event: 'sms:received',
@@ -81,12 +85,10 @@ const fake = await startFakeGateway();
 const EXTRA = { kinds: ['sms-gateway-send'] };
 /** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
 const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(dbUrl, EXTRA));
-const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
-const results: Level[] = [];
+const levels: PairedLevel[] = [];
 let tips = 0;
 let acks = 0;
-let sentByService = 0;
 try {
   await sql(
     dbUrl,
@@ -110,28 +112,22 @@ try {
   const ceil = await startChild('ceiling', 'bench/webhook-ceiling.server.ts', env, /ceiling listening on (\d+)/);
   children.push(ceil.child);
 
-  const before = sent;
   await fire(svc.port, '/webhooks/sms-gateway', 10, { amount: WARMUP }, 'tipdesk');
-  sentByService += sent - before;
   await drain();
   await fire(ceil.port, '/ceiling-json', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    await settle(dbUrl);
-    const s0 = sent;
-    const cpu0 = cpuMs(svc.child.pid);
-    const ours = await fire(svc.port, '/webhooks/sms-gateway', c, sizeOf(i), 'tipdesk');
-    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
-    sentByService += sent - s0;
-    drained.set(c, await drain());
-    await settle(dbUrl);
-    const cpu1 = cpuMs(ceil.child.pid);
-    const ceiling = await fire(ceil.port, '/ceiling-json', c, sizeOf(i), 'ceiling');
-    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
-    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
-    results.push(ours, ceiling);
+    const level = await pairedLevel(
+      dbUrl,
+      c,
+      ROUNDS,
+      { target: 'tipdesk', pid: svc.child.pid, fire: () => fire(svc.port, '/webhooks/sms-gateway', c, sizeOf(i), 'tipdesk'), after: drain },
+      { target: 'ceiling', pid: ceil.child.pid, fire: () => fire(ceil.port, '/ceiling-json', c, sizeOf(i), 'ceiling') },
+    );
+    levels.push(level);
+    const { ours, ceiling } = level;
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${drained.get(c)} s; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${ours.drainSeconds} s; ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; ratio ${level.ratioPercent}% (rounds ${level.roundRatios.join(' / ')}%); load average ${ours.loadAverage}/${ceiling.loadAverage}`,
     );
   }
 
@@ -154,17 +150,14 @@ try {
 const lines = [
   `Signed SMS Gateway sms:received webhooks (each a new sender: a new tip and a queued acknowledgement) vs a bare express + pg INSERT route; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = LEVELS.map((c) => {
-  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
-  const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
-  const ratio = Math.round((ours.rps / ceil.rps) * 100);
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained.get(c)} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
 });
 lines.push('');
 const ok = tips === sentByService && acks === sentByService;

@@ -6,21 +6,21 @@
 // heaviest path), at increasing concurrency. In the same run a bare express route doing
 // one INSERT with `pg` (bench/webhook-ceiling.server.ts, also its own process, same pool
 // size) gets the same requests: that is the ceiling, and the ratio is ours / ceiling.
-// After each level of ours the bench waits for the backlog to drain (every submission a tip,
-// every tip read by the tip.read job) and reports how long that took, before the ceiling's
-// level runs (so the drain does not compete with the ceiling). At the end tips created must
-// equal the unique MessageSids sent.
+// Each level is --rounds pairs of runs, ours and the ceiling's back to back (pairedLevel); its
+// ratio is the median of the pairs'. After each run of ours the bench waits for the backlog to
+// drain (every submission a tip, every tip read by the tip.read job) and reports how long that
+// took, so the drain competes with no measured run. At the end tips created must equal the
+// unique MessageSids sent.
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
-// Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 600,3000,6000)  --warmup 500  --workers same|split|none
+// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 600,3000,6000)  --rounds 3  --warmup 500  --workers same|split|none
 // TWILIO_SMS_ACK=api in the environment (npm run bench:webhooks:api) runs the service acknowledging by
 // API (the webhook only stores; bench/results/webhooks-api.json) instead of in the TwiML answer.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import twilio from 'twilio';
@@ -28,12 +28,9 @@ import { startTwilioStub } from '../test/twilio/twilio-support.js';
 import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
-  cpuMs,
   drainBacklog,
-  settle,
   fire as fireWith,
-  markLevel,
-  monotonicUs,
+  pairedLevel,
   sql,
   startChild,
   startDrain,
@@ -41,11 +38,13 @@ import {
   stopChild,
   webhookBenchArgs,
   workersLabel,
-  type Level as BaseLevel,
+  type Level,
   type LevelSize,
+  type PairedLevel,
 } from './children.js';
 
-const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '600,3000,6000', seconds: '10', warmup: '500' });
+const BENCH = webhookBenchArgs({ requests: '600,3000,6000', seconds: '3', warmup: '500' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS, rounds: ROUNDS } = BENCH;
 const POOL = 10;
 
 const ACCOUNT_SID = `AC${'5'.repeat(32)}`;
@@ -59,9 +58,12 @@ const BODIES = [
 ];
 
 let sent = 0;
+/** Requests built for tipdesk (not the ceiling): the unique ids the reconciliation expects. */
+let sentByService = 0;
 /** One new signed SMS per request: a fresh MessageSid and sender. */
-function signedRequest(signPath: string) {
+function signedRequest(signPath: string, target: Level['target']) {
   sent++;
+  if (target === 'tipdesk') sentByService++;
   const messageSid = `SM${randomBytes(16).toString('hex')}`;
   const params: Record<string, string> = {
     ToCountry: 'CN',
@@ -84,17 +86,8 @@ function signedRequest(signPath: string) {
   };
 }
 
-interface Level extends BaseLevel {
-  /** The machine's 1-minute load average at the end of this level. */
-  loadAverage?: number;
-  /** Seconds from the end of the burst until every submission is a tip and every tip is read (ours only). */
-  drainSeconds?: number;
-  /** CPU the service spent per request while draining (normalize + read jobs). */
-  drainCpuPerRequest?: number;
-}
-
 const fire = (port: number, urlPath: string, concurrency: number, size: LevelSize, target: Level['target']): Promise<Level> =>
-  fireWith(port, urlPath, { concurrency, ...size, target, request: () => signedRequest('/webhooks/twilio/sms') });
+  fireWith(port, urlPath, { concurrency, ...size, target, request: () => signedRequest('/webhooks/twilio/sms', target) });
 
 /** After a level: the drain time, or NaN with --workers none (no worker runs while measuring). */
 const ACK = process.env.TWILIO_SMS_ACK === 'api' ? 'api' : 'twiml';
@@ -109,10 +102,9 @@ const db = await benchDatabase('tipdesk_bench_webhooks');
 const dbUrl = db.url;
 const version = db.version;
 const children: ChildProcess[] = [];
-const results: Level[] = [];
+const levels: PairedLevel[] = [];
 let tips = 0;
 let submissions = 0;
-let sentByService = 0;
 let acks = 0;
 try {
   await sql(
@@ -139,35 +131,27 @@ try {
   children.push(ceil.child);
 
   // Warm both (JIT, pools, caches); the warm-up's tips count too.
-  const before = sent;
   await fire(svc.port, '/webhooks/twilio/sms', 10, { amount: WARMUP }, 'tipdesk');
-  sentByService += sent - before;
   await drain(dbUrl);
   await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    await settle(dbUrl);
-    const s0 = sent;
-    const cpu0 = cpuMs(svc.child.pid);
-    const m0 = monotonicUs();
-    const ours = await fire(svc.port, '/webhooks/twilio/sms', c, sizeOf(i), 'tipdesk');
-    const cpuBurst = cpuMs(svc.child.pid);
-    markLevel('tipdesk', c, m0, ours.requests);
-    ours.cpuPerRequest = Math.round(((cpuBurst - cpu0) / ours.requests) * 100) / 100;
-    ours.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
-    sentByService += sent - s0;
-    ours.drainSeconds = await drain(dbUrl);
-    ours.drainCpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpuBurst) / ours.requests) * 100) / 100;
-    await settle(dbUrl);
-    const cpu1 = cpuMs(ceil.child.pid);
-    const m1 = monotonicUs();
-    const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
-    markLevel('ceiling', c, m1, ceiling.requests);
-    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
-    ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
-    results.push(ours, ceiling);
+    const level = await pairedLevel(
+      dbUrl,
+      c,
+      ROUNDS,
+      {
+        target: 'tipdesk',
+        pid: svc.child.pid,
+        fire: () => fire(svc.port, '/webhooks/twilio/sms', c, sizeOf(i), 'tipdesk'),
+        after: () => drain(dbUrl),
+      },
+      { target: 'ceiling', pid: ceil.child.pid, fire: () => fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling') },
+    );
+    levels.push(level);
+    const { ours, ceiling } = level;
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${ours.drainSeconds} s (${ours.drainCpuPerRequest} ms cpu/tip); ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; load average ${ours.loadAverage}/${ceiling.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p99 ${ours.p99} ms cpu ${ours.cpuPerRequest} ms/req, drained in ${ours.drainSeconds} s (${ours.drainCpuPerRequest} ms cpu/tip); ceiling ${ceiling.rps} req/s p99 ${ceiling.p99} ms cpu ${ceiling.cpuPerRequest} ms/req; ratio ${level.ratioPercent}% (rounds ${level.roundRatios.join(' / ')}%); load average ${ours.loadAverage}/${ceiling.loadAverage}`,
     );
   }
 
@@ -191,17 +175,14 @@ try {
 const lines = [
   `Signed SMS webhooks (each a new sender: a new tip; ${ACK === 'api' ? 'acknowledged by API from the job, TWILIO_SMS_ACK=api' : 'acknowledged in the TwiML answer'}) vs a bare express + pg INSERT route; PostgreSQL ${version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/tip | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/tip | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = LEVELS.map((c) => {
-  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
-  const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
-  const ratio = Math.round((ours.rps / ceil.rps) * 100);
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ours.drainCpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
+    `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ours.drainCpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, loadAverage: ours.loadAverage };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 const reconciled = tips === sentByService && (!stub || acks === sentByService);

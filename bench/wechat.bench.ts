@@ -13,11 +13,11 @@
 // WECHAT_ACK=api in the environment (npm run bench:wechat:api) runs the service acknowledging by the
 // customer-service API from the normalize job (the webhook only stores; a loopback stand-in for
 // api.weixin.qq.com in this process receives the messages, one per reader in the reconciliation).
-// Options: --concurrency 1,10,50  --seconds 10 (per level; or --requests 500,2000,4000)  --warmup 300  --workers same|split|none
+// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 500,2000,4000)  --rounds 3 (paired runs per level,
+// bench/children.ts pairedLevel)  --warmup 300  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { encrypt } from '@wecom/crypto';
 import pg from 'pg';
@@ -25,10 +25,9 @@ import { APP_SECRET, startWechatApi } from '../test/wechat/wechat-support.js';
 import { benchDatabase } from './bench-db.js';
 import { startLoad } from './load.js';
 import {
-  cpuMs,
   drainBacklog,
-  settle,
   fire as fireAt,
+  pairedLevel,
   sql,
   startChild,
   startDrain,
@@ -37,10 +36,12 @@ import {
   workersLabel,
   type Level,
   type LevelSize,
+  type PairedLevel,
   webhookBenchArgs,
 } from './children.js';
 
-const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS } = webhookBenchArgs({ requests: '500,2000,4000', seconds: '10', warmup: '300' });
+const BENCH = webhookBenchArgs({ requests: '500,2000,4000', seconds: '3', warmup: '300' });
+const { levels: LEVELS, sizeOf, warmup: WARMUP, workers: WORKERS, rounds: ROUNDS } = BENCH;
 const POOL = 10;
 const GOAL_P99_MS = 500;
 
@@ -103,9 +104,8 @@ const load = startLoad();
 const db = await benchDatabase('tipdesk_bench_wechat');
 /** After a level of ours: its backlog drained (seconds), so it runs in neither the ceiling's level nor the next; NaN with --workers none. */
 const drain = () => (WORKERS === 'none' ? Promise.resolve(NaN) : drainBacklog(db.url, DRAIN_KINDS));
-const drained = new Map<number, number>();
 const children: ChildProcess[] = [];
-const results: Level[] = [];
+const levels: PairedLevel[] = [];
 let tips = 0;
 let submissions = 0;
 let acks = 0;
@@ -138,20 +138,23 @@ try {
   await fire(ceil.port, '/ceiling', 10, { amount: WARMUP }, 'ceiling');
 
   for (const [i, c] of LEVELS.entries()) {
-    await settle(db.url);
-    const cpu0 = cpuMs(svc.child.pid);
-    const ours = await fire(svc.port, '/webhooks/wechat', c, sizeOf(i), 'tipdesk');
-    ours.cpuPerRequest = Math.round(((cpuMs(svc.child.pid) - cpu0) / ours.requests) * 100) / 100;
-    drained.set(c, await drain());
-    await sql(db.url, 'TRUNCATE bench_ceiling');
-    await settle(db.url);
-    const cpu1 = cpuMs(ceil.child.pid);
-    const ceiling = await fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling');
-    ceiling.cpuPerRequest = Math.round(((cpuMs(ceil.child.pid) - cpu1) / ceiling.requests) * 100) / 100;
-    ours.loadAverage = ceiling.loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
-    results.push(ours, ceiling);
+    const level = await pairedLevel(
+      db.url,
+      c,
+      ROUNDS,
+      { target: 'tipdesk', pid: svc.child.pid, fire: () => fire(svc.port, '/webhooks/wechat', c, sizeOf(i), 'tipdesk'), after: drain },
+      {
+        target: 'ceiling',
+        pid: ceil.child.pid,
+        // Retries of the ceiling's earlier pushes would meet their unique key: each run starts empty.
+        before: () => sql(db.url, 'TRUNCATE bench_ceiling'),
+        fire: () => fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling'),
+      },
+    );
+    levels.push(level);
+    const { ours, ceiling } = level;
     console.error(
-      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms, drained in ${drained.get(c)} s; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; load average ${ours.loadAverage}`,
+      `concurrency ${c}: tipdesk ${ours.rps} req/s p50 ${ours.p50} p99 ${ours.p99} ms, drained in ${ours.drainSeconds} s; ceiling ${ceiling.rps} req/s p50 ${ceiling.p50} p99 ${ceiling.p99} ms; ratio ${level.ratioPercent}% (rounds ${level.roundRatios.join(' / ')}%); load average ${ours.loadAverage}/${ceiling.loadAverage}`,
     );
   }
 
@@ -173,17 +176,14 @@ try {
 const lines = [
   `Safe-mode WeChat pushes (each new MsgId a new tip, 1 in 10 a retry; ${ACK === 'api' ? 'acknowledged by the customer-service API from the job, WECHAT_ACK=api' : 'answered with a passive reply'}) vs a bare express route that parses, decrypts and INSERTs; PostgreSQL ${db.version} (${db.label}), pool ${POOL}, ${workersLabel(WORKERS)}.`,
   '',
-  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio | non-2xx/errors | load avg |',
+  '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = LEVELS.map((c) => {
-  const ours = results.find((r) => r.target === 'tipdesk' && r.concurrency === c)!;
-  const ceil = results.find((r) => r.target === 'ceiling' && r.concurrency === c)!;
-  const ratio = Math.round((ours.rps / ceil.rps) * 100);
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
   lines.push(
-    `| ${c} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${drained.get(c)} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% | ${ours.non2xx + ours.errors} | ${ours.loadAverage} |`,
+    `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: c, tipdesk: ours, ceiling: ceil, ratioPercent: ratio };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push(

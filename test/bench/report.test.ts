@@ -78,6 +78,9 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
       tipdesk: level('tipdesk', c, 520, 12, 40, 1.4),
       ceiling: level('ceiling', c, 900, 6, 27, 1.5),
       loadAverage: 1.4,
+      // Paired rounds: the level's ratio is their median, not ours ÷ ceiling of the totals.
+      ratioPercent: 62,
+      roundRatios: [55, 70, 62],
     })),
   },
   // The SMS gateway and WeChat benches: one load reading per level, on both sides.
@@ -158,6 +161,8 @@ describe('bench:report', () => {
     expect(queue[2][6]).toBe('0.67×');
     expect(of('SMS webhooks vs')).toHaveLength(6);
     expect(of('SMS webhooks acknowledged by API')).toHaveLength(6);
+    expect(cells(of('SMS webhooks acknowledged by API')[0])[6]).toBe('0.62× (median of rounds 0.55× / 0.70× / 0.62×)');
+    expect(cells(of('SMS webhooks vs')[0])[6]).toBe('0.38×');
     expect(of('SMS gateway')).toHaveLength(6);
     expect(of('WeChat pushes (passive')).toHaveLength(6);
     expect(of('WeChat pushes acknowledged by API')).toHaveLength(6);
