@@ -213,8 +213,8 @@ export interface BenchSide {
   target: Level['target'];
   /** Its server process (for the CPU it spends per request). */
   pid: number | undefined;
-  /** One measured run at the level's concurrency. */
-  fire: () => Promise<Level>;
+  /** One run of this size at the level's concurrency. */
+  fire: (size: LevelSize) => Promise<Level>;
   /** Before each run, once the machine has settled (e.g. emptying the ceiling's table). */
   before?: () => Promise<unknown>;
   /** After each run (ours: draining its backlog); the seconds it took, or NaN. */
@@ -229,7 +229,12 @@ export interface PairedLevel {
   roundRatios: number[];
   /** The median of roundRatios: the level's ratio. */
   ratioPercent: number;
+  /** Each round's req/s, both sides. */
+  rounds: { ours: number; ceiling: number }[];
 }
+
+/** The unmeasured burst before each measured run: as many requests as a few dozen per connection. */
+export const warmSize = (concurrency: number): LevelSize => ({ amount: Math.max(100, concurrency * 20) });
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const median = (xs: number[]) => {
@@ -239,21 +244,31 @@ const median = (xs: number[]) => {
 
 /**
  * One concurrency level, measured as `rounds` pairs of runs back to back, ours and the ceiling's,
- * their order swapped each round; every run starts settled (see settle). The level's ratio is the
- * median of the rounds' ratios. Why: on a shared two-core machine the ceiling itself moved by half
- * between five-second runs minutes apart; two runs seconds apart see the same machine, and a median
- * of three such pairs is not moved by one disturbed run.
+ * their order swapped each round; every run starts settled (see settle), then warmed by an
+ * unmeasured burst of its own (warmSize). The level's ratio is the median of the rounds' ratios.
+ * - Pairs: on a shared two-core machine the ceiling itself moved by half between five-second runs
+ *   minutes apart; two runs seconds apart see the same machine, and a median of three pairs is not
+ *   moved by one disturbed run.
+ * - The warm burst: without it the side that had been idle longest ran slowest. The round whose
+ *   ceiling ran right after the ceiling's previous run (the second) gave the lowest ratio of every
+ *   level in session 9's first runs (76 / 44 / 49%, 55 / 34 / 48%, 80 / 54 / 83%).
  */
-export async function pairedLevel(url: string, concurrency: number, rounds: number, ours: BenchSide, ceiling: BenchSide): Promise<PairedLevel> {
+export async function pairedLevel(
+  o: { url: string; concurrency: number; size: LevelSize; rounds: number },
+  ours: BenchSide,
+  ceiling: BenchSide,
+): Promise<PairedLevel> {
+  const { url, concurrency } = o;
   const runs: Record<Level['target'], Level[]> = { tipdesk: [], ceiling: [] };
   let drainSeconds = 0;
   let drainCpu = 0;
   const run = async (side: BenchSide) => {
     await settle(url);
     await side.before?.();
+    await side.fire(warmSize(concurrency));
     const cpu0 = cpuMs(side.pid);
     const m0 = monotonicUs();
-    const level = await side.fire();
+    const level = await side.fire(o.size);
     const cpu1 = cpuMs(side.pid);
     markLevel(side.target, concurrency, m0, level.requests);
     level.cpuPerRequest = r2((cpu1 - cpu0) / level.requests);
@@ -266,12 +281,14 @@ export async function pairedLevel(url: string, concurrency: number, rounds: numb
     return level;
   };
   const roundRatios: number[] = [];
-  for (let r = 0; r < rounds; r++) {
+  const rounds: PairedLevel['rounds'] = [];
+  for (let r = 0; r < o.rounds; r++) {
     const [first, second] = r % 2 === 0 ? [ours, ceiling] : [ceiling, ours];
     const a = await run(first);
     const b = await run(second);
-    const [o, c] = first === ours ? [a, b] : [b, a];
-    roundRatios.push(Math.round((o.rps / c.rps) * 100));
+    const [mine, theirs] = first === ours ? [a, b] : [b, a];
+    roundRatios.push(Math.round((mine.rps / theirs.rps) * 100));
+    rounds.push({ ours: mine.rps, ceiling: theirs.rps });
   }
   const combined = (xs: Level[]): Level => {
     const requests = xs.reduce((n, x) => n + x.requests, 0);
@@ -290,12 +307,13 @@ export async function pairedLevel(url: string, concurrency: number, rounds: numb
       loadAverage: Math.max(...xs.map((x) => x.loadAverage ?? NaN)),
     };
   };
-  const o = combined(runs.tipdesk);
+  const mine = combined(runs.tipdesk);
   return {
-    ours: { ...o, drainSeconds: Math.round(drainSeconds * 10) / 10, drainCpuPerRequest: r2(drainCpu / o.requests) },
+    ours: { ...mine, drainSeconds: Math.round(drainSeconds * 10) / 10, drainCpuPerRequest: r2(drainCpu / mine.requests) },
     ceiling: combined(runs.ceiling),
     roundRatios,
     ratioPercent: median(roundRatios),
+    rounds,
   };
 }
 

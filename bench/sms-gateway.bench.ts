@@ -118,11 +118,9 @@ try {
 
   for (const [i, c] of LEVELS.entries()) {
     const level = await pairedLevel(
-      dbUrl,
-      c,
-      ROUNDS,
-      { target: 'tipdesk', pid: svc.child.pid, fire: () => fire(svc.port, '/webhooks/sms-gateway', c, sizeOf(i), 'tipdesk'), after: drain },
-      { target: 'ceiling', pid: ceil.child.pid, fire: () => fire(ceil.port, '/ceiling-json', c, sizeOf(i), 'ceiling') },
+      { url: dbUrl, concurrency: c, size: sizeOf(i), rounds: ROUNDS },
+      { target: 'tipdesk', pid: svc.child.pid, fire: (size) => fire(svc.port, '/webhooks/sms-gateway', c, size, 'tipdesk'), after: drain },
+      { target: 'ceiling', pid: ceil.child.pid, fire: (size) => fire(ceil.port, '/ceiling-json', c, size, 'ceiling') },
     );
     levels.push(level);
     const { ours, ceiling } = level;
@@ -153,11 +151,11 @@ const lines = [
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds }) => {
   lines.push(
     `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds, loadAverage: ours.loadAverage };
 });
 lines.push('');
 const ok = tips === sentByService && acks === sentByService;

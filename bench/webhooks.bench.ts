@@ -137,16 +137,14 @@ try {
 
   for (const [i, c] of LEVELS.entries()) {
     const level = await pairedLevel(
-      dbUrl,
-      c,
-      ROUNDS,
+      { url: dbUrl, concurrency: c, size: sizeOf(i), rounds: ROUNDS },
       {
         target: 'tipdesk',
         pid: svc.child.pid,
-        fire: () => fire(svc.port, '/webhooks/twilio/sms', c, sizeOf(i), 'tipdesk'),
+        fire: (size) => fire(svc.port, '/webhooks/twilio/sms', c, size, 'tipdesk'),
         after: () => drain(dbUrl),
       },
-      { target: 'ceiling', pid: ceil.child.pid, fire: () => fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling') },
+      { target: 'ceiling', pid: ceil.child.pid, fire: (size) => fire(ceil.port, '/ceiling', c, size, 'ceiling') },
     );
     levels.push(level);
     const { ours, ceiling } = level;
@@ -178,11 +176,11 @@ const lines = [
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | drain cpu ms/tip | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds }) => {
   lines.push(
     `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ours.drainCpuPerRequest} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds, loadAverage: ours.loadAverage };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 const reconciled = tips === sentByService && (!stub || acks === sentByService);

@@ -139,16 +139,14 @@ try {
 
   for (const [i, c] of LEVELS.entries()) {
     const level = await pairedLevel(
-      db.url,
-      c,
-      ROUNDS,
-      { target: 'tipdesk', pid: svc.child.pid, fire: () => fire(svc.port, '/webhooks/wechat', c, sizeOf(i), 'tipdesk'), after: drain },
+      { url: db.url, concurrency: c, size: sizeOf(i), rounds: ROUNDS },
+      { target: 'tipdesk', pid: svc.child.pid, fire: (size) => fire(svc.port, '/webhooks/wechat', c, size, 'tipdesk'), after: drain },
       {
         target: 'ceiling',
         pid: ceil.child.pid,
         // Retries of the ceiling's earlier pushes would meet their unique key: each run starts empty.
         before: () => sql(db.url, 'TRUNCATE bench_ceiling'),
-        fire: () => fire(ceil.port, '/ceiling', c, sizeOf(i), 'ceiling'),
+        fire: (size) => fire(ceil.port, '/ceiling', c, size, 'ceiling'),
       },
     );
     levels.push(level);
@@ -179,11 +177,11 @@ const lines = [
   '| concurrency | requests | tipdesk req/s | p50 ms | p99 ms | cpu ms/req | drain s | ceiling req/s | ceiling p50 ms | ceiling p99 ms | ceiling cpu ms/req | ratio (each round) | non-2xx/errors | load avg |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
-const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios }) => {
+const rowsOut = levels.map(({ ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds }) => {
   lines.push(
     `| ${ours.concurrency} | ${ours.requests} | ${ours.rps} | ${ours.p50} | ${ours.p99} | ${ours.cpuPerRequest} | ${ours.drainSeconds} | ${ceil.rps} | ${ceil.p50} | ${ceil.p99} | ${ceil.cpuPerRequest} | ${ratio}% (${roundRatios.join(' / ')}) | ${ours.non2xx + ours.errors} | ${ours.loadAverage}/${ceil.loadAverage} |`,
   );
-  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, loadAverage: ours.loadAverage };
+  return { concurrency: ours.concurrency, tipdesk: ours, ceiling: ceil, ratioPercent: ratio, roundRatios, rounds, loadAverage: ours.loadAverage };
 });
 const at50 = rowsOut.find((r) => r.concurrency === 50);
 lines.push(
