@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentJobError } from '../../errors.js';
+import { readStored } from '../stored-params.js';
 
 // Webhook bodies as SMS Gateway for Android posts them (docs: sms-gate.app, Features → Webhooks):
 // {deviceId, event, id, payload, webhookId}. Only the fields we act on are checked; the whole
@@ -31,12 +31,10 @@ export const ReceivedPayloadSchema = z
   .passthrough();
 export type ReceivedPayload = z.infer<typeof ReceivedPayloadSchema>;
 
-/** A stored sms:received (its submission's params), read again by its job; a permanent failure when it is not one. */
+/** A stored sms:received (its submission's params), read again by its job. */
 export function storedReceived(params: unknown): { envelope: Envelope; payload: ReceivedPayload } {
-  const env = EnvelopeSchema.safeParse(params ?? {});
-  const parsed = env.success ? ReceivedPayloadSchema.safeParse(env.data.payload) : null;
-  if (!env.success || !parsed?.success) throw new PermanentJobError('SMS gateway event is not a valid sms:received');
-  return { envelope: env.data, payload: parsed.data };
+  const envelope = readStored(EnvelopeSchema, params, 'The stored SMS gateway event');
+  return { envelope, payload: readStored(ReceivedPayloadSchema, envelope.payload, 'The stored sms:received payload') };
 }
 
 export const StatusPayloadSchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentJobError } from '../../errors.js';
+import { readStored } from '../stored-params.js';
 export { parseKeyword, type SmsKeyword } from '../../tips/keywords.js';
 
 // Webhook parameters as Twilio posts them (form fields, all strings). Only the
@@ -39,12 +39,8 @@ export const SmsParamsSchema = z
   });
 export type SmsParams = z.infer<typeof SmsParamsSchema>;
 
-/** A stored text's parameters (its submission's params), read again by its job; a permanent failure when invalid. */
-export function storedSmsParams(params: unknown): SmsParams {
-  const parsed = SmsParamsSchema.safeParse(params ?? {});
-  if (!parsed.success) throw new PermanentJobError(`SMS parameters are invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
-}
+/** A stored text's parameters (its submission's params), read again by its job. */
+export const storedSmsParams = (params: unknown): SmsParams => readStored(SmsParamsSchema, params, 'The stored SMS');
 
 export const VoiceCallParamsSchema = z.object({ CallSid: sid('CA'), From: optional, To: optional, CallStatus: optional }).passthrough();
 export type VoiceCallParams = z.infer<typeof VoiceCallParamsSchema>;

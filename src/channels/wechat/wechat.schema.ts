@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PermanentJobError } from '../../errors.js';
+import { readStored } from '../stored-params.js';
 
 // One push from the WeChat server (普通消息 and 事件推送), after signature checks and decryption.
 // Fields per MsgType follow WeChat's published message formats; unknown fields are kept in
@@ -33,12 +33,8 @@ export const WechatPushSchema = z.looseObject({
 });
 export type WechatPush = z.infer<typeof WechatPushSchema>;
 
-/** A push as stored in submission.params, read again by a job; unreadable is a permanent failure (quarantined). */
-export function storedPush(params: unknown): WechatPush {
-  const parsed = WechatPushSchema.safeParse(params ?? {});
-  if (!parsed.success) throw new PermanentJobError(`WeChat push is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
-}
+/** A push as stored in submission.params, read again by a job. */
+export const storedPush = (params: unknown): WechatPush => readStored(WechatPushSchema, params, 'The stored WeChat push');
 
 /** Messages that open or join a tip; everything else (events, unknown types) is recorded and skipped. */
 export const TIP_TYPES = new Set(['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link']);
