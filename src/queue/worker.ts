@@ -10,6 +10,7 @@ import { backoffSeconds } from './backoff.js';
 import type { WorkerJob } from './job.js';
 import { maintainQueue } from './maintenance.js';
 import { Completions } from './completions.js';
+import { HeldJobs } from './held-jobs.js';
 import { Prefetch } from './prefetch.js';
 import { completeAndClaimJobs, completeJobs, listenForJobs, notifyWorkers, recordFailure, releaseJobs, renewLeases, type ClaimedRow } from './sql.js';
 
@@ -51,12 +52,6 @@ export interface WorkerOptions<D> {
   clock?: Clock;
 }
 
-/** A claimed job waiting for a slot, with when it was claimed (clock ms). */
-interface Held {
-  job: ClaimedRow;
-  at: number;
-}
-
 export class Worker<D> {
   readonly id: string;
   private readonly defs: Map<string, WorkerJob<any, D>>;
@@ -74,15 +69,8 @@ export class Worker<D> {
   private timers: NodeJS.Timeout[] = [];
   /** Finished jobs not yet recorded (deleted, or COMPLETED if keyed): the next claim takes them along, else their own statement on the next tick. */
   private readonly completed: Completions;
-  /** Claimed jobs waiting for a free slot (from `heldFrom` on), highest priority first. */
-  private held: Held[] = [];
-  private heldFrom = 0;
-  /**
-   * Held jobs of a kind at its cap, by kind, in the order they were held: they wait here so that
-   * the jobs behind them (other kinds) take the free slots, and no more of their kind is claimed
-   * meanwhile. Only kinds with jobs parked are keys.
-   */
-  private readonly parked = new Map<string, Held[]>();
+  /** Claimed jobs waiting for a free slot (held-jobs.ts). */
+  private readonly held = new HeldJobs();
   private readonly prefetch: Prefetch;
   private readonly clock: Clock;
   private readonly o: Required<Omit<WorkerOptions<D>, 'onJobEvent' | 'workerId' | 'prefetch' | 'clock'>> &
@@ -165,11 +153,7 @@ export class Worker<D> {
     this.timers.forEach(clearInterval);
     this.wake();
     await this.loopDone;
-    const parked = [...this.parked.values()].flat();
-    this.parked.clear();
-    await this.handBack([...this.held.splice(this.heldFrom), ...parked].map((h) => h.job.id));
-    this.held = [];
-    this.heldFrom = 0;
+    await this.handBack(this.held.takeAll());
     const inflight = [...this.running.values()].map((r) => r.promise);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((r) => (graceTimer = setTimeout(() => r('timeout'), this.o.shutdownGraceMs)));
@@ -225,7 +209,7 @@ export class Worker<D> {
       this.fill();
       // Claim when a slot is free and nothing is held, or early, once the held jobs are down to
       // half the prefetch: they keep the slots busy while the claim is on its way.
-      const heldCount = this.held.length - this.heldFrom;
+      const heldCount = this.held.size;
       const claiming = heldCount === 0 ? this.running.size < this.o.concurrency : heldCount <= this.lowWater();
       let claimed = 0;
       let want = 0;
@@ -234,7 +218,7 @@ export class Worker<D> {
         try {
           const jobs = await this.claim(want);
           claimed = jobs.length;
-          this.hold(jobs);
+          this.held.add(jobs, this.clock.now().getTime());
           this.fill();
           failures = 0;
         } catch (err) {
@@ -247,7 +231,7 @@ export class Worker<D> {
       // A full batch means there may be more: claim again as soon as the held jobs run low (a
       // finished job wakes the loop then). A short batch means every due job is taken (SKIP
       // LOCKED only skips rows other workers are claiming), so wait for a notification or the poll.
-      if (claimed > 0 && claimed === want && this.held.length - this.heldFrom <= this.lowWater()) continue;
+      if (claimed > 0 && claimed === want && this.held.size <= this.lowWater()) continue;
       await this.sleep(this.o.pollSeconds * 1000);
     }
   }
@@ -256,60 +240,9 @@ export class Worker<D> {
     return Math.floor(this.prefetch.size / 2);
   }
 
-  /**
-   * Adds claimed jobs (sorted by priority by the claim) to those held, keeping the highest priority
-   * first: a batch of intake claimed behind a backlog of low-priority jobs starts before them.
-   */
-  private hold(jobs: ClaimedRow[]): void {
-    const at = this.clock.now().getTime();
-    const before = this.held.slice(this.heldFrom);
-    const merged: Held[] = [];
-    let i = 0;
-    for (const job of jobs) {
-      while (i < before.length && before[i]!.job.priority >= job.priority) merged.push(before[i++]!);
-      merged.push({ job, at });
-    }
-    while (i < before.length) merged.push(before[i++]!);
-    this.held = merged;
-    this.heldFrom = 0;
-  }
-
   private atCap(kind: string): boolean {
     const cap = this.caps.get(kind);
     return cap !== undefined && (this.runningByKind.get(kind) ?? 0) >= cap;
-  }
-
-  /**
-   * The held job to start next: the first, in priority order, whose kind is under its cap (those of
-   * capped kinds met on the way are parked), unless a parked job whose kind has room again ranks
-   * at least as high (it was held first).
-   */
-  private nextHeld(): Held | undefined {
-    let head: Held | undefined;
-    while (this.heldFrom < this.held.length) {
-      const h = this.held[this.heldFrom]!;
-      if (!this.atCap(h.job.kind)) {
-        head = h;
-        break;
-      }
-      this.heldFrom++;
-      const list = this.parked.get(h.job.kind);
-      if (list) list.push(h);
-      else this.parked.set(h.job.kind, [h]);
-    }
-    let best: Held[] | undefined;
-    for (const [kind, list] of this.parked) {
-      if (this.atCap(kind)) continue;
-      const p = list[0]!;
-      if (!best || p.job.priority > best[0]!.job.priority || (p.job.priority === best[0]!.job.priority && p.at < best[0]!.at)) best = list;
-    }
-    if (best && (!head || best[0]!.job.priority >= head.job.priority)) {
-      const h = best.shift()!;
-      if (!best.length) this.parked.delete(h.job.kind);
-      return h;
-    }
-    if (head) this.heldFrom++;
-    return head;
   }
 
   /** Starts held jobs in the free slots (no round trip); one held too long (its lease running out) is handed back. */
@@ -319,14 +252,10 @@ export class Worker<D> {
     const maxAge = (this.o.leaseSeconds * 1000) / 3;
     const now = this.clock.now().getTime();
     while (this.running.size < this.o.concurrency) {
-      const next = this.nextHeld();
+      const next = this.held.next((kind) => this.atCap(kind));
       if (!next) break;
       if (now - next.at > maxAge) stale.push(next.job.id);
       else this.run(next.job);
-    }
-    if (this.heldFrom === this.held.length) {
-      this.held = [];
-      this.heldFrom = 0;
     }
     if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
   }
@@ -338,22 +267,7 @@ export class Worker<D> {
    */
   private handBackStale(): void {
     if (this.stopping) return;
-    const maxAge = (this.o.leaseSeconds * 1000) / 3;
-    const now = this.clock.now().getTime();
-    const stale: string[] = [];
-    const fresh = (list: Held[]) =>
-      list.filter((h) => {
-        if (now - h.at <= maxAge) return true;
-        stale.push(h.job.id);
-        return false;
-      });
-    this.held = fresh(this.held.slice(this.heldFrom));
-    this.heldFrom = 0;
-    for (const [kind, list] of this.parked) {
-      const kept = fresh(list);
-      if (kept.length) this.parked.set(kind, kept);
-      else this.parked.delete(kind);
-    }
+    const stale = this.held.takeStale(this.clock.now().getTime(), (this.o.leaseSeconds * 1000) / 3);
     if (stale.length) void this.handBack(stale).catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'could not hand back held jobs'));
   }
 
@@ -401,7 +315,7 @@ export class Worker<D> {
    */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     this.prefetch.measure();
-    const defs = [...this.defs.values()].filter((d) => !this.parked.has(d.id));
+    const defs = [...this.defs.values()].filter((d) => !this.held.isParked(d.id));
     if (!defs.length) return [];
     const kinds = defs.map((d) => d.id);
     const maxes = defs.map((d) => d.maxAttempts ?? this.o.maxAttempts);
@@ -436,8 +350,7 @@ export class Worker<D> {
         this.prefetch.finishedOne();
         // The freed slot takes the next held job at once; the loop is woken only when a claim may be due.
         this.fill();
-        const heldCount = this.held.length - this.heldFrom;
-        if (heldCount <= this.lowWater()) this.wake();
+        if (this.held.size <= this.lowWater()) this.wake();
       });
     this.running.set(job.id, { abort, promise });
   }
