@@ -11,13 +11,21 @@ const HELP = new Set(['HELP', '帮助', 'INFO']);
  * Opt-out/in and help keywords count only as the whole message (like carriers do), so
  * "stop the leak upstairs" is a tip; NEW/新 may also start a longer message.
  */
+/** Longer than any keyword (UNSUBSCRIBE) with a line of trailing punctuation. */
+const KEYWORD_MAX_CHARS = 64;
+
 export function parseKeyword(body: string): { keyword: SmsKeyword | null; word: string; rest: string } {
   const text = body.trim();
-  // NFKC folds full-width letters (ＳＴＯＰ) typed on Chinese keyboards.
-  const whole = text
-    .normalize('NFKC')
-    .replace(/[\s.!！。]+$/u, '')
-    .toUpperCase();
+  // NFKC folds full-width letters (ＳＴＯＰ) typed on Chinese keyboards. A keyword is the whole
+  // message, so a text longer than any keyword with some trailing punctuation is not one, and is
+  // not normalized here (up to 10,000 characters on every webhook's hot path).
+  const whole =
+    text.length > KEYWORD_MAX_CHARS
+      ? ''
+      : text
+          .normalize('NFKC')
+          .replace(/[\s.!！。]+$/u, '')
+          .toUpperCase();
   if (STOP.has(whole)) return { keyword: 'stop', word: whole, rest: '' };
   if (START.has(whole)) return { keyword: 'start', word: whole, rest: '' };
   if (HELP.has(whole)) return { keyword: 'help', word: whole, rest: '' };

@@ -6,7 +6,7 @@ import type { Service } from '../lifecycle/service.js';
 import { trainNaiveBayes, type Example } from './language/classifier.js';
 import { analyzeTip, loadCategorySeed } from './language/language.js';
 import { classifierFeatures } from './language/tokens.js';
-import { countWordsBatch } from './sql.js';
+import { countWordsBatch } from './sql/features.js';
 import { locationColumns, storedIncidentTypes } from './understand.js';
 
 // The language job: keeps word rarity (word_df) counted over the desk's tips, reads tips that

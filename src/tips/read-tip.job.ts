@@ -4,7 +4,7 @@ import { jobPayloads, TIP_READ_JOB } from '../queue/kinds.js';
 import { DESK_CHANNEL } from '../audit/sql.js';
 import { analyzeText } from './language/language.js';
 import { indexTokens } from './language/tokens.js';
-import { activeRules, readingTexts, writeReading, writeSearchTokens, type TipText } from './sql.js';
+import { activeRules, readingTexts, writeReading, writeSearchTokens, type TipText } from './sql/reading.js';
 import { likelyDuplicateOf, locationColumns, storedIncidentTypes, suggestForText } from './understand.js';
 
 // Reading a tip: its structured place, search tokens, content words, incident types, the blended

@@ -4,7 +4,7 @@ import { TIP_READ_JOB } from '../queue/kinds.js';
 import { JOB_CHANNEL } from '../queue/sql.js';
 import { DESK_CHANNEL } from '../audit/sql.js';
 import { referenceDay } from './reference.js';
-import { insertAck, insertFollowUp, insertTip, queueReading, type AckInsert, type InboundMessageRow } from './sql.js';
+import { insertAck, insertFollowUp, insertTip, queueReading, type AckInsert, type InboundMessageRow } from './sql/threading.js';
 
 // What every intake channel does once a submission is understood: find the tipster,
 // open a tip or add to one, write the audit trail. Runs inside the normalizer's transaction,

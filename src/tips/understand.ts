@@ -8,7 +8,8 @@ import type { TipAnalysis } from './language/language.js';
 import { placeKey, type Location } from './language/places.js';
 import { mostRelated, type TipFeatures } from './language/related.js';
 import type { LanguageService } from './language-service.js';
-import { readingCandidates, type CandidateRow } from './sql.js';
+import type { CandidateRow } from './sql/features.js';
+import { readingCandidates } from './sql/reading.js';
 
 // What the tip.read job (read-tip.job.ts) reads from a tip: its search tokens, incident types, structured location, place
 // key, the blended section suggestion, and whether it is likely a duplicate of an open tip.

@@ -3,7 +3,7 @@ import type { AuthUser } from '../users/users.schema.js';
 import { Prisma } from '../db/prisma.js';
 import { analyzeTip } from '../tips/language/language.js';
 import { rankRelated, type TipFeatures } from '../tips/language/related.js';
-import { findCandidates, loadDocFreq, tipFeatureRow } from '../tips/sql.js';
+import { findCandidates, loadDocFreq, tipFeatureRow } from '../tips/sql/features.js';
 import { featuresOfRow, INCIDENT_WINDOW_DAYS, SITE_WINDOW_DAYS, siteKeyOf, storedIncidentTypes } from '../tips/understand.js';
 import { orderBy, summarySql, toSummary, type SummaryRow } from './tip-query.js';
 import { tipNotFound } from './common.js';
