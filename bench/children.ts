@@ -188,7 +188,7 @@ export function webhookBenchArgs(defaults: { requests: string; warmup: string; s
       concurrency: { type: 'string', default: '1,10,50' },
       requests: { type: 'string' },
       seconds: { type: 'string' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '4' },
       warmup: { type: 'string', default: defaults.warmup },
       workers: { type: 'string', default: 'same' },
     },
@@ -247,11 +247,13 @@ const median = (xs: number[]) => {
  * their order swapped each round; every run starts settled (see settle), then warmed by an
  * unmeasured burst of its own (warmSize). The level's ratio is the median of the rounds' ratios.
  * - Pairs: on a shared two-core machine the ceiling itself moved by half between five-second runs
- *   minutes apart; two runs seconds apart see the same machine, and a median of three pairs is not
- *   moved by one disturbed run.
- * - The warm burst: without it the side that had been idle longest ran slowest. The round whose
- *   ceiling ran right after the ceiling's previous run (the second) gave the lowest ratio of every
- *   level in session 9's first runs (76 / 44 / 49%, 55 / 34 / 48%, 80 / 54 / 83%).
+ *   minutes apart; two runs seconds apart see the same machine, and a median of several pairs is
+ *   not moved by one disturbed run.
+ * - The order can matter, so there are as many rounds of each (four by default): in session 9 the
+ *   TwiML bench's round where the ceiling ran first gave the lowest ratio in five of its six levels
+ *   over two runs, by up to 30 points (70 / 39 / 54%, 52 / 35 / 47%: ours ran slower after the
+ *   ceiling's runs than after its own drain). The warm burst did not change that; it is kept so
+ *   that no run is the first after a pause.
  */
 export async function pairedLevel(
   o: { url: string; concurrency: number; size: LevelSize; rounds: number },

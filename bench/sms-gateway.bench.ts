@@ -12,7 +12,7 @@
 //
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
 // else an embedded PostgreSQL. Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 600,3000,6000)
-// --rounds 3 (paired runs per level, bench/children.ts pairedLevel)  --warmup 500  --workers same|split|none
+// --rounds 4 (paired runs per level, bench/children.ts pairedLevel)  --warmup 500  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -15,7 +15,7 @@
 // Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server at
 // postgresql://postgres@127.0.0.1:5432/postgres, else an embedded PostgreSQL in a temp dir.
 // A scratch database is created for the run and dropped afterwards.
-// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 600,3000,6000)  --rounds 3  --warmup 500  --workers same|split|none
+// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 600,3000,6000)  --rounds 4  --warmup 500  --workers same|split|none
 // TWILIO_SMS_ACK=api in the environment (npm run bench:webhooks:api) runs the service acknowledging by
 // API (the webhook only stores; bench/results/webhooks-api.json) instead of in the TwiML answer.
 import type { ChildProcess } from 'node:child_process';

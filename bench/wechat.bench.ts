@@ -13,7 +13,7 @@
 // WECHAT_ACK=api in the environment (npm run bench:wechat:api) runs the service acknowledging by the
 // customer-service API from the normalize job (the webhook only stores; a loopback stand-in for
 // api.weixin.qq.com in this process receives the messages, one per reader in the reconciliation).
-// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 500,2000,4000)  --rounds 3 (paired runs per level,
+// Options: --concurrency 1,10,50  --seconds 3 (per run; or --requests 500,2000,4000)  --rounds 4 (paired runs per level,
 // bench/children.ts pairedLevel)  --warmup 300  --workers same|split|none
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
