@@ -234,7 +234,7 @@ export interface PairedLevel {
 }
 
 /** The unmeasured burst before each measured run: as many requests as a few dozen per connection. */
-export const warmSize = (concurrency: number): LevelSize => ({ amount: Math.max(100, concurrency * 20) });
+const warmSize = (concurrency: number): LevelSize => ({ amount: Math.max(100, concurrency * 20) });
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const median = (xs: number[]) => {

@@ -144,7 +144,8 @@ try {
       {
         target: 'ceiling',
         pid: ceil.child.pid,
-        // Retries of the ceiling's earlier pushes would meet their unique key: each run starts empty.
+        // Each run starts with an empty table, as before paired rounds: the ceiling's INSERTs (and its
+        // retries' ON CONFLICT) meet one run's rows, not every earlier run's.
         before: () => sql(db.url, 'TRUNCATE bench_ceiling'),
         fire: (size) => fire(ceil.port, '/ceiling', c, size, 'ceiling'),
       },

@@ -35,8 +35,12 @@ describe('reading a stored request again', () => {
   it('is what each channel’s stored reader uses', () => {
     expect(() => storedSmsParams({ From: '+8613900000001' })).toThrow(/^The stored SMS is invalid: /);
     expect(() => storedPush({})).toThrow(/^The stored WeChat push is invalid: /);
-    expect(() => storedReceived({ event: 'sms:received', payload: { message: 'x' } })).toThrow(
-      /^The stored (SMS gateway event|sms:received payload) is invalid: /,
+    // The gateway's event is read in two steps: its envelope, then its payload.
+    expect(() => storedReceived({ event: 'sms:received', payload: { message: 'x', phoneNumber: '13900000001' } })).toThrow(
+      'The stored SMS gateway event is invalid: id',
+    );
+    expect(() => storedReceived({ event: 'sms:received', id: 'ev-1', payload: { message: 'x' } })).toThrow(
+      'The stored sms:received payload is invalid: phoneNumber',
     );
   });
 });
